@@ -1,0 +1,42 @@
+//! # tessera-protocol — the exchange formats of Tessera
+//!
+//! This crate owns every artifact two parties exchange, and the rules for
+//! making and checking them:
+//!
+//! * [`identity`] — `did:key` identities for Ed25519, signing keys, and the
+//!   per-brand consumer key derived from a master secret (HKDF-SHA256);
+//! * [`items`] — the vocabulary of shareable items (OpenID Connect claim
+//!   names, Tessera facts, generalised forms) and how a fact is generalised;
+//! * [`request`], [`packet`], [`revocation`], [`receipt`] — the four signed
+//!   artifacts, each a JWS compact serialization with alg `EdDSA`;
+//! * [`envelope`] — age encryption of a packet to the brand's X25519 recipient.
+//!
+//! What it must never do: read or write files, open sockets, touch SQLite or
+//! Tauri, or read the clock. Time is always passed in as Unix seconds
+//! (`now`), so every check is reproducible. Randomness (key generation,
+//! identifiers, nonces) comes from the operating system through `ring`/`age`.
+//!
+//! Every parser returns a typed [`ProtocolError`] that names what failed,
+//! never panics on hostile input, and is covered by byte-flip tests and a
+//! fuzz target (`fuzz/`).
+
+pub mod encoding;
+pub mod envelope;
+pub mod error;
+pub mod identity;
+pub mod items;
+mod jws;
+pub mod packet;
+pub mod receipt;
+pub mod request;
+pub mod revocation;
+
+pub use error::{Artifact, ProtocolError};
+pub use identity::{derive_brand_key, Did, MasterSecret, SigningKey};
+pub use items::ItemName;
+
+/// The format version this implementation writes and accepts in every artifact (`ver` claim).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Clock skew tolerated when checking that an artifact was not issued in the future.
+pub const CLOCK_LEEWAY_SECONDS: i64 = 300;

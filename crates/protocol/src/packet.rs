@@ -1,0 +1,169 @@
+//! A consumer's signed packet: the items they approved, for one brand, answering one request.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::encoding::{random_id, sha256_b64url};
+use crate::jws::{self, Claims};
+use crate::request::SignedRequest;
+use crate::{Artifact, Did, ItemName, ProtocolError, SigningKey, FORMAT_VERSION};
+
+/// One shared item: which requested item it answers, and with what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedItem {
+    /// The requested item this answers.
+    pub answers: ItemName,
+    /// The item delivered: `answers` itself (exact) or one of its generalisations.
+    pub item: ItemName,
+    pub value: Value,
+}
+
+impl SharedItem {
+    /// Whether this item was generalised rather than shared exactly.
+    pub fn is_generalised(&self) -> bool {
+        self.answers != self.item
+    }
+}
+
+/// The payload of a `tessera-packet+jwt`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PacketClaims {
+    pub ver: u32,
+    /// The consumer's per-brand identity.
+    pub iss: Did,
+    /// The brand's identity (the request's `iss`).
+    pub aud: Did,
+    pub iat: i64,
+    /// The retention end: the brand must purge the data at this instant.
+    pub exp: i64,
+    pub jti: String,
+    pub request_jti: String,
+    /// SHA-256 (base64url) of the request JWS this packet answers.
+    pub request_hash: String,
+    pub request_nonce: String,
+    /// The approved items, and only those.
+    pub items: Vec<SharedItem>,
+}
+
+impl Claims for PacketClaims {
+    const ARTIFACT: Artifact = Artifact::Packet;
+    fn issuer(&self) -> &Did {
+        &self.iss
+    }
+}
+
+/// A packet whose signature, format, audience and dates have been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedPacket {
+    pub jws: String,
+    /// SHA-256 of the JWS, base64url: revocations and receipts name the packet by it.
+    pub hash: String,
+    pub claims: PacketClaims,
+}
+
+fn check_items(items: &[SharedItem]) -> Result<(), ProtocolError> {
+    if items.is_empty() {
+        return Err(ProtocolError::ScopeBeyondRequest { detail: "the packet shares no item".into() });
+    }
+    let mut answered = HashSet::new();
+    for shared in items {
+        if !answered.insert(shared.answers) {
+            return Err(ProtocolError::ScopeBeyondRequest { detail: format!("item {} is answered twice", shared.answers) });
+        }
+        if !shared.answers.may_be_answered_with(&shared.item) {
+            return Err(ProtocolError::ScopeBeyondRequest {
+                detail: format!("{} is neither {} nor a generalisation of it", shared.item, shared.answers),
+            });
+        }
+        shared.item.validate(&shared.value)?;
+    }
+    Ok(())
+}
+
+/// Checks that every item answers something `request` asked for, in an allowed form.
+fn check_scope(items: &[SharedItem], request: &SignedRequest) -> Result<(), ProtocolError> {
+    for shared in items {
+        if request.requested(&shared.answers).is_none() {
+            return Err(ProtocolError::ScopeBeyondRequest {
+                detail: format!("the packet shares {}, which request {} did not ask for", shared.answers, request.claims.jti),
+            });
+        }
+    }
+    check_items(items)
+}
+
+/// Prepares the claims of a packet answering `request` with `items`, as the
+/// consumer identified by `consumer` (their per-brand identity), at `now`.
+/// Nothing is signed yet: the claims are what a preview shows.
+pub fn draft(request: &SignedRequest, consumer: &Did, items: Vec<SharedItem>, now: i64) -> Result<PacketClaims, ProtocolError> {
+    request.check_answerable(now)?;
+    check_scope(&items, request)?;
+    Ok(PacketClaims {
+        ver: FORMAT_VERSION,
+        iss: consumer.clone(),
+        aud: request.claims.iss.clone(),
+        iat: now,
+        exp: now + i64::from(request.claims.retention_days) * 86_400,
+        jti: random_id(),
+        request_jti: request.claims.jti.clone(),
+        request_hash: request.hash.clone(),
+        request_nonce: request.claims.nonce.clone(),
+        items,
+    })
+}
+
+/// Signs drafted claims with the consumer's per-brand key.
+pub fn sign(claims: &PacketClaims, key: &SigningKey) -> Result<VerifiedPacket, ProtocolError> {
+    if claims.iss != key.did() {
+        return Err(ProtocolError::InvalidKey { detail: "the packet's iss is not the signing key's identity".into() });
+    }
+    let jws = jws::sign(claims, key);
+    Ok(VerifiedPacket { hash: sha256_b64url(jws.as_bytes()), jws, claims: claims.clone() })
+}
+
+/// Checks a packet JWS for the brand `brand` at `now`: structure, signature,
+/// type, version, issuer, audience, issue time, retention end, and the shape
+/// of every item. Binding to the request is [`VerifiedPacket::check_answers`].
+pub fn verify(jws: &str, brand: &Did, now: i64) -> Result<VerifiedPacket, ProtocolError> {
+    let claims: PacketClaims = jws::verify(jws)?;
+    jws::check_audience(Artifact::Packet, &claims.aud, brand)?;
+    jws::check_issued(Artifact::Packet, claims.iat, now)?;
+    if claims.exp <= claims.iat {
+        return Err(ProtocolError::malformed(Artifact::Packet, "exp (retention end) is not after iat"));
+    }
+    jws::check_not_expired(Artifact::Packet, "reached its retention end", claims.exp, now)?;
+    check_items(&claims.items)?;
+    Ok(VerifiedPacket { hash: sha256_b64url(jws.as_bytes()), jws: jws.to_owned(), claims })
+}
+
+impl VerifiedPacket {
+    /// Checks that this packet answers `request`: same id, hash and nonce,
+    /// made while the request was open, retention no longer than asked, and
+    /// only items the request asked for.
+    pub fn check_answers(&self, request: &SignedRequest) -> Result<(), ProtocolError> {
+        let claims = &self.claims;
+        if claims.request_jti != request.claims.jti || claims.request_hash != request.hash || claims.request_nonce != request.claims.nonce {
+            return Err(ProtocolError::RequestHashMismatch { request_jti: request.claims.jti.clone() });
+        }
+        jws::check_audience(Artifact::Packet, &claims.aud, &request.claims.iss)?;
+        if claims.iat >= request.claims.exp {
+            return Err(ProtocolError::Expired {
+                artifact: Artifact::Request,
+                what: "had expired when the packet was made; it",
+                expired_at: request.claims.exp,
+                now: claims.iat,
+            });
+        }
+        let asked = i64::from(request.claims.retention_days) * 86_400;
+        if claims.exp - claims.iat > asked {
+            return Err(ProtocolError::ScopeBeyondRequest {
+                detail: format!("the packet's retention ({} s) is longer than the {} days requested", claims.exp - claims.iat, request.claims.retention_days),
+            });
+        }
+        check_scope(&claims.items, request)
+    }
+}

@@ -1,0 +1,108 @@
+//! A brand's signed deletion receipt: proof that a packet's data was purged.
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoding::random_id;
+use crate::jws::{self, Claims};
+use crate::{Artifact, Did, ProtocolError, SigningKey, FORMAT_VERSION};
+
+/// Why the data was deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletionReason {
+    /// The consumer revoked the packet.
+    Revoked,
+    /// The packet reached its retention end.
+    RetentionExpired,
+}
+
+impl DeletionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeletionReason::Revoked => "revoked",
+            DeletionReason::RetentionExpired => "retention_expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeletionReason> {
+        match text {
+            "revoked" => Some(DeletionReason::Revoked),
+            "retention_expired" => Some(DeletionReason::RetentionExpired),
+            _ => None,
+        }
+    }
+}
+
+/// The payload of a `tessera-receipt+jwt`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptClaims {
+    pub ver: u32,
+    /// The brand: the key that signed the request.
+    pub iss: Did,
+    /// The consumer's per-brand identity: the packet's `iss`.
+    pub aud: Did,
+    pub iat: i64,
+    pub jti: String,
+    pub packet_jti: String,
+    pub packet_hash: String,
+    /// The revocation that asked for the deletion, if any.
+    pub revocation_jti: Option<String>,
+    pub deleted_at: i64,
+    pub reason: DeletionReason,
+}
+
+impl Claims for ReceiptClaims {
+    const ARTIFACT: Artifact = Artifact::Receipt;
+    fn issuer(&self) -> &Did {
+        &self.iss
+    }
+}
+
+/// What a receipt attests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    pub consumer: Did,
+    pub packet_jti: String,
+    pub packet_hash: String,
+    pub revocation_jti: Option<String>,
+    pub deleted_at: i64,
+    pub reason: DeletionReason,
+}
+
+/// Signs a receipt for `deletion` with the brand's key, at `now`.
+pub fn sign(key: &SigningKey, deletion: &Deletion, now: i64) -> (String, ReceiptClaims) {
+    let claims = ReceiptClaims {
+        ver: FORMAT_VERSION,
+        iss: key.did(),
+        aud: deletion.consumer.clone(),
+        iat: now,
+        jti: random_id(),
+        packet_jti: deletion.packet_jti.clone(),
+        packet_hash: deletion.packet_hash.clone(),
+        revocation_jti: deletion.revocation_jti.clone(),
+        deleted_at: deletion.deleted_at,
+        reason: deletion.reason,
+    };
+    (jws::sign(&claims, key), claims)
+}
+
+/// Checks a receipt for the consumer: signed by `brand`, addressed to
+/// `consumer` (their per-brand identity), about packet `packet_jti`/`packet_hash`.
+pub fn verify(jws: &str, brand: &Did, consumer: &Did, packet_jti: &str, packet_hash: &str, now: i64) -> Result<ReceiptClaims, ProtocolError> {
+    let claims: ReceiptClaims = jws::verify(jws)?;
+    if &claims.iss != brand {
+        return Err(ProtocolError::WrongSigner { artifact: Artifact::Receipt, expected: brand.to_string(), found: claims.iss.to_string() });
+    }
+    jws::check_audience(Artifact::Receipt, &claims.aud, consumer)?;
+    jws::check_issued(Artifact::Receipt, claims.iat, now)?;
+    if claims.packet_jti != packet_jti || claims.packet_hash != packet_hash {
+        return Err(ProtocolError::PacketMismatch { artifact: Artifact::Receipt, expected: packet_jti.to_owned(), found: claims.packet_jti.clone() });
+    }
+    Ok(claims)
+}
+
+/// Checks a receipt's signature and format only, and says which packet it is about.
+pub fn inspect(jws: &str) -> Result<ReceiptClaims, ProtocolError> {
+    jws::verify(jws)
+}
