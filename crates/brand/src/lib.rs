@@ -1,1 +1,62 @@
-//! placeholder
+//! # tessera-brand — a brand's own Tessera store
+//!
+//! Owns the brand's side of an exchange, on top of `tessera-protocol`:
+//!
+//! * [`store`] — the SQLite store (WAL, `synchronous=FULL`, `secure_delete=ON`)
+//!   and the brand's keys (Ed25519 signing key, age X25519 identity, data key),
+//!   sealed under a passphrase (Argon2id) or a key file, never in clear;
+//! * [`requests`] — authoring and signing requests;
+//! * [`import`] — importing packet files: decrypt, verify, bind to one of the
+//!   brand's own requests, store (idempotent on re-import);
+//! * [`data`] — listing, showing and exporting (JSON, CSV) imported data;
+//! * [`deletion`] — revocations, purges past retention, tombstones and signed
+//!   deletion receipts.
+//!
+//! What it must never do: write keys or imported personal data to disk in
+//! clear (packet contents are sealed per record with the store's data key),
+//! log personal data, or keep a packet's data after it is revoked or past its
+//! retention. It reads no clock: `now` is passed in. It knows nothing of the
+//! command line.
+
+pub mod data;
+pub mod deletion;
+pub mod import;
+pub mod requests;
+pub mod store;
+
+use tessera_protocol::ProtocolError;
+
+pub use store::{BrandStore, Unlock};
+
+/// What went wrong in the brand store.
+#[derive(Debug, thiserror::Error)]
+pub enum BrandError {
+    #[error("no brand store in {dir}: create one with `tessera brand init`")]
+    NoStore { dir: String },
+    #[error("a brand store already exists in {dir}; nothing was changed")]
+    StoreExists { dir: String },
+    #[error("cannot unlock the brand store: {0}")]
+    Unlock(#[from] tessera_seal::SealError),
+    #[error("the brand store in {dir} is damaged or from another program: {detail}")]
+    Corrupt { dir: String, detail: String },
+    #[error("the brand store was made by a newer Tessera (schema {found}, this one knows up to {supported}); update Tessera")]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("cannot create the store directory {dir}: {detail}")]
+    Io { dir: String, detail: String },
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    #[error("this packet answers request {request_jti}, which this brand store did not issue")]
+    UnknownRequest { request_jti: String },
+    #[error("packet {packet_jti} was deleted on {} ({reason}); its data cannot be imported again", tessera_protocol::display_time(*deleted_at))]
+    PacketDeleted { packet_jti: String, deleted_at: i64, reason: String },
+    #[error("a different packet with the same id {packet_jti} is already stored; the new one was refused")]
+    PacketConflict { packet_jti: String },
+    #[error("no packet {packet_jti} in this brand store")]
+    UnknownPacket { packet_jti: String },
+    #[error("invalid brand name: {0}")]
+    InvalidName(String),
+}
+
+pub type Result<T, E = BrandError> = std::result::Result<T, E>;

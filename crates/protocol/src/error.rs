@@ -65,10 +65,13 @@ pub enum ProtocolError {
     #[error("wrong audience: this {artifact} is addressed to {found}, not to {expected}")]
     WrongAudience { artifact: Artifact, expected: String, found: String },
 
-    #[error("expired: this {artifact} {what} at {expired_at} (Unix time), it is now {now}")]
+    #[error("expired: this {artifact} {what} on {}, and it is now {}", crate::display_time(*expired_at), crate::display_time(*now))]
     Expired { artifact: Artifact, what: &'static str, expired_at: i64, now: i64 },
 
-    #[error("not yet valid: this {artifact} says it was issued at {issued_at} (Unix time), in the future (now {now}); check the computer's clock")]
+    #[error("expired: request {request_jti} expired on {}, but this packet was made later, on {}", crate::display_time(*expired_at), crate::display_time(*answered_at))]
+    AnsweredAfterExpiry { request_jti: String, expired_at: i64, answered_at: i64 },
+
+    #[error("not yet valid: this {artifact} says it was issued on {}, in the future (it is now {}); check the computer's clock", crate::display_time(*issued_at), crate::display_time(*now))]
     IssuedInFuture { artifact: Artifact, issued_at: i64, now: i64 },
 
     #[error("scope beyond the request: {detail}")]

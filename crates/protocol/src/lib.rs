@@ -40,3 +40,10 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Clock skew tolerated when checking that an artifact was not issued in the future.
 pub const CLOCK_LEEWAY_SECONDS: i64 = 300;
+
+/// A Unix time as a readable UTC date and time (`2026-11-23 14:05 UTC`), for messages.
+pub fn display_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| format!("Unix time {unix}"))
+}

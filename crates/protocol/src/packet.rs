@@ -151,11 +151,10 @@ impl VerifiedPacket {
         }
         jws::check_audience(Artifact::Packet, &claims.aud, &request.claims.iss)?;
         if claims.iat >= request.claims.exp {
-            return Err(ProtocolError::Expired {
-                artifact: Artifact::Request,
-                what: "had expired when the packet was made; it",
+            return Err(ProtocolError::AnsweredAfterExpiry {
+                request_jti: request.claims.jti.clone(),
                 expired_at: request.claims.exp,
-                now: claims.iat,
+                answered_at: claims.iat,
             });
         }
         let asked = i64::from(request.claims.retention_days) * 86_400;

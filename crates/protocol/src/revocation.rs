@@ -72,3 +72,8 @@ impl RevocationClaims {
         Ok(())
     }
 }
+
+/// Checks a revocation's signature and format only, and says which packet it revokes.
+pub fn inspect(jws: &str) -> Result<RevocationClaims, ProtocolError> {
+    jws::verify(jws)
+}

@@ -1,0 +1,339 @@
+//! `tessera brand …`: the brand's tools.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use tessera_brand::import::ImportOutcome;
+use tessera_brand::{BrandStore, Unlock};
+use tessera_protocol::request::{RequestSpec, SignedRequest};
+
+use crate::secrets::{Secret, SecretSource};
+use crate::{files, show_time, CliError};
+
+/// Where the brand store is and how to unlock it.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The brand store directory [default: ~/.local/share/tessera/brand].
+    #[arg(long, env = "TESSERA_BRAND_DIR", global = true)]
+    dir: Option<PathBuf>,
+    /// Read the passphrase from the first line of this file (else $TESSERA_PASSPHRASE, else asked).
+    #[arg(long, global = true)]
+    passphrase_file: Option<PathBuf>,
+    /// Unlock with this key file (32 random bytes or more) instead of a passphrase.
+    #[arg(long, env = "TESSERA_BRAND_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn dir(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| files::default_data_path("brand"))
+    }
+
+    fn source(&self) -> SecretSource {
+        SecretSource { passphrase_file: self.passphrase_file.clone(), key_file: self.key_file.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrandCommand {
+    /// Create the brand store and the brand's keys.
+    Init {
+        /// The brand's public name, shown to consumers.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Show the brand's identity, key fingerprint and age recipient.
+    Identity {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Sign a request from a JSON spec and write it to a file for consumers.
+    Request {
+        /// The request spec: {"items":[{"item":"email","purpose":"…","required":true}],"retention_days":180,"offer":"…","valid_days":30}
+        #[arg(long)]
+        spec: PathBuf,
+        /// Where to write the signed request.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Import packet files: decrypt, verify, check against our request, store. Safe to repeat.
+    Import {
+        /// Packet files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the packets held (or the requests issued, or the deletions made).
+    List {
+        /// List the requests issued instead.
+        #[arg(long, conflicts_with = "deleted")]
+        requests: bool,
+        /// List deleted packets (tombstones) instead.
+        #[arg(long)]
+        deleted: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Show one packet's items.
+    Show {
+        /// The packet id (as listed).
+        packet: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Export all held data as JSON or CSV.
+    Export {
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Where to write the export.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Import a consumer's revocation: delete the packet's data and write a signed deletion receipt.
+    RevokeImport {
+        /// The revocation file.
+        revocation: PathBuf,
+        /// Where to write the deletion receipt to send back.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write the signed deletion receipt of a deleted packet again.
+    Receipt {
+        /// The packet id.
+        packet: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Delete every packet past its retention end (also done before every command).
+    Purge {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write the brand's age identity (a secret) to a file, for the stock `age` tool.
+    ExportAgeIdentity {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Change the passphrase or key file that protects the brand's keys.
+    ChangeUnlock {
+        /// The new passphrase is read from the first line of this file (else asked).
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+        /// Or: protect the store with this key file from now on.
+        #[arg(long, conflicts_with = "new_passphrase_file")]
+        new_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn with_unlock<T>(secret: &Secret, f: impl FnOnce(Unlock<'_>) -> T) -> T {
+    match secret {
+        Secret::Passphrase(p) => f(Unlock::Passphrase(p)),
+        Secret::KeyFile(k) => f(Unlock::KeyFile(k)),
+    }
+}
+
+/// Opens the store and purges what is past its retention, as every command does.
+fn open(store: &StoreArgs, now: i64) -> Result<BrandStore, CliError> {
+    let secret = store.source().read("Brand passphrase", false)?;
+    let mut brand = with_unlock(&secret, |unlock| BrandStore::open(&store.dir(), unlock))?;
+    let purged = brand.purge_expired(now)?;
+    if !purged.is_empty() {
+        eprintln!("Deleted {} packet(s) that reached their retention end.", purged.len());
+    }
+    Ok(brand)
+}
+
+pub fn print_request(r: &SignedRequest) {
+    let c = &r.claims;
+    println!("  request {}", c.jti);
+    println!("  offer: {}", c.offer);
+    println!("  keeps data for {} days; answer before {}", c.retention_days, show_time(c.exp));
+    for item in &c.items {
+        let required = if item.required { "required" } else { "optional" };
+        println!("  - {} ({required}): {}", item.item, item.purpose);
+    }
+}
+
+fn print_identity(brand: &BrandStore) {
+    println!("Brand:          {}", brand.name());
+    println!("Identity:       {}", brand.did());
+    println!("Fingerprint:    {}", brand.did().fingerprint());
+    println!("Age recipient:  {}", brand.age_recipient());
+}
+
+fn read_spec(path: &Path) -> Result<RequestSpec, CliError> {
+    let bytes = files::read(path)?;
+    serde_json::from_slice(&bytes).map_err(|e| CliError::File {
+        path: path.to_owned(),
+        detail: format!(
+            "not a valid request spec ({e}); expected {{\"items\":[{{\"item\":\"email\",\"purpose\":\"…\",\"required\":true}}],\"retention_days\":180,\"offer\":\"…\",\"valid_days\":30}}"
+        ),
+    })
+}
+
+pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
+    match command {
+        BrandCommand::Init { name, store } => {
+            let secret = store.source().read("Choose a passphrase for the brand's keys", true)?;
+            crate::secrets::check_new_passphrase(&secret)?;
+            let brand = with_unlock(&secret, |unlock| BrandStore::create(&store.dir(), &name, unlock, now))?;
+            println!("Created the brand store in {}", store.dir().display());
+            print_identity(&brand);
+        }
+        BrandCommand::Identity { store } => print_identity(&open(&store, now)?),
+        BrandCommand::Request { spec, out, store } => {
+            let spec = read_spec(&spec)?;
+            let mut brand = open(&store, now)?;
+            let request = brand.create_request(&spec, now)?;
+            files::write_atomic(&out, format!("{}\n", request.jws).as_bytes())?;
+            println!("Wrote the signed request to {}", out.display());
+            print_request(&request);
+        }
+        BrandCommand::Import { files: paths, store } => {
+            let mut brand = open(&store, now)?;
+            let mut contents = Vec::with_capacity(paths.len());
+            let mut failures = 0;
+            for path in &paths {
+                contents.push(files::read(path));
+            }
+            let readable: Vec<&[u8]> = contents.iter().filter_map(|c| c.as_ref().ok().map(Vec::as_slice)).collect();
+            let mut outcomes = brand.import_packets(&readable, now)?.into_iter();
+            for (path, content) in paths.iter().zip(&contents) {
+                let outcome = match content {
+                    Err(e) => Err(match e {
+                        CliError::File { detail, .. } => detail.clone(),
+                        other => other.to_string(),
+                    }),
+                    Ok(_) => outcomes.next().unwrap_or_else(|| unreachable!("one outcome per readable file")).map_err(|e| e.to_string()),
+                };
+                match outcome {
+                    Ok(ImportOutcome::Imported { packet_jti, items }) => println!("{}: imported packet {packet_jti} ({items} item(s))", path.display()),
+                    Ok(ImportOutcome::AlreadyImported { packet_jti }) => println!("{}: packet {packet_jti} was already imported; nothing changed", path.display()),
+                    Err(e) => {
+                        failures += 1;
+                        eprintln!("error: {}: {e}", path.display());
+                    }
+                }
+            }
+            if failures > 0 {
+                let imported = paths.len() - failures;
+                return Err(CliError::Usage(format!("{failures} of {} file(s) could not be imported ({imported} imported)", paths.len())));
+            }
+        }
+        BrandCommand::List { requests, deleted, store } => {
+            let mut brand = open(&store, now)?;
+            if requests {
+                for issued in brand.requests()? {
+                    let c = &issued.request.claims;
+                    println!("{}  issued {}  expires {}  {} item(s)  {} packet(s) held", c.jti, show_time(c.iat), show_time(c.exp), c.items.len(), issued.packets_held);
+                }
+            } else if deleted {
+                for t in brand.tombstones()? {
+                    let receipt = if t.receipt.is_some() { "receipt issued" } else { "no receipt yet" };
+                    println!("{}  deleted {}  {}  {receipt}", t.packet_jti, show_time(t.deleted_at), t.reason);
+                }
+            } else {
+                let packets = brand.packets()?;
+                if packets.is_empty() {
+                    println!("No packet held.");
+                }
+                for p in packets {
+                    let names: Vec<&str> = p.items.iter().map(|i| i.item.as_str()).collect();
+                    println!("{}  from {}  kept until {}  items: {}", p.packet_jti, p.consumer, show_time(p.retention_end), names.join(", "));
+                }
+            }
+        }
+        BrandCommand::Show { packet, store } => {
+            let brand = open(&store, now)?;
+            let p = brand.packet(&packet)?;
+            println!("Packet {}", p.packet_jti);
+            println!("  from consumer {}", p.consumer);
+            println!("  answers request {}", p.request_jti);
+            println!("  shared {}, imported {}, kept until {}", show_time(p.issued_at), show_time(p.imported_at), show_time(p.retention_end));
+            for item in &p.items {
+                let form = if item.is_generalised() { format!(" (generalised from {})", item.answers) } else { String::new() };
+                println!("  {}{form}: {}", item.item, item.value);
+            }
+        }
+        BrandCommand::Export { format, out, store } => {
+            let brand = open(&store, now)?;
+            let text = match format {
+                ExportFormat::Json => brand.export_json()?,
+                ExportFormat::Csv => brand.export_csv()?,
+            };
+            files::write_atomic(&out, text.as_bytes())?;
+            println!("Exported {} packet(s) to {}", brand.packets()?.len(), out.display());
+        }
+        BrandCommand::RevokeImport { revocation, out, store } => {
+            let text = files::read_artifact(&revocation)?;
+            let mut brand = open(&store, now)?;
+            let outcome = brand.import_revocation(&text, now).map_err(|e| match e {
+                tessera_brand::BrandError::Protocol(source) => CliError::Artifact { path: revocation.clone(), source },
+                other => other.into(),
+            })?;
+            files::write_atomic(&out, format!("{}\n", outcome.receipt).as_bytes())?;
+            if outcome.already_deleted {
+                println!("Packet {} had already been deleted.", outcome.packet_jti);
+            } else {
+                println!("Deleted the data of packet {}.", outcome.packet_jti);
+            }
+            println!("Wrote the signed deletion receipt to {}; send it back to the consumer.", out.display());
+        }
+        BrandCommand::Receipt { packet, out, store } => {
+            let mut brand = open(&store, now)?;
+            let receipt = brand.receipt_for(&packet, now)?;
+            files::write_atomic(&out, format!("{receipt}\n").as_bytes())?;
+            println!("Wrote the signed deletion receipt of packet {packet} to {}", out.display());
+        }
+        BrandCommand::Purge { store } => {
+            let secret = store.source().read("Brand passphrase", false)?;
+            let mut brand = with_unlock(&secret, |unlock| BrandStore::open(&store.dir(), unlock))?;
+            let purged = brand.purge_expired(now)?;
+            println!("Deleted {} packet(s) past their retention end.", purged.len());
+            for t in purged {
+                println!("  {} (from {})", t.packet_jti, t.consumer);
+            }
+        }
+        BrandCommand::ExportAgeIdentity { out, store } => {
+            let brand = open(&store, now)?;
+            let identity = brand.export_age_identity();
+            files::write_private(&out, format!("{}\n", identity.as_str()).as_bytes())?;
+            println!("Wrote the brand's age identity to {} (readable by you only). Keep it secret; delete it when done.", out.display());
+        }
+        BrandCommand::ChangeUnlock { new_passphrase_file, new_key_file, store } => {
+            let mut brand = open(&store, now)?;
+            let new_source = SecretSource { passphrase_file: new_passphrase_file, key_file: new_key_file };
+            // Without a file, the new passphrase is asked for; $TESSERA_PASSPHRASE is the old one.
+            let new_secret = if new_source.passphrase_file.is_none() && new_source.key_file.is_none() {
+                Secret::Passphrase(crate::secrets::prompt("New passphrase", true)?)
+            } else {
+                new_source.read("New passphrase", true)?
+            };
+            crate::secrets::check_new_passphrase(&new_secret)?;
+            with_unlock(&new_secret, |unlock| brand.change_unlock(unlock))?;
+            println!("The brand's keys are now protected by the new {}.", if matches!(new_secret, Secret::KeyFile(_)) { "key file" } else { "passphrase" });
+        }
+    }
+    Ok(())
+}

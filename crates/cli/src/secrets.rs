@@ -1,0 +1,84 @@
+//! Where passphrases and key files come from: a file, the environment, or the terminal.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::CliError;
+
+/// Environment variable holding a passphrase, for scripts.
+pub const PASSPHRASE_ENV: &str = "TESSERA_PASSPHRASE";
+
+/// How the user provides a secret.
+#[derive(Debug, Clone, Default)]
+pub struct SecretSource {
+    pub passphrase_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+/// A secret read from the user.
+pub enum Secret {
+    Passphrase(Zeroizing<String>),
+    KeyFile(Zeroizing<Vec<u8>>),
+}
+
+impl SecretSource {
+    /// Reads the secret: key file, else passphrase file, else `$TESSERA_PASSPHRASE`,
+    /// else a prompt on the terminal (twice when `confirm`).
+    pub fn read(&self, prompt_text: &str, confirm: bool) -> Result<Secret, CliError> {
+        if let Some(path) = &self.key_file {
+            let bytes = Zeroizing::new(crate::files::read(path)?);
+            if bytes.len() < 32 {
+                return Err(CliError::File { path: path.clone(), detail: format!("a key file must hold at least 32 bytes of random data; this one has {}", bytes.len()) });
+            }
+            return Ok(Secret::KeyFile(bytes));
+        }
+        if let Some(path) = &self.passphrase_file {
+            return Ok(Secret::Passphrase(passphrase_from_file(path)?));
+        }
+        if let Ok(value) = std::env::var(PASSPHRASE_ENV) {
+            if !value.is_empty() {
+                return Ok(Secret::Passphrase(Zeroizing::new(value)));
+            }
+        }
+        Ok(Secret::Passphrase(prompt(prompt_text, confirm)?))
+    }
+}
+
+/// Asks for a passphrase on the terminal (twice when `confirm`).
+pub fn prompt(prompt: &str, confirm: bool) -> Result<Zeroizing<String>, CliError> {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::Usage(format!(
+                "a passphrase is needed: use --passphrase-file FILE, set {PASSPHRASE_ENV}, or run in a terminal to be asked"
+            )));
+        }
+        let first = Zeroizing::new(rpassword::prompt_password(format!("{prompt}: ")).map_err(|e| CliError::Usage(format!("cannot read the passphrase: {e}")))?);
+        if confirm {
+            let second = Zeroizing::new(rpassword::prompt_password("Repeat it: ").map_err(|e| CliError::Usage(format!("cannot read the passphrase: {e}")))?);
+            if *first != *second {
+                return Err(CliError::Usage("the two passphrases differ; nothing was changed".into()));
+            }
+        }
+        Ok(first)
+}
+
+fn passphrase_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
+    let bytes = Zeroizing::new(crate::files::read(path)?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| CliError::File { path: path.to_owned(), detail: "a passphrase file must be UTF-8 text".into() })?;
+    let first_line = text.lines().next().unwrap_or_default();
+    if first_line.is_empty() {
+        return Err(CliError::File { path: path.to_owned(), detail: "the passphrase file is empty".into() });
+    }
+    Ok(Zeroizing::new(first_line.to_owned()))
+}
+
+/// Refuses passphrases too short to resist guessing.
+pub fn check_new_passphrase(secret: &Secret) -> Result<(), CliError> {
+    if let Secret::Passphrase(p) = secret {
+        if p.chars().count() < 10 {
+            return Err(CliError::Usage("choose a passphrase of at least 10 characters (several words are easiest to remember)".into()));
+        }
+    }
+    Ok(())
+}
