@@ -1,0 +1,30 @@
+//! The worked examples in docs/PROTOCOL.md (files in docs/examples/) verify with this code.
+
+use std::path::PathBuf;
+
+use tessera_protocol::{envelope, packet, receipt, request, revocation};
+
+/// The examples were made at this instant.
+const MADE_AT: i64 = 1_795_000_000;
+
+fn example(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).trim_end().to_owned()
+}
+
+#[test]
+fn the_documented_exchange_verifies_step_by_step() {
+    let request = request::verify(&example("request.tessera")).unwrap();
+    request.check_answerable(MADE_AT).unwrap();
+    let identity: age::x25519::Identity = example("brand-age-identity.txt").parse().unwrap();
+    assert_eq!(identity.to_public().to_string(), request.claims.age_recipient);
+    let file = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/packet.tessera")).unwrap();
+    let jws = envelope::open(&file, &identity).unwrap();
+    assert_eq!(jws, example("packet.jws"));
+    let packet = packet::verify(&jws, request.brand(), MADE_AT).unwrap();
+    packet.check_answers(&request).unwrap();
+    let revocation = revocation::verify(&example("revocation.tessera"), request.brand(), MADE_AT).unwrap();
+    revocation.check_revokes(&packet.claims.jti, &packet.hash, &packet.claims.iss).unwrap();
+    let receipt = receipt::verify(&example("receipt.tessera"), request.brand(), &packet.claims.iss, &packet.claims.jti, &packet.hash, MADE_AT).unwrap();
+    assert_eq!(receipt.revocation_jti.as_deref(), Some(revocation.jti.as_str()));
+}
