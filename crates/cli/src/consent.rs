@@ -47,27 +47,7 @@ pub enum ConsentCommand {
         keystore: KeystoreArgs,
     },
     /// Answer a brand's request from your facts file, deciding every item, and write the packet.
-    Answer {
-        /// The request file the brand sent.
-        request: PathBuf,
-        /// Your facts: a JSON object such as {"email": "…", "birthdate": "1990-04-02"}.
-        #[arg(long)]
-        facts: PathBuf,
-        /// Share an item exactly (ITEM), or generalised (ITEM=FORM, e.g. birthdate=age_range).
-        #[arg(long = "share", value_name = "ITEM[=FORM]")]
-        share: Vec<String>,
-        /// Refuse an item.
-        #[arg(long = "deny", value_name = "ITEM")]
-        deny: Vec<String>,
-        /// Only show what the packet would contain; write nothing.
-        #[arg(long)]
-        preview: bool,
-        /// Where to write the packet file for the brand.
-        #[arg(long, required_unless_present = "preview")]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        keystore: KeystoreArgs,
-    },
+    Answer(AnswerArgs),
     /// List the packets you shared and their status.
     List {
         #[command(flatten)]
@@ -90,6 +70,29 @@ pub enum ConsentCommand {
         #[command(flatten)]
         keystore: KeystoreArgs,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// The request file the brand sent.
+    request: PathBuf,
+    /// Your facts: a JSON object such as {"email": "…", "birthdate": "1990-04-02"}.
+    #[arg(long)]
+    facts: PathBuf,
+    /// Share an item exactly (ITEM), or generalised (ITEM=FORM, e.g. birthdate=age_range).
+    #[arg(long = "share", value_name = "ITEM[=FORM]")]
+    share: Vec<String>,
+    /// Refuse an item.
+    #[arg(long = "deny", value_name = "ITEM")]
+    deny: Vec<String>,
+    /// Only show what the packet would contain; write nothing.
+    #[arg(long)]
+    preview: bool,
+    /// Where to write the packet file for the brand.
+    #[arg(long, required_unless_present = "preview")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    keystore: KeystoreArgs,
 }
 
 const KEYSTORE_FORMAT: &str = "tessera-consent-keystore";
@@ -288,7 +291,8 @@ fn today(now: i64) -> NaiveDate {
     chrono::DateTime::from_timestamp(now, 0).map(|t| t.date_naive()).unwrap_or_default()
 }
 
-fn answer(request_path: &Path, facts_path: &Path, share: &[String], deny: &[String], preview: bool, out: Option<&Path>, args: &KeystoreArgs, now: i64) -> Result<(), CliError> {
+fn answer(answer: &AnswerArgs, now: i64) -> Result<(), CliError> {
+    let AnswerArgs { request: request_path, facts: facts_path, share, deny, preview, out, keystore: args } = answer;
     let text = files::read_artifact(request_path)?;
     let attach = |source| CliError::Artifact { path: request_path.to_owned(), source };
     let request = request::verify(&text).map_err(attach)?;
@@ -320,7 +324,7 @@ fn answer(request_path: &Path, facts_path: &Path, share: &[String], deny: &[Stri
         println!("  {}{form}: {}", item.item, item.value);
     }
     println!("In exchange for: {}", request.claims.offer);
-    let Some(out) = out.filter(|_| !preview) else {
+    let Some(out) = out.as_deref().filter(|_| !preview) else {
         println!("Preview only: nothing was written.");
         return Ok(());
     };
@@ -360,9 +364,7 @@ pub fn run(command: ConsentCommand, now: i64) -> Result<(), CliError> {
             Keystore::create(&keystore.path(), &passphrase)?;
             println!("Created your consent keystore at {}", keystore.path().display());
         }
-        ConsentCommand::Answer { request, facts, share, deny, preview, out, keystore } => {
-            answer(&request, &facts, &share, &deny, preview, out.as_deref(), &keystore, now)?
-        }
+        ConsentCommand::Answer(args) => answer(&args, now)?,
         ConsentCommand::List { keystore } => {
             let keystore = Keystore::open(&keystore)?;
             if keystore.content.ledger.is_empty() {
