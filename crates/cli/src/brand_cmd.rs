@@ -88,6 +88,7 @@ pub enum BrandCommand {
     /// Show one packet's items.
     Show {
         /// The packet id (as listed).
+        #[arg(allow_hyphen_values = true)]
         packet: String,
         #[command(flatten)]
         store: StoreArgs,
@@ -115,6 +116,7 @@ pub enum BrandCommand {
     /// Write the signed deletion receipt of a deleted packet again.
     Receipt {
         /// The packet id.
+        #[arg(allow_hyphen_values = true)]
         packet: String,
         #[arg(long)]
         out: PathBuf,

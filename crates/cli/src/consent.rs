@@ -56,6 +56,7 @@ pub enum ConsentCommand {
     /// Revoke a packet you shared: write a signed revocation for the brand.
     Revoke {
         /// The packet id (as listed).
+        #[arg(allow_hyphen_values = true)]
         packet: String,
         /// Where to write the revocation file.
         #[arg(long)]

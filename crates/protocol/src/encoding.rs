@@ -20,11 +20,29 @@ pub fn sha256_b64url(bytes: &[u8]) -> String {
     b64url(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
-/// A fresh 128-bit random identifier, base64url-encoded (22 characters), for `jti` and nonces.
+/// A fresh 128-bit random identifier, base64url-encoded (22 characters), for
+/// `jti` and nonces. It starts with a letter or digit, so that it can be typed
+/// as a command-line argument without being taken for an option.
 pub fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    ring::rand::SystemRandom::new()
-        .fill(&mut bytes)
-        .unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
-    b64url(&bytes)
+    let rng = ring::rand::SystemRandom::new();
+    loop {
+        let mut bytes = [0u8; 16];
+        rng.fill(&mut bytes).unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
+        let id = b64url(&bytes);
+        if id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return id;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn identifiers_never_look_like_command_line_options() {
+        for _ in 0..2000 {
+            let id = super::random_id();
+            assert_eq!(id.len(), 22);
+            assert!(id.starts_with(|c: char| c.is_ascii_alphanumeric()), "{id}");
+        }
+    }
 }
