@@ -1,0 +1,342 @@
+//! Consent decisions: open a request, check who sends it, decide item by item, write the packet.
+//!
+//! A brand's key is pinned the first time the consumer shares with it (or
+//! trusts it explicitly). A later request under the same brand name but a
+//! different key is refused with a loud warning until the consumer re-trusts
+//! it. Nothing is pre-approved: every requested item needs a decision —
+//! exact, generalised or deny — and `never share` facts are always refused.
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tessera_protocol::packet::{self, PacketClaims, SharedItem};
+use tessera_protocol::request::{self, SignedRequest};
+use tessera_protocol::{derive_brand_key, envelope, items, Did, ItemName};
+
+use crate::facts::Sensitivity;
+use crate::ledger::LedgerEntry;
+use crate::purchases::{fold, PurchaseFilter};
+use crate::storage::{begin, Kind, RecordId};
+use crate::{files, Result, Vault, VaultError};
+
+/// A brand the consumer has shared with or trusted, and the key it used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedBrand {
+    pub name: String,
+    pub did: Did,
+    pub trusted_at: i64,
+}
+
+impl PinnedBrand {
+    /// Brands are recognised by their name, ignoring case and accents.
+    pub(crate) fn key(&self) -> String {
+        brand_key(&self.name)
+    }
+}
+
+fn brand_key(name: &str) -> String {
+    fold(name.trim())
+}
+
+/// What the vault knows of the brand behind a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BrandTrust {
+    /// Never seen: its key will be pinned when you share.
+    FirstContact,
+    /// The same key as before.
+    Known,
+    /// The brand name is known but the key is different: possibly an impostor.
+    KeyChanged { pinned_fingerprint: String, pinned_did: String },
+}
+
+/// One requested item, as the consumer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemReview {
+    pub item: ItemName,
+    pub label_en: &'static str,
+    pub label_fr: &'static str,
+    pub purpose: String,
+    pub required: bool,
+    /// The sensitivity of the fact this would come from, if the vault has it.
+    pub sensitivity: Option<Sensitivity>,
+    /// Refused automatically: the fact is set to never share.
+    pub never_share: bool,
+    /// The value shared exactly, if the vault has it.
+    pub exact: Option<Value>,
+    /// The generalised forms possible, with their values.
+    pub generalised: Vec<GeneralisedOption>,
+}
+
+/// A generalised form of an item and the value it would share.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GeneralisedOption {
+    pub item: ItemName,
+    pub label_en: &'static str,
+    pub label_fr: &'static str,
+    pub value: Value,
+}
+
+/// A verified request, ready for decisions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestReview {
+    pub request_jti: String,
+    pub brand_name: String,
+    pub brand_did: String,
+    pub fingerprint: String,
+    pub trust: BrandTrust,
+    pub offer: String,
+    pub retention_days: u32,
+    pub expires_at: i64,
+    pub items: Vec<ItemReview>,
+    #[serde(skip)]
+    pub(crate) request: SignedRequest,
+}
+
+/// The consumer's choice for one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "choice", content = "form", rename_all = "snake_case")]
+pub enum Choice {
+    Exact,
+    Generalised(ItemName),
+    Deny,
+}
+
+/// A decision for one requested item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub item: ItemName,
+    #[serde(flatten)]
+    pub choice: Choice,
+}
+
+/// Exactly what a packet would contain, before signing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PacketPreview {
+    pub brand_name: String,
+    pub fingerprint: String,
+    pub offer: String,
+    pub retention_end: i64,
+    pub items: Vec<SharedItem>,
+    pub denied: Vec<ItemName>,
+    #[serde(skip)]
+    pub(crate) claims: PacketClaims,
+}
+
+/// Purchase history shared covers the twelve months before the answer.
+pub const PURCHASE_MONTHS_SHARED: u32 = 12;
+
+pub(crate) fn today(now: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(now, 0).map(|t| t.date_naive()).unwrap_or_default()
+}
+
+impl Vault {
+    /// The value of `source` the vault holds, and its sensitivity.
+    fn source_value(&self, source: &ItemName, now: i64) -> Result<Option<(Value, Sensitivity)>> {
+        let open = self.unlocked()?;
+        if source.as_str() == "purchases" {
+            let to = today(now);
+            let from = to.checked_sub_months(Months::new(PURCHASE_MONTHS_SHARED)).unwrap_or(to);
+            let purchases = self.all_purchases(&PurchaseFilter { from: Some(from), to: Some(to), ..PurchaseFilter::default() })?;
+            if purchases.is_empty() {
+                return Ok(None);
+            }
+            let shared: Vec<items::Purchase> = purchases.iter().map(|p| p.to_shared()).collect();
+            let value = serde_json::to_value(shared).unwrap_or_else(|e| unreachable!("purchases serialise: {e}"));
+            return Ok(Some((value, open.settings.1.purchases_sensitivity)));
+        }
+        Ok(open.facts.get(source).map(|(_, f)| (f.value.clone(), f.sensitivity)))
+    }
+
+    /// The value `delivered` would have, computed from the first fact the vault has among its sources.
+    fn value_for(&self, delivered: &ItemName, now: i64) -> Result<Option<(Value, Sensitivity)>> {
+        for source in delivered.sources() {
+            if let Some((value, sensitivity)) = self.source_value(&source, now)? {
+                let derived = items::derive(delivered, &source, &value, today(now))?;
+                return Ok(Some((derived, sensitivity)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn trust_of(&self, brand_name: &str, did: &Did) -> Result<BrandTrust> {
+        Ok(match self.unlocked()?.brands.get(&brand_key(brand_name)) {
+            None => BrandTrust::FirstContact,
+            Some((_, pinned)) if &pinned.did == did => BrandTrust::Known,
+            Some((_, pinned)) => BrandTrust::KeyChanged { pinned_fingerprint: pinned.did.fingerprint(), pinned_did: pinned.did.to_string() },
+        })
+    }
+
+    /// Verifies a request (signature, format, dates) and describes it for a decision.
+    pub fn review_request(&self, jws: &str, now: i64) -> Result<RequestReview> {
+        let request = request::verify(jws)?;
+        request.check_answerable(now)?;
+        let claims = &request.claims;
+        let mut reviews = Vec::with_capacity(claims.items.len());
+        for asked in &claims.items {
+            let exact = self.value_for(&asked.item, now)?;
+            let mut generalised = Vec::new();
+            let mut sensitivity = exact.as_ref().map(|(_, s)| *s);
+            for form in asked.item.generalisations() {
+                if let Some((value, s)) = self.value_for(&form, now)? {
+                    sensitivity.get_or_insert(s);
+                    generalised.push(GeneralisedOption { item: form, label_en: form.spec().label_en, label_fr: form.spec().label_fr, value });
+                }
+            }
+            reviews.push(ItemReview {
+                item: asked.item,
+                label_en: asked.item.spec().label_en,
+                label_fr: asked.item.spec().label_fr,
+                purpose: asked.purpose.clone(),
+                required: asked.required,
+                never_share: sensitivity == Some(Sensitivity::NeverShare),
+                sensitivity,
+                exact: exact.map(|(v, _)| v),
+                generalised,
+            });
+        }
+        Ok(RequestReview {
+            request_jti: claims.jti.clone(),
+            brand_name: claims.brand_name.clone(),
+            brand_did: claims.iss.to_string(),
+            fingerprint: claims.iss.fingerprint(),
+            trust: self.trust_of(&claims.brand_name, &claims.iss)?,
+            offer: claims.offer.clone(),
+            retention_days: claims.retention_days,
+            expires_at: claims.exp,
+            items: reviews,
+            request,
+        })
+    }
+
+    /// Pins (or re-pins, after a key change the brand confirmed) the request's brand key.
+    pub fn trust_brand(&mut self, review: &RequestReview, now: i64) -> Result<()> {
+        let pinned = PinnedBrand { name: review.request.claims.brand_name.clone(), did: review.request.claims.iss.clone(), trusted_at: now };
+        let (conn, open) = self.parts()?;
+        let id = open.brands.get(&pinned.key()).map(|(id, _)| *id).unwrap_or_else(RecordId::random);
+        let writer = begin(conn, open)?;
+        writer.put(Kind::Brand, &id, &pinned)?;
+        writer.commit()?;
+        open.brands.insert(pinned.key(), (id, pinned));
+        Ok(())
+    }
+
+    /// Computes exactly what the packet would contain for `decisions`. Every
+    /// requested item needs one decision; `never share` facts must be denied.
+    pub fn preview_packet(&self, review: &RequestReview, decisions: &[Decision], now: i64) -> Result<PacketPreview> {
+        let request = &review.request;
+        request.check_answerable(now)?;
+        if let BrandTrust::KeyChanged { pinned_fingerprint, .. } = self.trust_of(&request.claims.brand_name, &request.claims.iss)? {
+            return Err(VaultError::BrandKeyChanged {
+                brand_name: request.claims.brand_name.clone(),
+                pinned_fingerprint,
+                new_fingerprint: request.brand().fingerprint(),
+            });
+        }
+        for d in decisions {
+            if request.requested(&d.item).is_none() {
+                return Err(VaultError::InvalidInput(format!("the request does not ask for {}", d.item)));
+            }
+            if decisions.iter().filter(|other| other.item == d.item).count() > 1 {
+                return Err(VaultError::InvalidInput(format!("{} is decided twice", d.item)));
+            }
+        }
+        let undecided: Vec<String> = request.claims.items.iter().filter(|i| !decisions.iter().any(|d| d.item == i.item)).map(|i| i.item.to_string()).collect();
+        if !undecided.is_empty() {
+            return Err(VaultError::InvalidInput(format!("nothing is shared without your decision: decide {}", undecided.join(", "))));
+        }
+        let mut shared = Vec::new();
+        let mut denied = Vec::new();
+        for asked in &request.claims.items {
+            let Some(decision) = decisions.iter().find(|d| d.item == asked.item) else { continue };
+            let delivered = match &decision.choice {
+                Choice::Deny => {
+                    denied.push(asked.item);
+                    continue;
+                }
+                Choice::Exact => asked.item,
+                Choice::Generalised(form) => {
+                    if !asked.item.generalisations().contains(form) {
+                        return Err(VaultError::InvalidInput(format!("{} cannot be shared as {form}", asked.item)));
+                    }
+                    *form
+                }
+            };
+            let (value, sensitivity) = self
+                .value_for(&delivered, now)?
+                .ok_or_else(|| VaultError::InvalidInput(format!("you have no {} to share as {delivered}: add it first, or deny it", asked.item)))?;
+            if sensitivity == Sensitivity::NeverShare {
+                return Err(VaultError::NeverShare { item: asked.item.to_string() });
+            }
+            shared.push(SharedItem { answers: asked.item, item: delivered, value });
+        }
+        if shared.is_empty() {
+            return Err(VaultError::InvalidInput("every item is denied: there is nothing to send".into()));
+        }
+        let consumer = derive_brand_key(&self.unlocked()?.master, request.brand()).did();
+        let claims = packet::draft(request, &consumer, shared, now)?;
+        Ok(PacketPreview {
+            brand_name: request.claims.brand_name.clone(),
+            fingerprint: request.brand().fingerprint(),
+            offer: request.claims.offer.clone(),
+            retention_end: claims.exp,
+            items: claims.items.clone(),
+            denied,
+            claims,
+        })
+    }
+
+    /// Signs the previewed packet with the per-brand key, writes the encrypted
+    /// packet file to `path` and records it in the ledger (pinning the brand's
+    /// key on first contact). If the ledger cannot be updated, the file is removed.
+    pub fn write_packet(&mut self, review: &RequestReview, preview: &PacketPreview, path: &std::path::Path, now: i64) -> Result<LedgerEntry> {
+        let request = &review.request;
+        if preview.claims.request_jti != request.claims.jti {
+            return Err(VaultError::InvalidInput("this preview belongs to another request".into()));
+        }
+        let key = derive_brand_key(&self.unlocked()?.master, request.brand());
+        let signed = packet::sign(&preview.claims, &key)?;
+        let file = envelope::seal(&signed.jws, &request.claims.age_recipient)?;
+        let entry = LedgerEntry {
+            packet_jti: signed.claims.jti.clone(),
+            packet_hash: signed.hash.clone(),
+            brand_did: request.claims.iss.clone(),
+            brand_name: request.claims.brand_name.clone(),
+            request_jti: request.claims.jti.clone(),
+            purposes: request.claims.items.iter().map(|i| (i.item, i.purpose.clone())).collect(),
+            offer: request.claims.offer.clone(),
+            consumer_did: key.did(),
+            shared_at: signed.claims.iat,
+            retention_end: signed.claims.exp,
+            items: signed.claims.items.clone(),
+            revocation_jti: None,
+            revoked_at: None,
+            deletion: None,
+        };
+        files::write_atomic(path, &file)?;
+        let first_contact = matches!(self.trust_of(&request.claims.brand_name, &request.claims.iss)?, BrandTrust::FirstContact);
+        let stored = (|| {
+            let (conn, open) = self.parts()?;
+            let entry_id = RecordId::random();
+            let pinned = PinnedBrand { name: request.claims.brand_name.clone(), did: request.claims.iss.clone(), trusted_at: now };
+            let brand_id = RecordId::random();
+            let writer = begin(conn, open)?;
+            writer.put(Kind::Ledger, &entry_id, &entry)?;
+            if first_contact {
+                writer.put(Kind::Brand, &brand_id, &pinned)?;
+            }
+            writer.commit()?;
+            if first_contact {
+                open.brands.insert(pinned.key(), (brand_id, pinned));
+            }
+            open.ledger.insert(0, (entry_id, entry.clone()));
+            Ok(())
+        })();
+        if let Err(e) = stored {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(entry)
+    }
+}
+

@@ -1,0 +1,504 @@
+//! CSV import of purchases from banks and shops, French and English formats.
+//!
+//! Detected, and each overridable: the encoding (UTF-8 with or without BOM,
+//! else Latin-1/Windows-1252), the separator (`;`, `,`, tab), whether there is
+//! a header row, the column mapping (from header names in French or English,
+//! or from the values), decimal commas (`12,50`, `1 234,56`), the date order
+//! (`dd/mm/yyyy`, ISO, `mm/dd/yyyy`), and whether spending is written as
+//! negative amounts. Amounts are exact decimals, never floats. A preview reads
+//! everything and writes nothing; rows it cannot read are reported with their
+//! line numbers. Re-importing a file does not duplicate purchases.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::purchases::{fold, suggest_category, Purchase};
+use crate::{Result, Vault, VaultError};
+
+/// The file's text encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    Utf8,
+    /// ISO 8859-1, read as Windows-1252 (so `0x80` is `€`).
+    Latin1,
+}
+
+/// Which part of a date comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// `31/12/2026` (French).
+    DayFirst,
+    /// `12/31/2026` (US).
+    MonthFirst,
+    /// `2026-12-31` (ISO).
+    YearFirst,
+}
+
+/// Which column holds what (0-based indexes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnMapping {
+    pub date: usize,
+    pub merchant: usize,
+    /// One signed amount column…
+    pub amount: Option<usize>,
+    /// …or separate debit (money spent) and credit (money back) columns.
+    pub debit: Option<usize>,
+    pub credit: Option<usize>,
+    pub category: Option<usize>,
+    pub currency: Option<usize>,
+}
+
+/// Choices that override detection; `None` means "detect".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CsvOptions {
+    pub encoding: Option<Encoding>,
+    pub delimiter: Option<char>,
+    pub has_header: Option<bool>,
+    pub mapping: Option<ColumnMapping>,
+    pub decimal_comma: Option<bool>,
+    pub date_order: Option<DateOrder>,
+    /// Whether spending is written as negative amounts (usual in bank exports).
+    pub negate_amounts: Option<bool>,
+    /// Currency when the file has no currency column (default `EUR`).
+    pub currency: Option<String>,
+}
+
+/// A row that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// 1-based line number in the file.
+    pub line: u64,
+    pub message: String,
+}
+
+/// A row read from the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParsedRow {
+    pub line: u64,
+    pub purchase: Purchase,
+    /// Already in the vault (from an earlier import or entry).
+    pub duplicate: bool,
+}
+
+/// What an import would do (dry run) or did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CsvPreview {
+    pub encoding: Encoding,
+    pub delimiter: char,
+    pub has_header: bool,
+    pub headers: Vec<String>,
+    pub mapping: ColumnMapping,
+    pub decimal_comma: bool,
+    pub date_order: DateOrder,
+    pub negate_amounts: bool,
+    pub currency: String,
+    pub rows: Vec<ParsedRow>,
+    pub errors: Vec<RowError>,
+    pub new_count: usize,
+    pub duplicate_count: usize,
+}
+
+const CP1252: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š',
+    '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+];
+
+fn decode(bytes: &[u8], forced: Option<Encoding>) -> (String, Encoding) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match (forced, std::str::from_utf8(bytes)) {
+        (None | Some(Encoding::Utf8), Ok(text)) => (text.to_owned(), Encoding::Utf8),
+        (Some(Encoding::Utf8), Err(_)) => (String::from_utf8_lossy(bytes).into_owned(), Encoding::Utf8),
+        (_, _) => (bytes.iter().map(|&b| if (0x80..0xA0).contains(&b) { CP1252[usize::from(b - 0x80)] } else { char::from(b) }).collect(), Encoding::Latin1),
+    }
+}
+
+fn sniff_delimiter(text: &str) -> char {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let mut counts = [(';', 0), (',', 0), ('\t', 0)];
+    let mut quoted = false;
+    for c in first.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in counts.iter_mut() {
+                if c == *d {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0).map(|(d, _)| *d).unwrap_or(',')
+}
+
+/// Parses an amount such as `12,50`, `-1 234,56 €`, `(12.50)`, `$1,234.00`.
+pub fn parse_amount(raw: &str, decimal_comma: bool) -> Option<Decimal> {
+    let mut text: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '€' | '$' | '£')).collect();
+    for code in ["EUR", "USD", "GBP", "CHF"] {
+        text = text.replace(code, "");
+    }
+    if text.is_empty() {
+        return None;
+    }
+    let mut negative = false;
+    if text.starts_with('(') && text.ends_with(')') {
+        negative = true;
+        text = text[1..text.len() - 1].to_owned();
+    }
+    if let Some(rest) = text.strip_suffix('-') {
+        negative = !negative;
+        text = rest.to_owned();
+    }
+    if let Some(rest) = text.strip_prefix('-') {
+        negative = !negative;
+        text = rest.to_owned();
+    } else if let Some(rest) = text.strip_prefix('+') {
+        text = rest.to_owned();
+    }
+    let normalised = if decimal_comma { text.replace('.', "").replace(',', ".") } else { text.replace(',', "") };
+    let digits_ok = !normalised.is_empty()
+        && normalised.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && normalised.matches('.').count() <= 1
+        && !normalised.starts_with('.')
+        && !normalised.ends_with('.');
+    if !digits_ok {
+        return None;
+    }
+    let value = Decimal::from_str_exact(&normalised).ok()?;
+    Some(if negative { -value } else { value })
+}
+
+fn date_parts(raw: &str) -> Option<(u32, u32, u32, usize)> {
+    let text = raw.trim();
+    let text = text.split([' ', 'T']).next().unwrap_or(text);
+    let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let first_len = parts[0].len();
+    Some((parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?, first_len))
+}
+
+fn full_year(year: u32) -> i32 {
+    let year = year as i32;
+    if year < 100 {
+        if year < 70 { 2000 + year } else { 1900 + year }
+    } else {
+        year
+    }
+}
+
+/// Parses a date in the given order; `None` when it is not a real date.
+pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
+    let (a, b, c, first_len) = date_parts(raw)?;
+    let (y, m, d) = if first_len == 4 {
+        (full_year(a), b, c)
+    } else {
+        match order {
+            DateOrder::DayFirst | DateOrder::YearFirst => (full_year(c), b, a),
+            DateOrder::MonthFirst => (full_year(c), a, b),
+        }
+    };
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn looks_like_date(raw: &str) -> bool {
+    date_parts(raw).is_some_and(|(a, b, c, first_len)| if first_len == 4 { (1..=12).contains(&b) && (1..=31).contains(&c) } else { (1..=31).contains(&a) && (1..=31).contains(&b) && c < 10000 })
+}
+
+fn header_role(name: &str) -> Option<&'static str> {
+    let n = fold(name.trim());
+    let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
+    if has(&["date valeur", "value date"]) {
+        return None;
+    }
+    if has(&["date", "jour"]) {
+        Some("date")
+    } else if has(&["debit", "withdrawal", "money out", "paid out"]) {
+        Some("debit")
+    } else if has(&["credit", "deposit", "money in", "paid in"]) {
+        Some("credit")
+    } else if has(&["montant", "amount", "somme", "prix", "price", "total"]) {
+        Some("amount")
+    } else if has(&["categorie", "category", "rubrique"]) {
+        Some("category")
+    } else if has(&["devise", "currency", "monnaie"]) {
+        Some("currency")
+    } else if has(&["libelle", "description", "merchant", "marchand", "commercant", "payee", "label", "detail", "magasin", "enseigne", "beneficiaire", "name", "nom"]) {
+        Some("merchant")
+    } else {
+        None
+    }
+}
+
+fn mapping_from_headers(headers: &[String]) -> Option<ColumnMapping> {
+    let find = |role: &str| headers.iter().position(|h| header_role(h) == Some(role));
+    let date = find("date")?;
+    let merchant = find("merchant")?;
+    let amount = find("amount");
+    let (debit, credit) = (find("debit"), find("credit"));
+    if amount.is_none() && debit.is_none() && credit.is_none() {
+        return None;
+    }
+    Some(ColumnMapping { date, merchant, amount, debit, credit, category: find("category"), currency: find("currency") })
+}
+
+fn mapping_from_values(rows: &[Vec<String>], decimal_comma: bool) -> Option<ColumnMapping> {
+    let columns = rows.iter().map(Vec::len).max()?;
+    let share = |col: usize, test: &dyn Fn(&str) -> bool| rows.iter().filter(|r| r.get(col).is_some_and(|v| test(v))).count() * 2 > rows.len();
+    let date = (0..columns).find(|&c| share(c, &looks_like_date))?;
+    let amount = (0..columns).find(|&c| c != date && share(c, &|v| parse_amount(v, decimal_comma).is_some()))?;
+    let merchant = (0..columns)
+        .filter(|&c| c != date && c != amount)
+        .max_by_key(|&c| rows.iter().map(|r| r.get(c).map_or(0, |v| v.chars().filter(|ch| ch.is_alphabetic()).count())).sum::<usize>())?;
+    Some(ColumnMapping { date, merchant, amount: Some(amount), debit: None, credit: None, category: None, currency: None })
+}
+
+fn detect_decimal_comma(values: &[&str], delimiter: char) -> bool {
+    let (mut comma, mut point) = (0, 0);
+    for v in values {
+        let v = v.trim();
+        match (v.rfind(','), v.rfind('.')) {
+            (Some(c), Some(p)) => {
+                if c > p {
+                    comma += 1
+                } else {
+                    point += 1
+                }
+            }
+            (Some(c), None) => {
+                if v.len() - c - 1 != 3 {
+                    comma += 1
+                }
+            }
+            (None, Some(p)) => {
+                if v.len() - p - 1 != 3 {
+                    point += 1
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    if comma == point {
+        delimiter == ';'
+    } else {
+        comma > point
+    }
+}
+
+fn detect_date_order(values: &[&str]) -> DateOrder {
+    let parts: Vec<(u32, u32, u32, usize)> = values.iter().filter_map(|v| date_parts(v)).collect();
+    if !parts.is_empty() && parts.iter().all(|p| p.3 == 4) {
+        return DateOrder::YearFirst;
+    }
+    if parts.iter().any(|p| p.3 != 4 && p.0 > 12) {
+        return DateOrder::DayFirst;
+    }
+    if parts.iter().any(|p| p.3 != 4 && p.1 > 12) {
+        return DateOrder::MonthFirst;
+    }
+    DateOrder::DayFirst
+}
+
+/// Reads a CSV file of purchases, detecting what `options` leaves open.
+pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
+    let (text, encoding) = decode(bytes, options.encoding);
+    let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    let delimiter_byte = u8::try_from(delimiter).ok().filter(u8::is_ascii).ok_or_else(|| VaultError::Csv(format!("{delimiter:?} cannot be a column separator")))?;
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter_byte).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records: Vec<(u64, Vec<String>)> = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                let fields: Vec<String> = r.iter().map(|f| f.trim().to_owned()).collect();
+                if fields.iter().all(String::is_empty) {
+                    continue;
+                }
+                records.push((line, fields));
+            }
+            Err(e) => errors.push(RowError { line: e.position().map_or(0, |p| p.line()), message: format!("unreadable: {e}") }),
+        }
+    }
+    if records.is_empty() {
+        return Err(VaultError::Csv("the file has no rows".into()));
+    }
+    let first_is_header = {
+        let first = &records[0].1;
+        !first.iter().any(|f| looks_like_date(f)) && first.iter().any(|f| header_role(f).is_some())
+    };
+    let has_header = options.has_header.unwrap_or(first_is_header);
+    let headers = if has_header { records[0].1.clone() } else { Vec::new() };
+    let data: Vec<(u64, Vec<String>)> = records.into_iter().skip(usize::from(has_header)).collect();
+    let sample: Vec<Vec<String>> = data.iter().take(200).map(|(_, f)| f.clone()).collect();
+
+    let guess_comma_from = |col: Option<usize>| {
+        let values: Vec<&str> = sample.iter().filter_map(|r| col.and_then(|c| r.get(c)).map(String::as_str)).collect();
+        detect_decimal_comma(&values, delimiter)
+    };
+    let mapping = match &options.mapping {
+        Some(m) => m.clone(),
+        None => mapping_from_headers(&headers)
+            .or_else(|| mapping_from_values(&sample, delimiter == ';'))
+            .ok_or_else(|| VaultError::Csv("cannot tell which columns hold the date, the merchant and the amount: choose the columns yourself".into()))?,
+    };
+    let decimal_comma = options.decimal_comma.unwrap_or_else(|| guess_comma_from(mapping.amount.or(mapping.debit).or(mapping.credit)));
+    let date_order = options.date_order.unwrap_or_else(|| {
+        let values: Vec<&str> = sample.iter().filter_map(|r| r.get(mapping.date)).map(String::as_str).collect();
+        detect_date_order(&values)
+    });
+    let negate_amounts = options.negate_amounts.unwrap_or_else(|| {
+        let Some(col) = mapping.amount else { return false };
+        let amounts: Vec<Decimal> = sample.iter().filter_map(|r| r.get(col)).filter_map(|v| parse_amount(v, decimal_comma)).collect();
+        amounts.iter().filter(|a| a.is_sign_negative()).count() * 5 > amounts.len() * 3
+    });
+    let currency = options.currency.clone().unwrap_or_else(|| "EUR".into());
+
+    // Rows must have as many columns as the header (or as most rows): an extra
+    // column usually means a separator inside an unquoted value.
+    let expected_columns = if has_header {
+        headers.len()
+    } else {
+        let mut counts: HashMap<usize, usize> = HashMap::new();
+        for row in &sample {
+            *counts.entry(row.len()).or_default() += 1;
+        }
+        counts.into_iter().max_by_key(|(len, n)| (*n, *len)).map_or(0, |(len, _)| len)
+    };
+    let mut rows = Vec::with_capacity(data.len());
+    for (line, fields) in &data {
+        if fields.len() != expected_columns {
+            errors.push(RowError {
+                line: *line,
+                message: format!("{} columns instead of {expected_columns} (a separator inside a value that is not in quotes?)", fields.len()),
+            });
+            continue;
+        }
+        match read_row(fields, &mapping, decimal_comma, date_order, negate_amounts, &currency) {
+            Ok(purchase) => rows.push(ParsedRow { line: *line, purchase, duplicate: false }),
+            Err(message) => errors.push(RowError { line: *line, message }),
+        }
+    }
+    errors.sort_by_key(|e| e.line);
+    let new_count = rows.len();
+    Ok(CsvPreview { encoding, delimiter, has_header, headers, mapping, decimal_comma, date_order, negate_amounts, currency, rows, errors, new_count, duplicate_count: 0 })
+}
+
+fn read_row(fields: &[String], m: &ColumnMapping, decimal_comma: bool, order: DateOrder, negate: bool, currency: &str) -> Result<Purchase, String> {
+    let field = |col: usize, what: &str| fields.get(col).filter(|v| !v.is_empty()).map(String::as_str).ok_or_else(|| format!("no {what} (column {})", col + 1));
+    let date_text = field(m.date, "date")?;
+    let date = parse_date(date_text, order).ok_or_else(|| format!("{date_text:?} is not a date"))?;
+    let merchant = field(m.merchant, "merchant")?.to_owned();
+    let amount = if let Some(col) = m.amount {
+        let text = field(col, "amount")?;
+        let value = parse_amount(text, decimal_comma).ok_or_else(|| format!("{text:?} is not an amount"))?;
+        if negate {
+            -value
+        } else {
+            value
+        }
+    } else {
+        let read = |col: Option<usize>| -> Result<Option<Decimal>, String> {
+            match col.and_then(|c| fields.get(c)).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(text) => parse_amount(text, decimal_comma).map(|v| Some(v.abs())).ok_or_else(|| format!("{text:?} is not an amount")),
+            }
+        };
+        match (read(m.debit)?, read(m.credit)?) {
+            (Some(debit), _) if !debit.is_zero() => debit,
+            (_, Some(credit)) => -credit,
+            (Some(zero), None) => zero,
+            (None, None) => return Err("no amount in the debit or credit column".into()),
+        }
+    };
+    let category = m.category.and_then(|c| fields.get(c)).filter(|v| !v.is_empty()).cloned().unwrap_or_else(|| suggest_category(&merchant).to_owned());
+    let currency = m.currency.and_then(|c| fields.get(c)).filter(|v| !v.is_empty()).map(|c| c.to_uppercase()).unwrap_or_else(|| currency.to_owned());
+    let purchase = Purchase { date, merchant, amount, currency, category };
+    purchase.validate().map_err(|e| e.to_string())?;
+    Ok(purchase)
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CsvImportReport {
+    pub imported: usize,
+    pub duplicates: usize,
+    pub errors: Vec<RowError>,
+}
+
+impl Vault {
+    /// Reads a CSV file and says what importing it would do; writes nothing.
+    pub fn preview_csv(&self, bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
+        let mut preview = parse(bytes, options)?;
+        let mut existing: HashMap<_, usize> = HashMap::new();
+        for (_, p) in &self.unlocked()?.purchases {
+            *existing.entry(p.duplicate_key()).or_default() += 1;
+        }
+        // Each purchase already in the vault cancels one identical row of the
+        // file: two identical coffees on one day in the file stay two purchases.
+        for row in &mut preview.rows {
+            if let Some(count) = existing.get_mut(&row.purchase.duplicate_key()).filter(|c| **c > 0) {
+                *count -= 1;
+                row.duplicate = true;
+            }
+        }
+        preview.duplicate_count = preview.rows.iter().filter(|r| r.duplicate).count();
+        preview.new_count = preview.rows.len() - preview.duplicate_count;
+        Ok(preview)
+    }
+
+    /// Imports the readable, new rows of a CSV file in one transaction.
+    pub fn import_csv(&mut self, bytes: &[u8], options: &CsvOptions) -> Result<CsvImportReport> {
+        let preview = self.preview_csv(bytes, options)?;
+        let new: Vec<Purchase> = preview.rows.into_iter().filter(|r| !r.duplicate).map(|r| r.purchase).collect();
+        let imported = new.len();
+        if imported > 0 {
+            self.insert_purchases(new)?;
+        }
+        Ok(CsvImportReport { imported, duplicates: preview.duplicate_count, errors: preview.errors })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_french_and_english_forms_are_exact() {
+        let d = |s: &str| Decimal::from_str_exact(s).unwrap();
+        assert_eq!(parse_amount("12,50", true), Some(d("12.50")));
+        assert_eq!(parse_amount("-1 234,56 €", true), Some(d("-1234.56")));
+        assert_eq!(parse_amount("1.234,56", true), Some(d("1234.56")));
+        assert_eq!(parse_amount("1,234.56", false), Some(d("1234.56")));
+        assert_eq!(parse_amount("(12.50)", false), Some(d("-12.50")));
+        assert_eq!(parse_amount("12.50-", false), Some(d("-12.50")));
+        assert_eq!(parse_amount("0,1", true).map(|a| a + parse_amount("0,2", true).unwrap()), Some(d("0.3")));
+        assert_eq!(parse_amount("douze", true), None);
+        assert_eq!(parse_amount("", true), None);
+    }
+
+    #[test]
+    fn dates_in_each_order() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date("31/12/2026", DateOrder::DayFirst), date(2026, 12, 31));
+        assert_eq!(parse_date("12/31/2026", DateOrder::MonthFirst), date(2026, 12, 31));
+        assert_eq!(parse_date("2026-12-31", DateOrder::DayFirst), date(2026, 12, 31));
+        assert_eq!(parse_date("31.12.26", DateOrder::DayFirst), date(2026, 12, 31));
+        assert_eq!(parse_date("31/02/2026", DateOrder::DayFirst), None);
+        assert_eq!(detect_date_order(&["03/04/2026", "25/04/2026"]), DateOrder::DayFirst);
+        assert_eq!(detect_date_order(&["04/25/2026"]), DateOrder::MonthFirst);
+    }
+
+    #[test]
+    fn latin1_files_decode_with_the_euro_sign() {
+        let (text, encoding) = decode(b"Libell\xe9;Montant\r\nCaf\xe9;3,50 \x80\r\n", None);
+        assert_eq!(encoding, Encoding::Latin1);
+        assert!(text.contains("Libellé") && text.contains("3,50 €"));
+    }
+}

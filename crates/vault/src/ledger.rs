@@ -1,0 +1,175 @@
+//! The ledger: every packet shared, what it holds, and what became of it.
+
+use serde::{Deserialize, Serialize};
+use tessera_protocol::packet::SharedItem;
+use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName};
+
+use crate::storage::begin;
+use crate::storage::Kind;
+use crate::{files, Result, Vault, VaultError};
+
+/// A packet the consumer shared, as recorded when it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub packet_jti: String,
+    pub packet_hash: String,
+    pub brand_did: Did,
+    pub brand_name: String,
+    pub request_jti: String,
+    /// The purpose the brand gave for each item it asked for.
+    pub purposes: Vec<(ItemName, String)>,
+    pub offer: String,
+    /// The consumer's identity towards this brand.
+    pub consumer_did: Did,
+    pub shared_at: i64,
+    pub retention_end: i64,
+    pub items: Vec<SharedItem>,
+    pub revocation_jti: Option<String>,
+    pub revoked_at: Option<i64>,
+    pub deletion: Option<ConfirmedDeletion>,
+}
+
+/// A deletion the brand proved with a signed receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmedDeletion {
+    pub deleted_at: i64,
+    pub reason: String,
+    pub receipt_jti: String,
+    /// The receipt JWS, kept as proof.
+    pub receipt: String,
+}
+
+/// Where a packet stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PacketStatus {
+    /// The brand may hold and use it.
+    Active,
+    /// Past its retention end: the brand must have deleted it.
+    Expired,
+    /// Revoked; waiting for the brand's deletion receipt.
+    Revoked,
+    /// The brand proved the deletion.
+    DeletionConfirmed,
+}
+
+impl PacketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PacketStatus::Active => "active",
+            PacketStatus::Expired => "expired",
+            PacketStatus::Revoked => "revoked",
+            PacketStatus::DeletionConfirmed => "deletion confirmed",
+        }
+    }
+}
+
+impl LedgerEntry {
+    pub fn status(&self, now: i64) -> PacketStatus {
+        if self.deletion.is_some() {
+            PacketStatus::DeletionConfirmed
+        } else if self.revoked_at.is_some() {
+            PacketStatus::Revoked
+        } else if now >= self.retention_end {
+            PacketStatus::Expired
+        } else {
+            PacketStatus::Active
+        }
+    }
+}
+
+/// A ledger entry with its status now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerLine {
+    #[serde(flatten)]
+    pub entry: LedgerEntry,
+    pub status: PacketStatus,
+}
+
+/// What one brand knows about the consumer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrandKnowledge {
+    pub brand_name: String,
+    pub brand_did: String,
+    pub fingerprint: String,
+    /// Items the brand may still hold (from active packets).
+    pub holds: Vec<SharedItem>,
+    pub packets: Vec<LedgerLine>,
+}
+
+impl Vault {
+    /// Every packet shared, newest first.
+    pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
+        Ok(self.unlocked()?.ledger.iter().map(|(_, e)| LedgerLine { status: e.status(now), entry: e.clone() }).collect())
+    }
+
+    /// For each brand: what it holds now and every packet it received.
+    pub fn what_brands_know(&self, now: i64) -> Result<Vec<BrandKnowledge>> {
+        let mut brands: Vec<BrandKnowledge> = Vec::new();
+        for line in self.ledger(now)? {
+            let at = match brands.iter().position(|b| b.brand_did == line.entry.brand_did.to_string()) {
+                Some(at) => at,
+                None => {
+                    brands.push(BrandKnowledge {
+                        brand_name: line.entry.brand_name.clone(),
+                        brand_did: line.entry.brand_did.to_string(),
+                        fingerprint: line.entry.brand_did.fingerprint(),
+                        holds: Vec::new(),
+                        packets: Vec::new(),
+                    });
+                    brands.len() - 1
+                }
+            };
+            if line.status == PacketStatus::Active {
+                brands[at].holds.extend(line.entry.items.iter().cloned());
+            }
+            brands[at].packets.push(line);
+        }
+        brands.sort_by(|a, b| a.brand_name.cmp(&b.brand_name));
+        Ok(brands)
+    }
+
+    /// Signs a revocation of packet `packet_jti`, writes it to `path` for the brand, and marks the packet revoked.
+    pub fn revoke_packet(&mut self, packet_jti: &str, path: &std::path::Path, now: i64) -> Result<LedgerLine> {
+        let (conn, open) = self.parts()?;
+        let (id, entry) = open.ledger.iter().find(|(_, e)| e.packet_jti == packet_jti).cloned().ok_or_else(|| VaultError::UnknownPacket { packet_jti: packet_jti.to_owned() })?;
+        if entry.deletion.is_some() {
+            return Err(VaultError::InvalidInput(format!("{} already confirmed deleting this packet: there is nothing left to revoke", entry.brand_name)));
+        }
+        let key = derive_brand_key(&open.master, &entry.brand_did);
+        let (jws, claims) = revocation::sign(&key, &entry.brand_did, &entry.packet_jti, &entry.packet_hash, now);
+        let mut updated = entry;
+        updated.revocation_jti = Some(claims.jti);
+        updated.revoked_at = Some(now);
+        files::write_atomic(path, format!("{jws}\n").as_bytes())?;
+        let writer = begin(conn, open)?;
+        writer.put(Kind::Ledger, &id, &updated)?;
+        writer.commit()?;
+        if let Some(slot) = open.ledger.iter_mut().find(|(i, _)| *i == id) {
+            slot.1 = updated.clone();
+        }
+        Ok(LedgerLine { status: updated.status(now), entry: updated })
+    }
+
+    /// Checks a brand's deletion receipt against the ledger and records the deletion as confirmed.
+    pub fn import_receipt(&mut self, jws: &str, now: i64) -> Result<LedgerLine> {
+        let about = receipt::inspect(jws)?;
+        let (conn, open) = self.parts()?;
+        let (id, entry) = open
+            .ledger
+            .iter()
+            .find(|(_, e)| e.packet_jti == about.packet_jti)
+            .cloned()
+            .ok_or_else(|| VaultError::UnknownPacket { packet_jti: about.packet_jti.clone() })?;
+        let claims = receipt::verify(jws, &entry.brand_did, &entry.consumer_did, &entry.packet_jti, &entry.packet_hash, now)?;
+        let mut updated = entry;
+        updated.deletion = Some(ConfirmedDeletion { deleted_at: claims.deleted_at, reason: claims.reason.as_str().into(), receipt_jti: claims.jti, receipt: jws.to_owned() });
+        let writer = begin(conn, open)?;
+        writer.put(Kind::Ledger, &id, &updated)?;
+        writer.commit()?;
+        if let Some(slot) = open.ledger.iter_mut().find(|(i, _)| *i == id) {
+            slot.1 = updated.clone();
+        }
+        Ok(LedgerLine { status: updated.status(now), entry: updated })
+    }
+}
