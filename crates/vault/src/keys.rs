@@ -25,6 +25,15 @@ pub(crate) const VAULT_FORMAT: &str = "tessera-vault";
 #[cfg(feature = "plaintext-control")]
 const PLAINTEXT_CONTROL_FORMAT: &str = "tessera-vault-plaintext-control";
 
+/// Whether `format` names a vault this build can open.
+pub(crate) fn is_known_format(format: &str) -> bool {
+    #[cfg(feature = "plaintext-control")]
+    if format == PLAINTEXT_CONTROL_FORMAT {
+        return true;
+    }
+    format == VAULT_FORMAT
+}
+
 /// Shortest passphrase accepted for a vault.
 pub const MIN_PASSPHRASE_CHARS: usize = 10;
 

@@ -226,7 +226,7 @@ impl Vault {
         configure(&conn).map_err(|e| VaultError::Corrupt { dir: dir.to_owned(), detail: e.to_string() })?;
         migrate(&mut conn, dir)?;
         let format: Option<String> = conn.query_row("SELECT format FROM vault WHERE id = 1", [], |r| r.get(0)).optional().map_err(corrupt)?;
-        if format.as_deref() != Some(crate::keys::VAULT_FORMAT) {
+        if !format.as_deref().is_some_and(crate::keys::is_known_format) {
             return Err(VaultError::Corrupt { dir: dir.to_owned(), detail: "no vault header".into() });
         }
         Ok(Vault { dir: dir.to_owned(), conn, open: None })
