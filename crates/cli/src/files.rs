@@ -1,6 +1,5 @@
 //! Reading and writing the user's files, with errors that name the file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::CliError;
@@ -21,33 +20,7 @@ pub fn read_artifact(path: &Path) -> Result<String, CliError> {
     Ok(text.to_owned())
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same
-/// directory, flushed to disk, then renamed over `path`. Either the old file
-/// or the complete new one is there, never half of it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let error = |detail: String| CliError::File { path: path.to_owned(), detail };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| error(format!("cannot write in {}: {e}", dir.display())))?;
-    temp.write_all(bytes).map_err(|e| error(e.to_string()))?;
-    temp.as_file().sync_all().map_err(|e| error(e.to_string()))?;
-    temp.persist(path).map_err(|e| error(e.error.to_string()))?;
-    Ok(())
-}
-
-/// Like [`write_atomic`], readable by the owner only (for secrets the user asked to export).
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    write_atomic(path, bytes)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| CliError::File { path: path.to_owned(), detail: e.to_string() })?;
-    }
-    Ok(())
-}
+pub use tessera_vault::files::{write_atomic, write_private};
 
 /// `$XDG_DATA_HOME/tessera/<name>`, or `~/.local/share/tessera/<name>`.
 pub fn default_data_path(name: &str) -> PathBuf {

@@ -1,12 +1,13 @@
 //! # tessera — the command line of Tessera
 //!
 //! Owns the user-facing commands: `tessera brand …` (a brand's tools: keys,
-//! requests, packet import, data export, revocations, purges), `tessera
-//! consent …` (the consumer's minimal side of an exchange: answer a request
-//! from a file of facts, revoke, confirm deletion) and `tessera inspect`.
+//! requests, packet import, data export, revocations, purges), `tessera vault
+//! …` (the consumer's encrypted vault: facts, purchases, passphrase, backups),
+//! `tessera consent …` (answer a request, revoke, confirm a deletion) and
+//! `tessera inspect`.
 //!
 //! It only translates: arguments and files in, calls into `tessera-brand`,
-//! `tessera-protocol` and `tessera-seal`, messages out. It must never print a
+//! `tessera-vault`, `tessera-protocol` and `tessera-seal`, messages out. It must never print a
 //! secret or a personal value unless the user asked to see it, and every file
 //! it writes is written atomically.
 
@@ -14,6 +15,7 @@ mod brand_cmd;
 mod consent;
 mod files;
 mod secrets;
+mod vault_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +37,8 @@ pub enum CliError {
     Protocol(#[from] tessera_protocol::ProtocolError),
     #[error("cannot unlock: {0}")]
     Seal(#[from] tessera_seal::SealError),
+    #[error(transparent)]
+    Vault(#[from] tessera_vault::VaultError),
 }
 
 #[derive(Debug, Parser)]
@@ -52,9 +56,20 @@ enum Command {
     /// A brand's tools: keys, requests, importing packets, exporting data, revocations.
     #[command(subcommand)]
     Brand(brand_cmd::BrandCommand),
-    /// The consumer's side: answer a request, revoke a packet, confirm a deletion.
-    #[command(subcommand)]
-    Consent(consent::ConsentCommand),
+    /// Your vault: facts, purchases, passphrase, backups.
+    Vault {
+        #[command(flatten)]
+        vault: vault_cmd::VaultArgs,
+        #[command(subcommand)]
+        command: vault_cmd::VaultCommand,
+    },
+    /// Your consent: answer a brand's request, see what brands know, revoke, confirm deletions.
+    Consent {
+        #[command(flatten)]
+        vault: vault_cmd::VaultArgs,
+        #[command(subcommand)]
+        command: consent::ConsentCommand,
+    },
     /// Check any Tessera request, revocation or receipt file and show what it says.
     Inspect {
         /// The file to check.
@@ -102,7 +117,8 @@ fn main() -> ExitCode {
     let now = current_time(cli.now);
     let outcome = match cli.command {
         Command::Brand(command) => brand_cmd::run(command, now),
-        Command::Consent(command) => consent::run(command, now),
+        Command::Vault { vault, command } => vault_cmd::run(command, &vault, now),
+        Command::Consent { vault, command } => consent::run(command, &vault, now),
         Command::Inspect { file } => inspect(&file),
     };
     match outcome {

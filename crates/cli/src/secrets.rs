@@ -7,10 +7,47 @@ use zeroize::Zeroizing;
 
 use crate::CliError;
 
-/// Environment variable holding a passphrase, for scripts.
+/// Environment variable holding the passphrase of the vault or brand store, for scripts.
 pub const PASSPHRASE_ENV: &str = "TESSERA_PASSPHRASE";
 
-/// How the user provides a secret.
+/// Reads a passphrase: from the first line of `file`, else from `$env`, else
+/// asked on the terminal (twice when `confirm`).
+pub fn passphrase(file: Option<&Path>, env: &str, prompt_text: &str, confirm: bool) -> Result<Zeroizing<String>, CliError> {
+    if let Some(path) = file {
+        return passphrase_from_file(path);
+    }
+    if let Ok(value) = std::env::var(env) {
+        if !value.is_empty() {
+            return Ok(Zeroizing::new(value));
+        }
+    }
+    prompt(prompt_text, confirm, env)
+}
+
+/// Asks on the terminal (twice when `confirm`).
+pub fn prompt(prompt: &str, confirm: bool, env: &str) -> Result<Zeroizing<String>, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(format!("{prompt} is needed: give it with a --…-passphrase-file option, set {env}, or run in a terminal to be asked")));
+    }
+    let read = |text: &str| rpassword::prompt_password(format!("{text}: ")).map(Zeroizing::new).map_err(|e| CliError::Usage(format!("cannot read the passphrase: {e}")));
+    let first = read(prompt)?;
+    if confirm && *first != *read("Repeat it")? {
+        return Err(CliError::Usage("the two passphrases differ; nothing was changed".into()));
+    }
+    Ok(first)
+}
+
+fn passphrase_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
+    let bytes = Zeroizing::new(crate::files::read(path)?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| CliError::File { path: path.to_owned(), detail: "a passphrase file must be UTF-8 text".into() })?;
+    let first_line = text.lines().next().unwrap_or_default();
+    if first_line.is_empty() {
+        return Err(CliError::File { path: path.to_owned(), detail: "the passphrase file is empty".into() });
+    }
+    Ok(Zeroizing::new(first_line.to_owned()))
+}
+
+/// How a brand provides its secret: a key file, or a passphrase.
 #[derive(Debug, Clone, Default)]
 pub struct SecretSource {
     pub passphrase_file: Option<PathBuf>,
@@ -24,8 +61,7 @@ pub enum Secret {
 }
 
 impl SecretSource {
-    /// Reads the secret: key file, else passphrase file, else `$TESSERA_PASSPHRASE`,
-    /// else a prompt on the terminal (twice when `confirm`).
+    /// Reads the key file if one is given, else a passphrase (see [`passphrase`]).
     pub fn read(&self, prompt_text: &str, confirm: bool) -> Result<Secret, CliError> {
         if let Some(path) = &self.key_file {
             let bytes = Zeroizing::new(crate::files::read(path)?);
@@ -34,43 +70,8 @@ impl SecretSource {
             }
             return Ok(Secret::KeyFile(bytes));
         }
-        if let Some(path) = &self.passphrase_file {
-            return Ok(Secret::Passphrase(passphrase_from_file(path)?));
-        }
-        if let Ok(value) = std::env::var(PASSPHRASE_ENV) {
-            if !value.is_empty() {
-                return Ok(Secret::Passphrase(Zeroizing::new(value)));
-            }
-        }
-        Ok(Secret::Passphrase(prompt(prompt_text, confirm)?))
+        Ok(Secret::Passphrase(passphrase(self.passphrase_file.as_deref(), PASSPHRASE_ENV, prompt_text, confirm)?))
     }
-}
-
-/// Asks for a passphrase on the terminal (twice when `confirm`).
-pub fn prompt(prompt: &str, confirm: bool) -> Result<Zeroizing<String>, CliError> {
-        if !std::io::stdin().is_terminal() {
-            return Err(CliError::Usage(format!(
-                "a passphrase is needed: use --passphrase-file FILE, set {PASSPHRASE_ENV}, or run in a terminal to be asked"
-            )));
-        }
-        let first = Zeroizing::new(rpassword::prompt_password(format!("{prompt}: ")).map_err(|e| CliError::Usage(format!("cannot read the passphrase: {e}")))?);
-        if confirm {
-            let second = Zeroizing::new(rpassword::prompt_password("Repeat it: ").map_err(|e| CliError::Usage(format!("cannot read the passphrase: {e}")))?);
-            if *first != *second {
-                return Err(CliError::Usage("the two passphrases differ; nothing was changed".into()));
-            }
-        }
-        Ok(first)
-}
-
-fn passphrase_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
-    let bytes = Zeroizing::new(crate::files::read(path)?);
-    let text = std::str::from_utf8(&bytes).map_err(|_| CliError::File { path: path.to_owned(), detail: "a passphrase file must be UTF-8 text".into() })?;
-    let first_line = text.lines().next().unwrap_or_default();
-    if first_line.is_empty() {
-        return Err(CliError::File { path: path.to_owned(), detail: "the passphrase file is empty".into() });
-    }
-    Ok(Zeroizing::new(first_line.to_owned()))
 }
 
 /// Refuses passphrases too short to resist guessing.

@@ -57,7 +57,7 @@ impl Workspace {
             .env("TESSERA_NOW", now.to_string())
             .env("TESSERA_PASSPHRASE", "a long brand and consumer passphrase")
             .env("TESSERA_BRAND_DIR", self.path(brand))
-            .env("TESSERA_CONSENT_KEYSTORE", self.path("consumer.keystore"))
+            .env("TESSERA_VAULT_DIR", self.path("vault"))
             .env_remove("TESSERA_BRAND_KEY_FILE")
             .stdin(Stdio::null())
             .output()
@@ -80,11 +80,12 @@ impl Workspace {
         ws.tessera(NOW, &["brand", "request", "--spec", "spec.json", "--out", "request.tessera"]).ok();
         ws.write(
             "facts.json",
-            r#"{"email":"ana@example.org","birthdate":"1990-04-02","phone_number":"+33 6 12 34 56 78","address.postal_code":"69003",
-                "purchases":[{"date":"2026-10-01","merchant":"Bio c Bon","amount":"12.50","currency":"EUR","category":"groceries"},
-                             {"date":"2026-10-12","merchant":"Fnac","amount":"30","currency":"EUR","category":"books"}]}"#,
+            r#"{"email":"ana@example.org","birthdate":"1990-04-02","phone_number":"+33 6 12 34 56 78","address.postal_code":"69003"}"#,
         );
-        ws.tessera(NOW, &["consent", "init"]).ok();
+        ws.tessera(NOW, &["vault", "init"]).ok();
+        ws.tessera(NOW, &["vault", "fact", "import", "facts.json"]).ok();
+        ws.write("purchases.csv", "Date;Libellé;Montant\n01/10/2026;Bio c Bon;-12,50\n12/10/2026;Fnac;-30,00\n");
+        ws.tessera(NOW, &["vault", "purchase", "import", "purchases.csv"]).ok();
         ws
     }
 
@@ -98,7 +99,7 @@ const THREE_ITEMS: &str = r#"[{"item":"email","purpose":"Send your loyalty card"
     {"item":"phone_number","purpose":"Call you","required":false}]"#;
 
 fn answer(ws: &Workspace, now: i64, out: &str) -> Run {
-    ws.tessera(now, &["consent", "answer", "request.tessera", "--facts", "facts.json", "--share", "email", "--share", "birthdate=age_range", "--deny", "phone_number", "--out", out])
+    ws.tessera(now, &["consent", "answer", "request.tessera", "--share", "email", "--share", "birthdate=age_range", "--deny", "phone_number", "--out", out])
 }
 
 #[test]
@@ -171,12 +172,12 @@ fn packets_past_retention_are_purged_on_the_next_command_with_a_receipt_on_deman
 #[test]
 fn nothing_is_shared_without_a_decision_for_every_item() {
     let ws = Workspace::with_request(THREE_ITEMS);
-    let undecided = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--facts", "facts.json", "--share", "email", "--out", "p.tessera"]).fails();
+    let undecided = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--share", "email", "--out", "p.tessera"]).fails();
     assert!(undecided.stderr().contains("birthdate") && undecided.stderr().contains("phone_number"), "{}", undecided.stderr());
     assert!(!ws.path("p.tessera").exists());
-    let wrong_form = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--facts", "facts.json", "--share", "email=age_range", "--deny", "birthdate", "--deny", "phone_number", "--out", "p.tessera"]).fails();
+    let wrong_form = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--share", "email=age_range", "--deny", "birthdate", "--deny", "phone_number", "--out", "p.tessera"]).fails();
     assert!(wrong_form.stderr().contains("cannot be shared as age_range"), "{}", wrong_form.stderr());
-    let preview = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--facts", "facts.json", "--share", "email", "--deny", "birthdate", "--deny", "phone_number", "--preview"]).ok();
+    let preview = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--share", "email", "--deny", "birthdate", "--deny", "phone_number", "--preview"]).ok();
     assert!(preview.stdout().contains("email: \"ana@example.org\"") && preview.stdout().contains("nothing was written"), "{}", preview.stdout());
     let expired = answer(&ws, NOW + 8 * DAY, "p.tessera").fails();
     assert!(expired.stderr().contains("request.tessera") && expired.stderr().contains("expired"), "{}", expired.stderr());
@@ -232,7 +233,7 @@ fn a_revocation_signed_by_someone_else_is_refused_and_the_data_stays() {
     answer(&ws, NOW + 60, "packet.tessera").ok();
     ws.tessera(NOW + 120, &["brand", "import", "packet.tessera"]).ok();
     let packet = ws.packet_ids(NOW + 130).remove(0);
-    // A second consumer keystore derives a different key: its revocation must not work.
+    // A revocation signed by any key other than the packet's own must not work.
     let shown = ws.tessera(NOW + 130, &["brand", "identity"]).ok().stdout();
     let brand_did: tessera_protocol::Did = shown.lines().find(|l| l.starts_with("Identity:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
     let stranger = tessera_protocol::SigningKey::generate();
@@ -297,7 +298,7 @@ fn the_stock_age_command_decrypts_a_packet_and_jwcrypto_verifies_it() {
 #[test]
 fn a_request_signed_by_jwcrypto_is_accepted_and_answered() {
     let ws = Workspace::new();
-    ws.tessera(NOW, &["consent", "init"]).ok();
+    ws.tessera(NOW, &["vault", "init"]).ok();
     let brand_age = age::x25519::Identity::generate();
     let now = NOW.to_string();
     let signed = external("python3", &[&interop_script(), "sign-request", &brand_age.to_public().to_string(), &now, "request.tessera"], ws.dir.path());
@@ -305,8 +306,8 @@ fn a_request_signed_by_jwcrypto_is_accepted_and_answered() {
     let did = String::from_utf8_lossy(&signed.stdout).trim().to_owned();
     let inspected = ws.tessera(NOW + 10, &["inspect", "request.tessera"]).ok().stdout();
     assert!(inspected.contains("Brasserie Python") && inspected.contains(&did), "{inspected}");
-    ws.write("facts.json", r#"{"email":"ana@example.org"}"#);
-    ws.tessera(NOW + 20, &["consent", "answer", "request.tessera", "--facts", "facts.json", "--share", "email", "--out", "packet.tessera"]).ok();
+    ws.tessera(NOW, &["vault", "fact", "set", "email", "ana@example.org"]).ok();
+    ws.tessera(NOW + 20, &["consent", "answer", "request.tessera", "--share", "email", "--out", "packet.tessera"]).ok();
     // The packet opens with the brand's age key and is addressed to the jwcrypto-made identity.
     let jws = tessera_protocol::envelope::open(&std::fs::read(ws.path("packet.tessera")).unwrap(), &brand_age).unwrap();
     let packet = tessera_protocol::packet::verify(&jws, &did.parse().unwrap(), NOW + 30).unwrap();

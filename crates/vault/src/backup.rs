@@ -156,7 +156,7 @@ impl Vault {
         crate::purchases::sort_newest_first(&mut open.purchases);
         open.brands = brands.into_iter().map(|(id, b)| (b.key(), (id, b))).collect();
         open.ledger = ledger;
-        open.ledger.sort_by(|a, b| b.1.shared_at.cmp(&a.1.shared_at));
+        open.ledger.sort_by_key(|(_, e)| std::cmp::Reverse(e.shared_at));
         open.damaged.clear();
         Ok(report)
     }

@@ -112,7 +112,7 @@ pub fn passphrase_strength(passphrase: &str) -> u8 {
     let chars = passphrase.chars().count();
     let classes = [char::is_lowercase, char::is_uppercase, |c: char| c.is_ascii_digit(), |c: char| !c.is_alphanumeric()]
         .iter()
-        .filter(|class| passphrase.chars().any(|c| class(c)))
+        .filter(|class| passphrase.chars().any(class))
         .count();
     let words = passphrase.split_whitespace().filter(|w| w.chars().count() >= 3).count();
     match (chars, classes, words) {
@@ -142,7 +142,7 @@ impl Vault {
     pub fn create(dir: &Path, passphrase: &str) -> Result<(Vault, RecoverySecret)> {
         check_new_passphrase(passphrase)?;
         let key = DataKey::generate()?;
-        Self::create_with(dir, passphrase, VAULT_FORMAT, Sealer::Aead(RecordCipher::new(&key)), key)
+        Self::create_with(dir, passphrase, VAULT_FORMAT, Sealer::Aead(Box::new(RecordCipher::new(&key))), key)
     }
 
     /// Test-only: a vault that stores its records in clear, to prove the plaintext scanner can fail.
@@ -211,7 +211,7 @@ impl Vault {
 
     fn sealer_for(&self, format: &str, key: &DataKey) -> Result<Sealer> {
         match format {
-            VAULT_FORMAT => Ok(Sealer::Aead(RecordCipher::new(key))),
+            VAULT_FORMAT => Ok(Sealer::Aead(Box::new(RecordCipher::new(key)))),
             #[cfg(feature = "plaintext-control")]
             PLAINTEXT_CONTROL_FORMAT => Ok(Sealer::Plaintext),
             other => Err(VaultError::Corrupt { dir: self.dir.clone(), detail: format!("unknown vault format {other:?}") }),
@@ -327,7 +327,7 @@ impl Vault {
         let master = master.ok_or_else(|| VaultError::Corrupt { dir: self.dir.clone(), detail: "the master secret record cannot be read".into() })?;
         let settings = settings.unwrap_or_else(|| (RecordId::random(), Settings::default()));
         crate::purchases::sort_newest_first(&mut purchases);
-        ledger.sort_by(|a: &(RecordId, crate::ledger::LedgerEntry), b| b.1.shared_at.cmp(&a.1.shared_at));
+        ledger.sort_by_key(|(_, e): &(RecordId, crate::ledger::LedgerEntry)| std::cmp::Reverse(e.shared_at));
         self.open = Some(Unlocked { key, sealer, generation, master, settings, facts, purchases, brands, ledger, damaged });
         Ok(())
     }
@@ -358,7 +358,7 @@ mod tests {
         let parsed = RecoverySecret::parse(&shown.to_lowercase().replace('-', " ")).unwrap();
         assert_eq!(*parsed.0, *secret.0);
         assert!(RecoverySecret::parse("ABCD").is_err());
-        assert!(RecoverySecret::parse(&shown.replace('A', "1").replace('B', "1")).is_err() || !shown.contains(['A', 'B']));
+        assert!(RecoverySecret::parse(&"1".repeat(52)).is_err(), "1 is not in the alphabet");
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl fmt::Display for RecordId {
 
 /// Seals record contents: AEAD normally; in the test-only control build, nothing.
 pub(crate) enum Sealer {
-    Aead(RecordCipher),
+    Aead(Box<RecordCipher>),
     #[cfg(feature = "plaintext-control")]
     Plaintext,
 }
@@ -313,8 +313,11 @@ pub(crate) fn begin<'a>(conn: &'a mut Connection, open: &'a Unlocked) -> Result<
     Ok(Writer { tx: conn.transaction()?, sealer: &open.sealer, generation: open.generation })
 }
 
-/// Reads and decrypts every record, sorting them by kind.
-pub(crate) fn load_records(conn: &Connection, sealer: &Sealer) -> Result<(Vec<(Kind, RecordId, Zeroizing<Vec<u8>>)>, Vec<DamagedRecord>)> {
+/// A decrypted record: its kind, id and plaintext.
+pub(crate) type OpenedRecord = (Kind, RecordId, Zeroizing<Vec<u8>>);
+
+/// Reads and decrypts every record; those that do not open are reported apart.
+pub(crate) fn load_records(conn: &Connection, sealer: &Sealer) -> Result<(Vec<OpenedRecord>, Vec<DamagedRecord>)> {
     let mut stmt = conn.prepare("SELECT id, kind, schema_version, key_generation, sealed FROM records")?;
     let mut rows = stmt.query([])?;
     let mut records = Vec::new();
