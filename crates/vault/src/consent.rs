@@ -130,6 +130,13 @@ pub(crate) fn today(now: i64) -> NaiveDate {
     chrono::DateTime::from_timestamp(now, 0).map(|t| t.date_naive()).unwrap_or_default()
 }
 
+impl RequestReview {
+    /// The request JWS, exactly as the brand signed it.
+    pub fn request_jws(&self) -> &str {
+        &self.request.jws
+    }
+}
+
 impl Vault {
     /// The value of `source` the vault holds, and its sensitivity.
     fn source_value(&self, source: &ItemName, now: i64) -> Result<Option<(Value, Sensitivity)>> {
