@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds Tessera and runs it, installing whatever is missing first.
-#   bash scripts/run.sh [tessera arguments…]     (no arguments: the command's help)
+# Builds Tessera and opens the desktop app, installing whatever is missing first.
+#   bash scripts/run.sh                 the desktop app
+#   bash scripts/run.sh --cli ARGS…     the `tessera` command instead (brand tools, vault, consent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh >&2
-export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release --locked -p tessera-cli >&2
-exec target/release/tessera "${@:---help}"
+cargo build --release --locked -p tessera-app -p tessera-cli >&2
+if [ "${1:-}" = "--cli" ]; then
+    shift
+    exec target/release/tessera "${@:---help}"
+fi
+exec target/release/tessera-app

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Installs what Tessera needs to build and test, skipping whatever is already there.
-# Safe to run again and again; used by scripts/run.sh and scripts/test.sh.
+# Installs what Tessera needs to build, run and test, skipping whatever is already there.
+# Safe to run again and again; sourced by scripts/run.sh and scripts/test.sh.
 set -euo pipefail
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Debian packages: a C toolchain for bundled SQLite, and the tools the interop tests use.
-packages=(build-essential pkg-config ca-certificates curl age python3)
+# Debian packages: a C toolchain (bundled SQLite), the WebKitGTK stack Tauri builds on,
+# and what the tests drive: Xvfb, WebKitWebDriver, the stock age command.
+packages=(build-essential pkg-config ca-certificates curl file python3 age
+          libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
+          xvfb xauth webkit2gtk-driver)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,6 +33,13 @@ if ! command -v cargo >/dev/null 2>&1; then
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
 fi
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# tauri-driver, which drives the real window in the end-to-end test.
+if ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "setup: installing tauri-driver"
+    cargo install tauri-driver --locked --version '^2' --quiet
+fi
 
 # A standard JOSE library for the interop tests: pip where allowed, else Debian's package.
 if ! python3 -c 'import jwcrypto' >/dev/null 2>&1; then
@@ -37,3 +48,11 @@ if ! python3 -c 'import jwcrypto' >/dev/null 2>&1; then
         || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jwcrypto
     python3 -c 'import jwcrypto' || { echo "setup: cannot install jwcrypto for $(command -v python3)" >&2; exit 1; }
 fi
+
+# The interface: npm packages from the lock file, then the build the app embeds.
+top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ ! -d "$top/ui/node_modules" ] || [ "$top/ui/package-lock.json" -nt "$top/ui/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the interface's npm packages"
+    (cd "$top/ui" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd "$top/ui" && npm run --silent build >/dev/null)

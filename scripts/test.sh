@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PATH"
 
-# Build everything once (one workspace, one target directory), then test it.
+# Build everything once (one workspace, one target directory), then test it,
+# in a virtual display for the real-window end-to-end test.
 cargo build --workspace --all-targets --locked
-cargo test --workspace --locked
+timeout 3000 xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked

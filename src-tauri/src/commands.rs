@@ -53,6 +53,7 @@ impl From<VaultError> for CommandError {
             VaultError::Protocol(ProtocolError::Expired { .. } | ProtocolError::AnsweredAfterExpiry { .. }) => "expired",
             VaultError::Protocol(ProtocolError::BadSignature { .. }) => "bad_signature",
             VaultError::Protocol(ProtocolError::WrongType { .. }) => "wrong_type",
+            VaultError::Protocol(ProtocolError::InvalidItemValue { .. } | ProtocolError::UnknownItem { .. } | ProtocolError::CannotAnswer { .. }) => "invalid_input",
             VaultError::Protocol(_) => "invalid_file",
             VaultError::Corrupt { .. } | VaultError::NewerSchema { .. } => "vault_damaged",
             VaultError::Database(_) | VaultError::Seal(_) => "internal",

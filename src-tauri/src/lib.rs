@@ -21,14 +21,14 @@ use std::time::Duration;
 
 use tauri::Manager;
 
-/// Builds the app with its commands, state and plugins, on any Tauri runtime (real or mock).
-pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
-    tauri::Builder::<R>::new().plugin(tauri_plugin_dialog::init()).invoke_handler(commands::handler())
+/// Adds Tessera's plugins and commands to a builder, on any Tauri runtime (real or mock).
+pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.plugin(tauri_plugin_dialog::init()).invoke_handler(commands::handler())
 }
 
 /// Runs the desktop app.
 pub fn run() {
-    builder()
+    configure(tauri::Builder::default())
         .setup(|app| {
             let data_dir = match std::env::var_os("TESSERA_DATA_DIR") {
                 Some(dir) => std::path::PathBuf::from(dir),

@@ -23,6 +23,12 @@ pub struct AppState {
     pub auto_lock_minutes: AtomicU32,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("data_dir", &self.data_dir).field("test_files", &self.test_files).finish_non_exhaustive()
+    }
+}
+
 impl AppState {
     pub fn new(data_dir: PathBuf, test_files: Option<PathBuf>) -> AppState {
         AppState {

@@ -1,0 +1,255 @@
+//! The real app binary in a real window (Xvfb), driven through tauri-driver and
+//! WebKitWebDriver: create a vault, add facts, import a CSV, answer a request
+//! made with the brand CLI, check with the brand CLI that it holds exactly the
+//! approved items, revoke, feed the receipt back, lock and unlock.
+//!
+//! Needs a display (`xvfb-run`), `tauri-driver` and `WebKitWebDriver`;
+//! `scripts/test.sh` provides all three. Screenshots go to `target/e2e-screenshots/`.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+const PASSPHRASE: &str = "correct horse battery staple";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < WAIT, "{what} did not open port {port} within {WAIT:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// tauri-driver, stopped with SIGTERM (SIGKILL would leave WebKitWebDriver holding its port).
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    [PathBuf::from(&home).join(".cargo/bin/tauri-driver"), PathBuf::from("tauri-driver")]
+        .into_iter()
+        .find(|p| p.is_file() || Command::new(p).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok())
+        .unwrap_or_else(|| panic!("tauri-driver is not installed: `cargo install tauri-driver --locked --version '^2'` (scripts/test.sh does)"))
+}
+
+/// The brand CLI, built beside the app by `cargo build --workspace`.
+fn brand_cli(args: &[&str], dir: &Path) -> String {
+    let cli = Path::new(env!("CARGO_BIN_EXE_tessera-app")).with_file_name("tessera");
+    assert!(cli.is_file(), "{} is missing: build the workspace first (cargo build --workspace)", cli.display());
+    let output = Command::new(&cli)
+        .args(args)
+        .current_dir(dir)
+        .env("TESSERA_BRAND_DIR", dir.join("brand"))
+        .env("TESSERA_PASSPHRASE", "brand passphrase for the e2e test")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "tessera {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+struct Session {
+    client: Client,
+    shots: PathBuf,
+}
+
+impl Session {
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client.execute("const el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('input', {bubbles: true}));", vec![json!(css), json!(value)]).await.unwrap();
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.find(css).await.select_by_value(value).await.unwrap_or_else(|e| panic!("cannot choose {value} in {css}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Waits until `css` exists and its text contains `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = el.text().await {
+                    if text.contains(needle) {
+                        return text;
+                    }
+                }
+            }
+            assert!(started.elapsed() < WAIT, "{css} never showed {needle:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_journey_in_the_real_window() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "no display: run the tests under xvfb-run (scripts/test.sh does)");
+    let work = tempfile::tempdir().unwrap();
+    let files = work.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    // The brand prepares its request with the brand CLI.
+    brand_cli(&["brand", "init", "--name", "Maison Exemple"], work.path());
+    std::fs::write(
+        work.path().join("spec.json"),
+        r#"{"items":[{"item":"email","purpose":"Vous envoyer votre carte de fidélité","required":true},
+                    {"item":"birthdate","purpose":"Une offre pour votre anniversaire","required":false},
+                    {"item":"phone_number","purpose":"Vous appeler","required":false}],
+            "retention_days":180,"offer":"15 % de remise sur votre prochaine commande","valid_days":30}"#,
+    )
+    .unwrap();
+    brand_cli(&["brand", "request", "--spec", "spec.json", "--out", files.join("request.tessera").to_str().unwrap()], work.path());
+    std::fs::write(files.join("purchases.csv"), "Date;Libellé;Montant\r\n03/10/2026;Carrefour Market;-45,20\r\n05/10/2026;SNCF;-89,00\r\n12/10/2026;Boulangerie Paul;-3,80\r\n").unwrap();
+
+    // tauri-driver and WebKitWebDriver on free ports, with the app's test environment.
+    let (port, native_port) = (free_port(), free_port());
+    let driver = Driver(
+        Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("TESSERA_DATA_DIR", work.path().join("data"))
+            .env("TESSERA_TEST_FILES", &files)
+            .env("LANG", "fr_FR.UTF-8")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver starts"),
+    );
+    wait_for_port(port, "tauri-driver");
+    wait_for_port(native_port, "WebKitWebDriver");
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("tauri:options".into(), json!({"application": env!("CARGO_BIN_EXE_tessera-app")}));
+    let client = tokio::time::timeout(WAIT, ClientBuilder::native().capabilities(capabilities).connect(&format!("http://127.0.0.1:{port}")))
+        .await
+        .expect("the WebDriver session starts in time")
+        .expect("the WebDriver session starts");
+    let s = Session { client, shots };
+
+    // 1. Create the vault; the recovery secret is shown once.
+    s.type_into("#new-passphrase", PASSPHRASE).await;
+    s.type_into("#repeat-passphrase", PASSPHRASE).await;
+    s.wait_text("#strength-text", "solide").await;
+    s.screenshot("01-create-vault").await;
+    s.click("#create-vault").await;
+    let secret = s.text("#recovery-secret").await;
+    assert_eq!(secret.len(), 64, "{secret}");
+    s.screenshot("02-recovery-secret").await;
+    s.click("#recovery-noted").await;
+
+    // 2. Profile facts with sensitivities.
+    for (item, value, sensitivity) in [("email", "ana@example.org", "ask_me"), ("birthdate", "1990-04-02", "ask_me"), ("phone_number", "+33 6 12 34 56 78", "never_share")] {
+        s.select("#fact-item", item).await;
+        s.set_value("#fact-value", value).await;
+        s.select("#fact-sensitivity", sensitivity).await;
+        s.click("#fact-save").await;
+        s.find(&format!("tr[data-item='{item}']")).await;
+    }
+    s.wait_text("#facts", "ana@example.org").await;
+    s.screenshot("03-profile").await;
+
+    // 3. Import a CSV with its preview.
+    s.click("[data-nav='purchases']").await;
+    s.click("#csv-choose").await;
+    s.wait_text("#csv-summary", "3 nouvel(s) achat(s)").await;
+    s.screenshot("04-csv-preview").await;
+    s.click("#csv-import").await;
+    s.wait_text("#purchase-count", "3 achat(s)").await;
+    s.screenshot("05-purchases").await;
+
+    // 4. Open the request, approve email, generalise the birthdate; the phone is refused (never share).
+    s.click("[data-nav='requests']").await;
+    s.click("#request-open").await;
+    s.wait_text("#request-brand", "Maison Exemple").await;
+    assert!(s.client.find(Locator::Css("input[type='radio']:checked:not(:disabled)")).await.is_err(), "nothing is pre-selected");
+    s.click("[data-item='email'] input[data-choice='exact']").await;
+    s.click("[data-item='birthdate'] input[data-choice='generalised:age_range']").await;
+    s.wait_text("#packet-preview", "35-44").await;
+    let preview = s.text("#packet-preview").await;
+    assert!(preview.contains("ana@example.org") && !preview.contains("1990") && !preview.contains("+33"), "{preview}");
+    s.screenshot("06-request-preview").await;
+    s.click("#packet-save").await;
+    s.wait_text("#request-area", "Paquet enregistré").await;
+    assert!(files.join("packet.tessera").is_file());
+
+    // 5. The brand CLI imports it and holds exactly the approved items.
+    brand_cli(&["brand", "import", files.join("packet.tessera").to_str().unwrap()], work.path());
+    brand_cli(&["brand", "export", "--format", "json", "--out", "held.json"], work.path());
+    let held: Value = serde_json::from_str(&std::fs::read_to_string(work.path().join("held.json")).unwrap()).unwrap();
+    let items: Vec<(&str, &Value)> = held[0]["items"].as_array().unwrap().iter().map(|i| (i["item"].as_str().unwrap(), &i["value"])).collect();
+    assert_eq!(items, vec![("email", &json!("ana@example.org")), ("age_range", &json!("35-44"))]);
+
+    // 6. Revoke; the brand purges and signs a receipt; feeding it back shows "deletion confirmed".
+    s.click("[data-nav='ledger']").await;
+    s.wait_text("[data-brand='Maison Exemple']", "ana@example.org").await;
+    s.screenshot("07-ledger-active").await;
+    s.click("[data-revoke]").await;
+    s.find("[data-status='revoked']").await;
+    brand_cli(&["brand", "revoke-import", files.join("revocation.tessera").to_str().unwrap(), "--out", files.join("receipt.tessera").to_str().unwrap()], work.path());
+    s.click("#receipt-import").await;
+    s.wait_text("[data-status='deletion_confirmed']", "suppression confirmée").await;
+    s.screenshot("08-ledger-deletion-confirmed").await;
+
+    // 7. Settings, lock, a wrong passphrase, unlock.
+    s.click("[data-nav='settings']").await;
+    s.find("#settings-language").await;
+    s.screenshot("09-settings").await;
+    s.click("[data-nav='lock']").await;
+    s.type_into("#unlock-passphrase", "not my passphrase").await;
+    s.click("#unlock").await;
+    s.wait_text(".notice-error", "incorrecte").await;
+    s.screenshot("10-unlock-wrong-passphrase").await;
+    s.type_into("#unlock-passphrase", PASSPHRASE).await;
+    s.click("#unlock").await;
+    s.wait_text("#facts", "ana@example.org").await;
+
+    s.client.close().await.unwrap();
+    drop(driver);
+}
