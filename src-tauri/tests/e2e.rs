@@ -199,6 +199,7 @@ async fn every_journey_in_the_real_window() {
     s.click("[data-nav='purchases']").await;
     s.click("#csv-choose").await;
     s.wait_text("#csv-summary", "3 nouvel(s) achat(s)").await;
+    assert!(s.text(".csv-preview tbody tr:first-child td:first-child").await == "2", "rows are numbered by their line in the file");
     s.screenshot("04-csv-preview").await;
     s.click("#csv-import").await;
     s.wait_text("#purchase-count", "3 achat(s)").await;
@@ -214,6 +215,7 @@ async fn every_journey_in_the_real_window() {
     s.wait_text("#packet-preview", "35-44").await;
     let preview = s.text("#packet-preview").await;
     assert!(preview.contains("ana@example.org") && !preview.contains("1990") && !preview.contains("+33"), "{preview}");
+    s.client.execute("document.getElementById('packet-preview').scrollIntoView()", vec![]).await.unwrap();
     s.screenshot("06-request-preview").await;
     s.click("#packet-save").await;
     s.wait_text("#request-area", "Paquet enregistré").await;

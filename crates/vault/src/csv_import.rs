@@ -313,17 +313,33 @@ pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter_byte).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records: Vec<(u64, Vec<String>)> = Vec::new();
     let mut errors = Vec::new();
+    // Line numbers are counted here from byte offsets: the csv crate's own
+    // count is wrong for CRLF files.
+    let (mut counted_to, mut lines_before) = (0usize, 0u64);
+    let mut line_at = |byte: u64| -> u64 {
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+        // A record's reported start can be the line break that ends the previous one.
+        while byte < text.len() && matches!(text.as_bytes()[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        if byte >= counted_to {
+            lines_before += text.as_bytes()[counted_to..byte].iter().filter(|b| **b == b'\n').count() as u64;
+            counted_to = byte;
+        }
+        lines_before + 1
+    };
     for record in reader.records() {
         match record {
             Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                let fields: Vec<String> = r.iter().map(|f| f.trim().to_owned()).collect();
+                let line = r.position().map_or(0, |p| line_at(p.byte()));
+                // Spaces are normalised: padded columns and line breaks inside quoted values become single spaces.
+                let fields: Vec<String> = r.iter().map(|f| f.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
                 if fields.iter().all(String::is_empty) {
                     continue;
                 }
                 records.push((line, fields));
             }
-            Err(e) => errors.push(RowError { line: e.position().map_or(0, |p| p.line()), message: format!("unreadable: {e}") }),
+            Err(e) => errors.push(RowError { line: e.position().map_or(0, |p| line_at(p.byte())), message: format!("unreadable: {e}") }),
         }
     }
     if records.is_empty() {
@@ -493,6 +509,14 @@ mod tests {
         assert_eq!(parse_date("31/02/2026", DateOrder::DayFirst), None);
         assert_eq!(detect_date_order(&["03/04/2026", "25/04/2026"]), DateOrder::DayFirst);
         assert_eq!(detect_date_order(&["04/25/2026"]), DateOrder::MonthFirst);
+    }
+
+    #[test]
+    fn line_numbers_are_right_with_crlf_and_quoted_line_breaks() {
+        let preview = parse(b"Date;Libell\xc3\xa9;Montant\r\n01/02/2026;A;1,00\r\n02/02/2026;\"Two\r\nlines\";2,00\r\nbad;B;3,00\r\n", &CsvOptions::default()).unwrap();
+        assert_eq!(preview.rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 3], "{preview:?}");
+        assert_eq!(preview.rows[1].purchase.merchant, "Two lines");
+        assert_eq!(preview.errors[0].line, 5);
     }
 
     #[test]

@@ -150,7 +150,7 @@ async function showPreview(area: HTMLElement, options: CsvOptions, refresh: () =
       { class: "card csv-preview" },
       h("h2", {}, t("csv.title", { file: preview.file_name })),
       h("p", {}, t("csv.detected", { encoding: preview.encoding === "utf8" ? "UTF-8" : "Latin-1", delimiter: preview.delimiter === "\t" ? "tab" : preview.delimiter, decimal: t(preview.decimal_comma ? "csv.decimal_comma" : "csv.decimal_point"), order: t(`csv.order.${preview.date_order}`) })),
-      h("div", { class: "row" }, h("label", { class: "check" }, header, t("csv.header")), h("label", { class: "check" }, negate, t("csv.negate")), field(t("csv.decimal_comma"), decimal), field(t("purchases.date"), order)),
+      h("div", { class: "row" }, h("label", { class: "check" }, header, t("csv.header")), h("label", { class: "check" }, negate, t("csv.negate")), field(t("csv.decimal"), decimal), field(t("csv.date_order"), order)),
       h("div", { class: "row" }, ...(Object.keys(columns) as (keyof typeof columns)[]).map((k) => field(t("csv.column", { field: t(`csv.field.${k}`) }), columns[k]))),
       h("p", { class: "summary", id: "csv-summary" }, t("csv.summary", { new: preview.new_count, duplicates: preview.duplicate_count, errors: preview.errors.length })),
       h(
@@ -188,7 +188,7 @@ function charts(totals: Totals): HTMLElement[] {
   const lastMonths = [...months.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(-12);
   const monthMax = Math.max(1, ...lastMonths.map(([, v]) => v));
   const byMonth = svg("svg", { viewBox: "0 0 520 200", role: "img", "aria-label": t("purchases.by_month"), class: "chart" });
-  const columnWidth = 520 / Math.max(lastMonths.length, 1);
+  const columnWidth = Math.min(72, 520 / Math.max(lastMonths.length, 1));
   lastMonths.forEach(([month, value], i) => {
     const height = (value / monthMax) * 150;
     const x = i * columnWidth + 6;
