@@ -6,54 +6,16 @@
 //! Needs a display (`xvfb-run`), `tauri-driver` and `WebKitWebDriver`;
 //! `scripts/test.sh` provides all three. Screenshots go to `target/e2e-screenshots/`.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use fantoccini::Locator;
 use serde_json::{json, Value};
+use support::webdriver;
 
-const WAIT: Duration = Duration::from_secs(30);
 const PASSPHRASE: &str = "correct horse battery staple";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < WAIT, "{what} did not open port {port} within {WAIT:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// tauri-driver, stopped with SIGTERM (SIGKILL would leave WebKitWebDriver holding its port).
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn tauri_driver() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_default();
-    [PathBuf::from(&home).join(".cargo/bin/tauri-driver"), PathBuf::from("tauri-driver")]
-        .into_iter()
-        .find(|p| p.is_file() || Command::new(p).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok())
-        .unwrap_or_else(|| panic!("tauri-driver is not installed: `cargo install tauri-driver --locked --version '^2'` (scripts/test.sh does)"))
-}
 
 /// The brand CLI, built beside the app by `cargo build --workspace`.
 fn brand_cli(args: &[&str], dir: &Path) -> String {
@@ -69,62 +31,6 @@ fn brand_cli(args: &[&str], dir: &Path) -> String {
         .unwrap();
     assert!(output.status.success(), "tessera {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-struct Session {
-    client: Client,
-    shots: PathBuf,
-}
-
-impl Session {
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        el.clear().await.unwrap();
-        el.send_keys(text).await.unwrap();
-    }
-
-    async fn set_value(&self, css: &str, value: &str) {
-        self.find(css).await;
-        self.client.execute("const el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('input', {bubbles: true}));", vec![json!(css), json!(value)]).await.unwrap();
-    }
-
-    async fn select(&self, css: &str, value: &str) {
-        self.find(css).await.select_by_value(value).await.unwrap_or_else(|e| panic!("cannot choose {value} in {css}: {e}"));
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
-    }
-
-    /// Waits until `css` exists and its text contains `needle`.
-    async fn wait_text(&self, css: &str, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                if let Ok(text) = el.text().await {
-                    if text.contains(needle) {
-                        return text;
-                    }
-                }
-            }
-            assert!(started.elapsed() < WAIT, "{css} never showed {needle:?}");
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
-    }
-
-    async fn screenshot(&self, name: &str) {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let png = self.client.screenshot().await.unwrap();
-        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -150,28 +56,8 @@ async fn every_journey_in_the_real_window() {
     std::fs::write(files.join("purchases.csv"), "Date;Libellé;Montant\r\n03/10/2026;Carrefour Market;-45,20\r\n05/10/2026;SNCF;-89,00\r\n12/10/2026;Boulangerie Paul;-3,80\r\n").unwrap();
 
     // tauri-driver and WebKitWebDriver on free ports, with the app's test environment.
-    let (port, native_port) = (free_port(), free_port());
-    let driver = Driver(
-        Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("TESSERA_DATA_DIR", work.path().join("data"))
-            .env("TESSERA_TEST_FILES", &files)
-            .env("LANG", "fr_FR.UTF-8")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver starts"),
-    );
-    wait_for_port(port, "tauri-driver");
-    wait_for_port(native_port, "WebKitWebDriver");
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("tauri:options".into(), json!({"application": env!("CARGO_BIN_EXE_tessera-app")}));
-    let client = tokio::time::timeout(WAIT, ClientBuilder::native().capabilities(capabilities).connect(&format!("http://127.0.0.1:{port}")))
-        .await
-        .expect("the WebDriver session starts in time")
-        .expect("the WebDriver session starts");
-    let s = Session { client, shots };
+    let data = work.path().join("data");
+    let (driver, s) = webdriver::start(Path::new(env!("CARGO_BIN_EXE_tessera-app")), &[("TESSERA_DATA_DIR", &data), ("TESSERA_TEST_FILES", &files)], shots).await;
 
     // 1. Create the vault; the recovery secret is shown once.
     s.type_into("#new-passphrase", PASSPHRASE).await;
