@@ -8,7 +8,9 @@
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use tessera_vault::csv_import::CsvOptions;
@@ -59,17 +61,36 @@ async fn main() {
     drop(vault);
 
     let app = Path::new(env!("CARGO_BIN_EXE_tessera-app"));
-    let started = Instant::now();
+
+    // Cold start: from spawning the process to the page asking which screen to show (then the unlock screen).
+    let mut cold_starts = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let mut child = Command::new(app)
+            .env("TESSERA_DATA_DIR", &data)
+            .env("TESSERA_TRACE_STARTUP", "1")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the app starts");
+        let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let reported = stderr.lines().map_while(Result::ok).find_map(|l| l.strip_prefix("tessera-startup-ms ").and_then(|v| v.parse::<u64>().ok()));
+        let wall = started.elapsed();
+        let _ = child.kill();
+        let _ = child.wait();
+        cold_starts.push((reported.expect("the app reports its start-up"), wall));
+    }
+
     let (driver, s) = webdriver::start(app, &[("TESSERA_DATA_DIR", &data)], work.path().join("shots")).await;
     s.find("#unlock-passphrase").await;
-    let cold_start = started.elapsed();
-
     s.type_into("#unlock-passphrase", PASSPHRASE).await;
     let started = Instant::now();
     s.click("#unlock").await;
+    s.find("[data-nav='purchases']").await;
+    let unlock = started.elapsed();
+    let started = Instant::now();
     s.click("[data-nav='purchases']").await;
-    s.wait_text("#purchase-count", "achat(s)").await;
-    s.find(".purchases tbody tr").await;
+    while s.client.find(fantoccini::Locator::Css(".purchases tbody tr")).await.is_err() {}
     let to_purchases = started.elapsed();
 
     let pid = app_pid(app).expect("the app process is running");
@@ -77,8 +98,11 @@ async fn main() {
     let webkit: f64 = children(pid).into_iter().map(rss_mib).sum();
 
     println!("purchases in the vault:                 {rows}");
-    println!("cold start to the unlock screen:        {:>7.0} ms  (target < 1 000 ms; includes starting the WebDriver session)", cold_start.as_secs_f64() * 1000.0);
-    println!("unlock to a usable purchases screen:    {:>7.0} ms  (Argon2id + decrypting every record + first page and totals)", to_purchases.as_secs_f64() * 1000.0);
+    for (reported, wall) in &cold_starts {
+        println!("cold start to the unlock screen:        {reported:>7} ms  (process start to the page asking for its first screen; {:.0} ms wall from spawn; target < 1 000 ms)", wall.as_secs_f64() * 1000.0);
+    }
+    println!("unlock (Argon2id + decrypting all):     {:>7.0} ms", unlock.as_secs_f64() * 1000.0);
+    println!("unlocked to a usable purchases screen:  {:>7.0} ms  (totals, chart, first page of 50; target < 300 ms)", to_purchases.as_secs_f64() * 1000.0);
     println!("memory of the app process (RSS):        {own:>7.0} MiB  (target < 250 MiB)");
     println!("memory of its WebKit processes (RSS):   {webkit:>7.0} MiB");
     s.client.close().await.expect("close");

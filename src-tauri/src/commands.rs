@@ -150,6 +150,15 @@ fn system_language() -> String {
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
+    // With TESSERA_TRACE_STARTUP set, the first call (the page asking which screen to show) reports the start-up time.
+    static TRACED: std::sync::Once = std::sync::Once::new();
+    if std::env::var_os("TESSERA_TRACE_STARTUP").is_some() {
+        TRACED.call_once(|| {
+            if let Some(started) = crate::STARTED.get() {
+                eprintln!("tessera-startup-ms {}", started.elapsed().as_millis());
+            }
+        });
+    }
     let guard = state.vault.lock().map_err(|_| poisoned())?;
     let unlocked = guard.as_ref().is_some_and(Vault::is_unlocked);
     let language = guard.as_ref().filter(|v| v.is_unlocked()).and_then(|v| v.settings().ok()).and_then(|s| s.language);

@@ -17,9 +17,13 @@ pub mod state;
 
 include!("command_names.rs");
 
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use tauri::Manager;
+
+/// When the process started, for `TESSERA_TRACE_STARTUP` (the app benchmark).
+pub(crate) static STARTED: OnceLock<Instant> = OnceLock::new();
 
 /// Adds Tessera's plugins and commands to a builder, on any Tauri runtime (real or mock).
 pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -28,6 +32,7 @@ pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
 
 /// Runs the desktop app.
 pub fn run() {
+    STARTED.get_or_init(Instant::now);
     configure(tauri::Builder::default())
         .setup(|app| {
             let data_dir = match std::env::var_os("TESSERA_DATA_DIR") {

@@ -165,3 +165,17 @@ fn every_text_of_the_interface_exists_in_french_and_english() {
     let missing_in_fr: Vec<&String> = en.keys().filter(|k| !fr.contains_key(*k)).collect();
     assert!(missing_in_en.is_empty() && missing_in_fr.is_empty(), "fr only: {missing_in_en:?}; en only: {missing_in_fr:?}");
 }
+
+#[test]
+fn the_vault_locks_itself_after_the_idle_delay_and_not_before() {
+    use tauri::Manager;
+    let app = app();
+    app.ok("create_vault", json!({"passphrase": PASSPHRASE}));
+    let state = app.webview.state::<AppState>();
+    state.lock_if_idle();
+    assert_eq!(app.ok("app_status", json!({}))["unlocked"], true, "fresh activity keeps it open");
+    *state.last_activity.lock().unwrap() = std::time::Instant::now() - std::time::Duration::from_secs(5 * 60 + 1);
+    state.lock_if_idle();
+    assert_eq!(app.ok("app_status", json!({}))["unlocked"], false, "idle past 5 minutes: locked, keys dropped");
+    assert_eq!(app.error_code("facts_list", json!({})), "locked");
+}

@@ -56,8 +56,18 @@ async fn every_journey_in_the_real_window() {
     std::fs::write(files.join("purchases.csv"), "Date;Libellé;Montant\r\n03/10/2026;Carrefour Market;-45,20\r\n05/10/2026;SNCF;-89,00\r\n12/10/2026;Boulangerie Paul;-3,80\r\n").unwrap();
 
     // tauri-driver and WebKitWebDriver on free ports, with the app's test environment.
+    // The web view's own profile (storage, caches) goes to directories of this test, scanned at the end.
     let data = work.path().join("data");
-    let (driver, s) = webdriver::start(Path::new(env!("CARGO_BIN_EXE_tessera-app")), &[("TESSERA_DATA_DIR", &data), ("TESSERA_TEST_FILES", &files)], shots).await;
+    let xdg = work.path().join("xdg");
+    let (xdg_data, xdg_cache, xdg_config) = (xdg.join("data"), xdg.join("cache"), xdg.join("config"));
+    let envs = [
+        ("TESSERA_DATA_DIR", data.as_path()),
+        ("TESSERA_TEST_FILES", files.as_path()),
+        ("XDG_DATA_HOME", xdg_data.as_path()),
+        ("XDG_CACHE_HOME", xdg_cache.as_path()),
+        ("XDG_CONFIG_HOME", xdg_config.as_path()),
+    ];
+    let (driver, s) = webdriver::start(Path::new(env!("CARGO_BIN_EXE_tessera-app")), &envs, shots).await;
 
     // 1. Create the vault; the recovery secret is shown once.
     s.type_into("#new-passphrase", PASSPHRASE).await;
@@ -140,4 +150,37 @@ async fn every_journey_in_the_real_window() {
 
     s.client.close().await.unwrap();
     drop(driver);
+
+    // Nothing personal in clear in the vault, the app data or the web view's profile.
+    let mut scanned = 0;
+    let mut found = Vec::new();
+    for dir in [&data, &xdg] {
+        for file in files_under(dir) {
+            scanned += 1;
+            let content = std::fs::read(&file).unwrap_or_default();
+            for canary in ["ana@example.org", "Carrefour Market", "1990-04-02", "Boulangerie Paul"] {
+                let utf16: Vec<u8> = canary.encode_utf16().flat_map(u16::to_le_bytes).collect();
+                for needle in [canary.as_bytes().to_vec(), utf16] {
+                    if content.windows(needle.len()).any(|w| w == needle.as_slice()) {
+                        found.push(format!("{}: {canary}", file.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(scanned > 0, "the vault and the web view profile were scanned");
+    assert!(found.is_empty(), "personal data in clear on disk:\n{}", found.join("\n"));
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
