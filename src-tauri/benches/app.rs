@@ -90,7 +90,9 @@ async fn main() {
     let unlock = started.elapsed();
     let started = Instant::now();
     s.click("[data-nav='purchases']").await;
-    while s.client.find(fantoccini::Locator::Css(".purchases tbody tr")).await.is_err() {}
+    while s.client.find(fantoccini::Locator::Css(".purchases tbody tr")).await.is_err() {
+        assert!(started.elapsed() < webdriver::WAIT, "the purchases table never appeared");
+    }
     let to_purchases = started.elapsed();
 
     let pid = app_pid(app).expect("the app process is running");

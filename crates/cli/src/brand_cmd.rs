@@ -26,7 +26,7 @@ pub struct StoreArgs {
 
 impl StoreArgs {
     fn dir(&self) -> PathBuf {
-        self.dir.clone().unwrap_or_else(|| files::default_data_path("brand"))
+        self.dir.clone().unwrap_or_else(|| files::default_data_path("tessera", "brand"))
     }
 
     fn source(&self) -> SecretSource {

@@ -22,12 +22,12 @@ pub fn read_artifact(path: &Path) -> Result<String, CliError> {
 
 pub use tessera_vault::files::{write_atomic, write_private};
 
-/// `$XDG_DATA_HOME/tessera/<name>`, or `~/.local/share/tessera/<name>`.
-pub fn default_data_path(name: &str) -> PathBuf {
+/// `$XDG_DATA_HOME/<app>/<name>`, or `~/.local/share/<app>/<name>`.
+pub fn default_data_path(app: &str, name: &str) -> PathBuf {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("tessera").join(name)
+    base.join(app).join(name)
 }

@@ -16,7 +16,7 @@ use crate::{files, show_time, CliError};
 /// Where the vault is and how to unlock it.
 #[derive(Debug, Args)]
 pub struct VaultArgs {
-    /// The vault directory [default: ~/.local/share/tessera/vault].
+    /// The vault directory [default: the desktop app's, ~/.local/share/org.tessera.vault/vault].
     #[arg(long = "vault", env = "TESSERA_VAULT_DIR", global = true)]
     dir: Option<PathBuf>,
     /// Read the vault passphrase from the first line of this file (else $TESSERA_PASSPHRASE, else asked).
@@ -26,7 +26,8 @@ pub struct VaultArgs {
 
 impl VaultArgs {
     pub fn dir(&self) -> PathBuf {
-        self.dir.clone().unwrap_or_else(|| files::default_data_path("vault"))
+        // The same vault as the desktop app (Tauri's app data directory for org.tessera.vault).
+        self.dir.clone().unwrap_or_else(|| files::default_data_path("org.tessera.vault", "vault"))
     }
 
     fn passphrase(&self, prompt: &str, confirm: bool) -> Result<zeroize::Zeroizing<String>, CliError> {
