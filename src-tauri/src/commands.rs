@@ -11,7 +11,7 @@ use tessera_protocol::items::ValueKind;
 use tessera_protocol::{ItemName, ProtocolError};
 use tessera_vault::backup::RestoreReport;
 use tessera_vault::consent::{Decision, PacketPreview, RequestReview};
-use tessera_vault::csv_import::{ColumnMapping, CsvImportReport, CsvOptions, DateOrder, Encoding, ParsedRow, RowError};
+use tessera_vault::csv_import::{CsvImportReport, CsvOptions, CsvPreview, DateOrder};
 use tessera_vault::facts::{self, Sensitivity};
 use tessera_vault::ledger::{BrandKnowledge, LedgerEntry, LedgerLine};
 use tessera_vault::purchases::{Purchase, PurchaseFilter, PurchasePage, Totals};
@@ -352,23 +352,14 @@ pub fn csv_choose<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> 
     Ok(name)
 }
 
-/// What the import screen shows before importing.
+/// What the import screen shows before importing: the preview, with its first rows only.
 #[derive(Debug, Clone, Serialize)]
 pub struct CsvPreviewView {
     pub file_name: String,
-    pub encoding: Encoding,
-    pub delimiter: char,
-    pub has_header: bool,
-    pub headers: Vec<String>,
-    pub mapping: ColumnMapping,
-    pub decimal_comma: bool,
-    pub date_order: DateOrder,
-    pub negate_amounts: bool,
-    /// The first rows as they would be imported.
-    pub rows: Vec<ParsedRow>,
-    pub errors: Vec<RowError>,
-    pub new_count: usize,
-    pub duplicate_count: usize,
+    /// How many rows cannot be read (only the first 200 are listed).
+    pub error_count: usize,
+    #[serde(flatten)]
+    pub preview: CsvPreview,
 }
 
 fn csv_bytes(state: &AppState) -> CmdResult<(PathBuf, Vec<u8>)> {
@@ -381,22 +372,11 @@ fn csv_bytes(state: &AppState) -> CmdResult<(PathBuf, Vec<u8>)> {
 pub fn csv_preview(state: State<'_, AppState>, options: CsvOptions) -> CmdResult<CsvPreviewView> {
     let (path, bytes) = csv_bytes(&state)?;
     with_vault(&state, |v| {
-        let p = v.preview_csv(&bytes, &options)?;
-        Ok(CsvPreviewView {
-            file_name: file_name(&path),
-            encoding: p.encoding,
-            delimiter: p.delimiter,
-            has_header: p.has_header,
-            headers: p.headers,
-            mapping: p.mapping,
-            decimal_comma: p.decimal_comma,
-            date_order: p.date_order,
-            negate_amounts: p.negate_amounts,
-            rows: p.rows.into_iter().take(20).collect(),
-            errors: p.errors.into_iter().take(200).collect(),
-            new_count: p.new_count,
-            duplicate_count: p.duplicate_count,
-        })
+        let mut preview = v.preview_csv(&bytes, &options)?;
+        let error_count = preview.errors.len();
+        preview.rows.truncate(20);
+        preview.errors.truncate(200);
+        Ok(CsvPreviewView { file_name: file_name(&path), error_count, preview })
     })
 }
 

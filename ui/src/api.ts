@@ -89,6 +89,7 @@ export interface CsvOptions {
 }
 export interface CsvPreview {
   file_name: string;
+  error_count: number;
   encoding: "utf8" | "latin1";
   delimiter: string;
   has_header: boolean;

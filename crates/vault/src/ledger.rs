@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 use tessera_protocol::packet::SharedItem;
 use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName};
 
-use crate::storage::begin;
-use crate::storage::Kind;
+use crate::storage::{begin, Kind, RecordId, Unlocked};
 use crate::{files, Result, Vault, VaultError};
 
 /// A packet the consumer shared, as recorded when it was written.
@@ -97,6 +96,17 @@ pub struct BrandKnowledge {
     pub packets: Vec<LedgerLine>,
 }
 
+/// Saves an updated ledger entry, then mirrors it in memory.
+fn store_entry(conn: &mut rusqlite::Connection, open: &mut Unlocked, id: RecordId, updated: LedgerEntry, now: i64) -> Result<LedgerLine> {
+    let writer = begin(conn, open)?;
+    writer.put(Kind::Ledger, &id, &updated)?;
+    writer.commit()?;
+    if let Some(slot) = open.ledger.iter_mut().find(|(i, _)| *i == id) {
+        slot.1 = updated.clone();
+    }
+    Ok(LedgerLine { status: updated.status(now), entry: updated })
+}
+
 impl Vault {
     /// Every packet shared, newest first.
     pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
@@ -142,13 +152,7 @@ impl Vault {
         updated.revocation_jti = Some(claims.jti);
         updated.revoked_at = Some(now);
         files::write_atomic(path, format!("{jws}\n").as_bytes())?;
-        let writer = begin(conn, open)?;
-        writer.put(Kind::Ledger, &id, &updated)?;
-        writer.commit()?;
-        if let Some(slot) = open.ledger.iter_mut().find(|(i, _)| *i == id) {
-            slot.1 = updated.clone();
-        }
-        Ok(LedgerLine { status: updated.status(now), entry: updated })
+        store_entry(conn, open, id, updated, now)
     }
 
     /// Checks a brand's deletion receipt against the ledger and records the deletion as confirmed.
@@ -164,12 +168,6 @@ impl Vault {
         let claims = receipt::verify(jws, &entry.brand_did, &entry.consumer_did, &entry.packet_jti, &entry.packet_hash, now)?;
         let mut updated = entry;
         updated.deletion = Some(ConfirmedDeletion { deleted_at: claims.deleted_at, reason: claims.reason.as_str().into(), receipt_jti: claims.jti, receipt: jws.to_owned() });
-        let writer = begin(conn, open)?;
-        writer.put(Kind::Ledger, &id, &updated)?;
-        writer.commit()?;
-        if let Some(slot) = open.ledger.iter_mut().find(|(i, _)| *i == id) {
-            slot.1 = updated.clone();
-        }
-        Ok(LedgerLine { status: updated.status(now), entry: updated })
+        store_entry(conn, open, id, updated, now)
     }
 }

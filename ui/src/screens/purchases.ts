@@ -152,7 +152,7 @@ async function showPreview(area: HTMLElement, options: CsvOptions, refresh: () =
       h("p", {}, t("csv.detected", { encoding: preview.encoding === "utf8" ? "UTF-8" : "Latin-1", delimiter: preview.delimiter === "\t" ? "tab" : preview.delimiter, decimal: t(preview.decimal_comma ? "csv.decimal_comma" : "csv.decimal_point"), order: t(`csv.order.${preview.date_order}`) })),
       h("div", { class: "row" }, h("label", { class: "check" }, header, t("csv.header")), h("label", { class: "check" }, negate, t("csv.negate")), field(t("csv.decimal"), decimal), field(t("csv.date_order"), order)),
       h("div", { class: "row" }, ...(Object.keys(columns) as (keyof typeof columns)[]).map((k) => field(t("csv.column", { field: t(`csv.field.${k}`) }), columns[k]))),
-      h("p", { class: "summary", id: "csv-summary" }, t("csv.summary", { new: preview.new_count, duplicates: preview.duplicate_count, errors: preview.errors.length })),
+      h("p", { class: "summary", id: "csv-summary" }, t("csv.summary", { new: preview.new_count, duplicates: preview.duplicate_count, errors: preview.error_count })),
       h(
         "table",
         { class: "purchases compact" },
