@@ -49,10 +49,12 @@ if ! python3 -c 'import jwcrypto' >/dev/null 2>&1; then
     python3 -c 'import jwcrypto' || { echo "setup: cannot install jwcrypto for $(command -v python3)" >&2; exit 1; }
 fi
 
-# The interface: npm packages from the lock file, then the build the app embeds.
+# The interface: npm packages at the versions of the lock file, then the build the app embeds.
+# (`npm install --no-save` rather than `npm ci`: the lock file lists only this platform's optional
+# packages, which some npm versions' `npm ci` refuses.)
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ ! -d "$top/ui/node_modules" ] || [ "$top/ui/package-lock.json" -nt "$top/ui/node_modules/.package-lock.json" ]; then
     echo "setup: installing the interface's npm packages"
-    (cd "$top/ui" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$top/ui" && npm install --no-audit --no-fund --no-save --loglevel=error)
 fi
 (cd "$top/ui" && npm run --silent build >/dev/null)
