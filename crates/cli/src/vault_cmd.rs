@@ -228,16 +228,8 @@ pub enum PurchaseCommand {
     },
     /// List purchases, newest first.
     List {
-        #[arg(long)]
-        search: Option<String>,
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
-        #[arg(long)]
-        category: Option<String>,
-        #[arg(long)]
-        merchant: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         #[arg(long, default_value_t = 1)]
         page: usize,
         #[arg(long, default_value_t = 50)]
@@ -245,15 +237,41 @@ pub enum PurchaseCommand {
     },
     /// Totals by category, and by category and month.
     Totals {
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
-        #[arg(long)]
-        category: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
     },
     /// Delete one purchase (its id is shown by `list`).
     Remove { id: String },
+}
+
+/// Which purchases a listing or a total covers.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Words to find in the merchant or the category.
+    #[arg(long)]
+    search: Option<String>,
+    /// From this day (2026-03-14 or 14/03/2026).
+    #[arg(long)]
+    from: Option<String>,
+    /// Up to this day.
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    merchant: Option<String>,
+}
+
+impl FilterArgs {
+    fn to_filter(&self) -> Result<PurchaseFilter, CliError> {
+        Ok(PurchaseFilter {
+            search: self.search.clone(),
+            from: self.from.as_deref().map(parse_day).transpose()?,
+            to: self.to.as_deref().map(parse_day).transpose()?,
+            category: self.category.clone(),
+            merchant: self.merchant.clone(),
+        })
+    }
 }
 
 fn parse_item(name: &str) -> Result<ItemName, CliError> {
@@ -265,16 +283,6 @@ fn parse_item(name: &str) -> Result<ItemName, CliError> {
 
 fn parse_day(text: &str) -> Result<chrono::NaiveDate, CliError> {
     csv_import::parse_date(text, DateOrder::DayFirst).ok_or_else(|| CliError::Usage(format!("{text:?} is not a date: write 2026-03-14 or 14/03/2026")))
-}
-
-fn parse_filter(from: Option<String>, to: Option<String>, category: Option<String>, search: Option<String>, merchant: Option<String>) -> Result<PurchaseFilter, CliError> {
-    Ok(PurchaseFilter {
-        search,
-        from: from.as_deref().map(parse_day).transpose()?,
-        to: to.as_deref().map(parse_day).transpose()?,
-        category,
-        merchant,
-    })
 }
 
 fn parse_columns(text: &str) -> Result<ColumnMapping, CliError> {
@@ -536,8 +544,8 @@ fn run_purchase(command: PurchaseCommand, args: &VaultArgs) -> Result<(), CliErr
                 println!("Imported {} purchase(s); {} already in the vault; {} unreadable row(s) skipped.", report.imported, report.duplicates, report.errors.len());
             }
         }
-        PurchaseCommand::List { search, from, to, category, merchant, page, per_page } => {
-            let filter = parse_filter(from, to, category, search, merchant)?;
+        PurchaseCommand::List { filter, page, per_page } => {
+            let filter = filter.to_filter()?;
             let per_page = per_page.clamp(1, 1000);
             let page_number = page.max(1);
             let result = vault.purchases(&filter, (page_number - 1) * per_page, per_page)?;
@@ -546,8 +554,8 @@ fn run_purchase(command: PurchaseCommand, args: &VaultArgs) -> Result<(), CliErr
             }
             println!("{} matching purchase(s); page {page_number} of {}.", result.total_matching, result.total_matching.div_ceil(per_page).max(1));
         }
-        PurchaseCommand::Totals { from, to, category } => {
-            let totals = vault.purchase_totals(&parse_filter(from, to, category, None, None)?)?;
+        PurchaseCommand::Totals { filter } => {
+            let totals = vault.purchase_totals(&filter.to_filter()?)?;
             println!("By category:");
             for t in &totals.by_category {
                 println!("  {:<16} {:>12} {}  ({} purchase(s))", t.category, t.total.to_string(), t.currency, t.count);
