@@ -1,5 +1,6 @@
 //! Reading imported data: list, show, export as JSON or CSV.
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use tessera_protocol::packet::{PacketClaims, SharedItem};
 
@@ -55,8 +56,7 @@ impl BrandStore {
         let row: Option<(Vec<u8>, i64)> = self
             .conn
             .query_row("SELECT sealed, imported_at FROM packets WHERE jti = ?1", [jti], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map(Some)
-            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+            .optional()?;
         let (sealed, imported_at) = row.ok_or_else(|| BrandError::UnknownPacket { packet_jti: jti.to_owned() })?;
         self.open_packet_row(jti.to_owned(), sealed, imported_at)
     }

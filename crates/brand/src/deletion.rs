@@ -44,14 +44,6 @@ impl BrandStore {
         if let Some((hash, consumer, request_jti)) = held {
             let consumer_did: Did = consumer.parse()?;
             claims.check_revokes(&claims.packet_jti, &hash, &consumer_did)?;
-            if claims.packet_hash != hash {
-                return Err(tessera_protocol::ProtocolError::PacketMismatch {
-                    artifact: tessera_protocol::Artifact::Revocation,
-                    expected: format!("{} (hash {hash})", claims.packet_jti),
-                    found: format!("{} (hash {})", claims.packet_jti, claims.packet_hash),
-                }
-                .into());
-            }
             let deletion = Deletion {
                 consumer: consumer_did,
                 packet_jti: claims.packet_jti.clone(),

@@ -1,6 +1,6 @@
 //! Authoring and signing the brand's requests.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use tessera_protocol::request::{self, RequestSpec, SignedRequest};
 
 use crate::{BrandError, BrandStore, Result};
@@ -34,8 +34,7 @@ impl BrandStore {
             .conn
             .prepare_cached("SELECT jws FROM requests WHERE jti = ?1")?
             .query_row([jti], |r| r.get(0))
-            .map(Some)
-            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+            .optional()?;
         let jws = jws.ok_or_else(|| BrandError::UnknownRequest { request_jti: jti.to_owned() })?;
         let verified = request::verify(&jws)?;
         if verified.brand() != &self.did {

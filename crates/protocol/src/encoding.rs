@@ -20,14 +20,21 @@ pub fn sha256_b64url(bytes: &[u8]) -> String {
     b64url(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
+/// Fills `buffer` with random bytes from the operating system, in place (so a
+/// key buffer that zeroises itself is never copied).
+pub fn fill_random(buffer: &mut [u8]) {
+    ring::rand::SystemRandom::new()
+        .fill(buffer)
+        .unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
+}
+
 /// A fresh 128-bit random identifier, base64url-encoded (22 characters), for
 /// `jti` and nonces. It starts with a letter or digit, so that it can be typed
 /// as a command-line argument without being taken for an option.
 pub fn random_id() -> String {
-    let rng = ring::rand::SystemRandom::new();
     loop {
         let mut bytes = [0u8; 16];
-        rng.fill(&mut bytes).unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
+        fill_random(&mut bytes);
         let id = b64url(&bytes);
         if id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return id;

@@ -9,7 +9,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use ring::hkdf;
-use ring::rand::SecureRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
@@ -147,9 +146,7 @@ impl SigningKey {
     /// A fresh random signing key.
     pub fn generate() -> SigningKey {
         let mut seed = Zeroizing::new([0u8; 32]);
-        ring::rand::SystemRandom::new()
-            .fill(seed.as_mut())
-            .unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
+        crate::encoding::fill_random(seed.as_mut());
         SigningKey::from_seed(&seed)
     }
 
@@ -190,9 +187,7 @@ impl fmt::Debug for MasterSecret {
 impl MasterSecret {
     pub fn generate() -> MasterSecret {
         let mut bytes = Zeroizing::new([0u8; 32]);
-        ring::rand::SystemRandom::new()
-            .fill(bytes.as_mut())
-            .unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
+        crate::encoding::fill_random(bytes.as_mut());
         MasterSecret(bytes)
     }
 

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use ring::rand::SecureRandom;
 use rusqlite::{params, Connection};
 use tessera_protocol::MasterSecret;
 use tessera_seal::{Argon2Params, DataKey, Keyslot, RecordCipher, SealError};
@@ -51,7 +50,7 @@ impl fmt::Debug for RecoverySecret {
 impl RecoverySecret {
     fn generate() -> RecoverySecret {
         let mut bytes = Zeroizing::new([0u8; 32]);
-        ring::rand::SystemRandom::new().fill(bytes.as_mut()).unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
+        tessera_protocol::encoding::fill_random(bytes.as_mut());
         RecoverySecret(bytes)
     }
 

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use ring::rand::SecureRandom;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -86,7 +85,7 @@ pub struct RecordId(pub [u8; 16]);
 impl RecordId {
     pub(crate) fn random() -> RecordId {
         let mut id = [0u8; 16];
-        ring::rand::SystemRandom::new().fill(&mut id).unwrap_or_else(|_| panic!("the operating system's random number generator failed"));
+        tessera_protocol::encoding::fill_random(&mut id);
         RecordId(id)
     }
 
