@@ -34,6 +34,11 @@ if ! command -v cargo >/dev/null 2>&1; then
     fi
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
+# rustfmt and clippy, which the test command runs (rustup's minimal profile leaves them out).
+if command -v rustup >/dev/null 2>&1 && ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+    echo "setup: adding rustfmt and clippy"
+    rustup component add rustfmt clippy
+fi
 
 # tauri-driver, which drives the real window in the end-to-end test.
 if ! command -v tauri-driver >/dev/null 2>&1; then

@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
+# Style first: formatting and lints are part of the test (rustfmt.toml sets the width).
+cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 # Build everything once (one workspace, one target directory), then test it,
 # in a virtual display for the real-window end-to-end test.
 cargo build --workspace --all-targets --locked

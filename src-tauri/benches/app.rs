@@ -21,7 +21,12 @@ const PASSPHRASE: &str = "benchmark passphrase";
 /// Resident memory in MiB of `pid`, from /proc.
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib: f64 = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
     kib / 1024.0
 }
 
@@ -30,7 +35,8 @@ fn children(pid: u32) -> Vec<u32> {
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
         let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
-        let parent = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+        let parent =
+            stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
         if parent == Some(pid) {
             out.push(child);
             out.extend(children(child));
@@ -55,7 +61,15 @@ async fn main() {
     let (mut vault, _) = Vault::create(&data.join("vault"), PASSPHRASE).expect("vault");
     let mut csv = String::from("Date;Libellé;Montant\n");
     for i in 0..rows {
-        csv.push_str(&format!("{:02}/{:02}/{};Magasin {};-{},{:02}\n", i % 28 + 1, i % 12 + 1, 2021 + i % 5, i / 10, i % 300, i % 100));
+        csv.push_str(&format!(
+            "{:02}/{:02}/{};Magasin {};-{},{:02}\n",
+            i % 28 + 1,
+            i % 12 + 1,
+            2021 + i % 5,
+            i / 10,
+            i % 300,
+            i % 100
+        ));
     }
     vault.import_csv(csv.as_bytes(), &CsvOptions::default()).expect("import");
     drop(vault);
@@ -74,7 +88,10 @@ async fn main() {
             .spawn()
             .expect("the app starts");
         let stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let reported = stderr.lines().map_while(Result::ok).find_map(|l| l.strip_prefix("tessera-startup-ms ").and_then(|v| v.parse::<u64>().ok()));
+        let reported = stderr
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("tessera-startup-ms ").and_then(|v| v.parse::<u64>().ok()));
         let wall = started.elapsed();
         let _ = child.kill();
         let _ = child.wait();
@@ -104,7 +121,10 @@ async fn main() {
         println!("cold start to the unlock screen:        {reported:>7} ms  (process start to the page asking for its first screen; {:.0} ms wall from spawn; target < 1 000 ms)", wall.as_secs_f64() * 1000.0);
     }
     println!("unlock (Argon2id + decrypting all):     {:>7.0} ms", unlock.as_secs_f64() * 1000.0);
-    println!("unlocked to a usable purchases screen:  {:>7.0} ms  (totals, chart, first page of 50; target < 300 ms)", to_purchases.as_secs_f64() * 1000.0);
+    println!(
+        "unlocked to a usable purchases screen:  {:>7.0} ms  (totals, chart, first page of 50; target < 300 ms)",
+        to_purchases.as_secs_f64() * 1000.0
+    );
     println!("memory of the app process (RSS):        {own:>7.0} MiB  (target < 250 MiB)");
     println!("memory of its WebKit processes (RSS):   {webkit:>7.0} MiB");
     s.client.close().await.expect("close");

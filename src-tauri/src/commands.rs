@@ -50,10 +50,16 @@ impl From<VaultError> for CommandError {
             VaultError::Csv(_) | VaultError::CsvLine { .. } => "csv",
             VaultError::InvalidInput(_) => "invalid_input",
             VaultError::File { .. } => "file",
-            VaultError::Protocol(ProtocolError::Expired { .. } | ProtocolError::AnsweredAfterExpiry { .. }) => "expired",
+            VaultError::Protocol(ProtocolError::Expired { .. } | ProtocolError::AnsweredAfterExpiry { .. }) => {
+                "expired"
+            }
             VaultError::Protocol(ProtocolError::BadSignature { .. }) => "bad_signature",
             VaultError::Protocol(ProtocolError::WrongType { .. }) => "wrong_type",
-            VaultError::Protocol(ProtocolError::InvalidItemValue { .. } | ProtocolError::UnknownItem { .. } | ProtocolError::CannotAnswer { .. }) => "invalid_input",
+            VaultError::Protocol(
+                ProtocolError::InvalidItemValue { .. }
+                | ProtocolError::UnknownItem { .. }
+                | ProtocolError::CannotAnswer { .. },
+            ) => "invalid_input",
             VaultError::Protocol(_) => "invalid_file",
             VaultError::Corrupt { .. } | VaultError::NewerSchema { .. } => "vault_damaged",
             VaultError::Database(_) | VaultError::Seal(_) => "internal",
@@ -113,10 +119,14 @@ fn pick<R: Runtime>(app: &AppHandle<R>, state: &AppState, what: Pick, suggested_
     }
     let dialog = app.dialog().file();
     let chosen = match what {
-        Pick::OpenRequest | Pick::OpenReceipt => dialog.add_filter("Tessera", &["tessera", "tessera-request", "tessera-receipt", "jws"]).blocking_pick_file(),
+        Pick::OpenRequest | Pick::OpenReceipt => {
+            dialog.add_filter("Tessera", &["tessera", "tessera-request", "tessera-receipt", "jws"]).blocking_pick_file()
+        }
         Pick::OpenCsv => dialog.add_filter("CSV", &["csv", "txt"]).blocking_pick_file(),
         Pick::OpenBackup => dialog.add_filter("Backup", &["age"]).blocking_pick_file(),
-        Pick::SavePacket | Pick::SaveRevocation | Pick::SaveBackup | Pick::SaveExport => dialog.set_file_name(suggested_name).blocking_save_file(),
+        Pick::SavePacket | Pick::SaveRevocation | Pick::SaveBackup | Pick::SaveExport => {
+            dialog.set_file_name(suggested_name).blocking_save_file()
+        }
     };
     chosen.and_then(|p| p.into_path().ok())
 }
@@ -127,7 +137,8 @@ fn file_name(path: &std::path::Path) -> String {
 
 fn read_text(path: &std::path::Path) -> CmdResult<String> {
     let bytes = std::fs::read(path).map_err(|e| error("file", format!("{}: {e}", file_name(path))))?;
-    let text = String::from_utf8(bytes).map_err(|_| error("invalid_file", format!("{} is not a Tessera file", file_name(path))))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| error("invalid_file", format!("{} is not a Tessera file", file_name(path))))?;
     Ok(text.trim_end().to_owned())
 }
 
@@ -144,8 +155,16 @@ pub struct AppStatus {
 }
 
 fn system_language() -> String {
-    let locale = ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"].iter().filter_map(|v| std::env::var(v).ok()).find(|v| !v.is_empty()).unwrap_or_default();
-    if locale.starts_with("fr") { "fr".into() } else { "en".into() }
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    if locale.starts_with("fr") {
+        "fr".into()
+    } else {
+        "en".into()
+    }
 }
 
 #[tauri::command]
@@ -294,7 +313,13 @@ pub fn facts_list(state: State<'_, AppState>) -> CmdResult<Vec<FactView>> {
     with_vault(&state, |v| {
         Ok(v.facts()?
             .into_iter()
-            .map(|f| FactView { item: f.item, label_en: f.item.spec().label_en, label_fr: f.item.spec().label_fr, text: value_text(&f.value), sensitivity: f.sensitivity })
+            .map(|f| FactView {
+                item: f.item,
+                label_en: f.item.spec().label_en,
+                label_fr: f.item.spec().label_fr,
+                text: value_text(&f.value),
+                sensitivity: f.sensitivity,
+            })
             .collect())
     })
 }
@@ -318,7 +343,12 @@ pub fn fact_remove(state: State<'_, AppState>, item: String) -> CmdResult<()> {
 }
 
 #[tauri::command]
-pub fn purchases_query(state: State<'_, AppState>, filter: PurchaseFilter, offset: usize, limit: usize) -> CmdResult<PurchasePage> {
+pub fn purchases_query(
+    state: State<'_, AppState>,
+    filter: PurchaseFilter,
+    offset: usize,
+    limit: usize,
+) -> CmdResult<PurchasePage> {
     with_vault(&state, |v| v.purchases(&filter, offset, limit.clamp(1, 500)))
 }
 
@@ -328,13 +358,30 @@ pub fn purchases_totals(state: State<'_, AppState>, filter: PurchaseFilter) -> C
 }
 
 #[tauri::command]
-pub fn purchase_add(state: State<'_, AppState>, date: String, merchant: String, amount: String, currency: String, category: Option<String>) -> CmdResult<String> {
+pub fn purchase_add(
+    state: State<'_, AppState>,
+    date: String,
+    merchant: String,
+    amount: String,
+    currency: String,
+    category: Option<String>,
+) -> CmdResult<String> {
     with_vault(&state, |v| {
-        let date = tessera_vault::csv_import::parse_date(&date, DateOrder::DayFirst).ok_or_else(|| VaultError::InvalidInput(format!("{date:?} is not a date")))?;
+        let date = tessera_vault::csv_import::parse_date(&date, DateOrder::DayFirst)
+            .ok_or_else(|| VaultError::InvalidInput(format!("{date:?} is not a date")))?;
         let decimal_comma = amount.contains(',') && !amount.contains('.');
-        let amount = tessera_vault::csv_import::parse_amount(&amount, decimal_comma).ok_or_else(|| VaultError::InvalidInput(format!("{amount:?} is not an amount")))?;
-        let category = category.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| tessera_vault::purchases::suggest_category(&merchant).to_owned());
-        v.add_purchase(Purchase { date, merchant: merchant.trim().to_owned(), amount, currency: currency.trim().to_uppercase(), category })
+        let amount = tessera_vault::csv_import::parse_amount(&amount, decimal_comma)
+            .ok_or_else(|| VaultError::InvalidInput(format!("{amount:?} is not an amount")))?;
+        let category = category
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| tessera_vault::purchases::suggest_category(&merchant).to_owned());
+        v.add_purchase(Purchase {
+            date,
+            merchant: merchant.trim().to_owned(),
+            amount,
+            currency: currency.trim().to_uppercase(),
+            category,
+        })
     })
 }
 
@@ -363,7 +410,12 @@ pub struct CsvPreviewView {
 }
 
 fn csv_bytes(state: &AppState) -> CmdResult<(PathBuf, Vec<u8>)> {
-    let path = state.csv_path.lock().map_err(|_| poisoned())?.clone().ok_or_else(|| error("invalid_input", "choose a CSV file first"))?;
+    let path = state
+        .csv_path
+        .lock()
+        .map_err(|_| poisoned())?
+        .clone()
+        .ok_or_else(|| error("invalid_input", "choose a CSV file first"))?;
     let bytes = std::fs::read(&path).map_err(|e| error("file", format!("{}: {e}", file_name(&path))))?;
     Ok((path, bytes))
 }
@@ -419,10 +471,17 @@ pub fn request_trust(state: State<'_, AppState>) -> CmdResult<RequestReview> {
 }
 
 #[tauri::command(async)]
-pub fn request_save<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, decisions: Vec<Decision>) -> CmdResult<Option<LedgerEntry>> {
+pub fn request_save<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    decisions: Vec<Decision>,
+) -> CmdResult<Option<LedgerEntry>> {
     let review = current_review(&state)?;
     let preview = with_vault(&state, |v| v.preview_packet(&review, &decisions, now()))?;
-    let suggested = format!("{}.tessera", review.brand_name.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase());
+    let suggested = format!(
+        "{}.tessera",
+        review.brand_name.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase()
+    );
     let Some(path) = pick(&app, &state, Pick::SavePacket, &suggested) else { return Ok(None) };
     let entry = with_vault(&state, |v| v.write_packet(&review, &preview, &path, now()))?;
     *state.review.lock().map_err(|_| poisoned())? = None;
@@ -435,7 +494,11 @@ pub fn ledger(state: State<'_, AppState>) -> CmdResult<Vec<BrandKnowledge>> {
 }
 
 #[tauri::command(async)]
-pub fn packet_revoke<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, packet_jti: String) -> CmdResult<Option<LedgerLine>> {
+pub fn packet_revoke<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    packet_jti: String,
+) -> CmdResult<Option<LedgerLine>> {
     state.touch();
     let Some(path) = pick(&app, &state, Pick::SaveRevocation, "revocation.tessera") else { return Ok(None) };
     with_vault(&state, |v| v.revoke_packet(&packet_jti, &path, now())).map(Some)
@@ -468,7 +531,11 @@ pub fn passphrase_change(state: State<'_, AppState>, current: String, new: Strin
 }
 
 #[tauri::command(async)]
-pub fn backup_create<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, backup_passphrase: String) -> CmdResult<Option<String>> {
+pub fn backup_create<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    backup_passphrase: String,
+) -> CmdResult<Option<String>> {
     state.touch();
     let suggested = format!("tessera-backup-{}.age", chrono::Utc::now().format("%Y-%m-%d"));
     let Some(path) = pick(&app, &state, Pick::SaveBackup, &suggested) else { return Ok(None) };
@@ -477,14 +544,22 @@ pub fn backup_create<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
 }
 
 #[tauri::command(async)]
-pub fn backup_restore<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, backup_passphrase: String) -> CmdResult<Option<RestoreReport>> {
+pub fn backup_restore<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    backup_passphrase: String,
+) -> CmdResult<Option<RestoreReport>> {
     state.touch();
     let Some(path) = pick(&app, &state, Pick::OpenBackup, "") else { return Ok(None) };
     with_vault(&state, |v| v.restore(&path, &backup_passphrase)).map(Some)
 }
 
 #[tauri::command(async)]
-pub fn export_data<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, passphrase: String) -> CmdResult<Option<String>> {
+pub fn export_data<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> CmdResult<Option<String>> {
     state.touch();
     let suggested = format!("tessera-export-{}.age", chrono::Utc::now().format("%Y-%m-%d"));
     let Some(path) = pick(&app, &state, Pick::SaveExport, &suggested) else { return Ok(None) };

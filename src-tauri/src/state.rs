@@ -25,7 +25,10 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("data_dir", &self.data_dir).field("test_files", &self.test_files).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("data_dir", &self.data_dir)
+            .field("test_files", &self.test_files)
+            .finish_non_exhaustive()
     }
 }
 

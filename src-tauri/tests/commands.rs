@@ -75,18 +75,31 @@ fn a_vault_is_created_locked_and_unlocked_with_errors_as_code_and_message() {
 fn facts_purchases_and_settings_go_through_the_vault() {
     let app = app();
     app.ok("create_vault", json!({"passphrase": PASSPHRASE}));
-    assert!(app.ok("vocabulary", json!({})).as_array().unwrap().iter().all(|v| v["name"] != "age_range"), "only profile facts are offered");
+    assert!(
+        app.ok("vocabulary", json!({})).as_array().unwrap().iter().all(|v| v["name"] != "age_range"),
+        "only profile facts are offered"
+    );
     app.ok("fact_set", json!({"item": "email", "value": "ana@example.org", "sensitivity": "ask_me"}));
     app.ok("fact_set", json!({"item": "tessera.interests", "value": "vélo, cuisine", "sensitivity": "share_freely"}));
-    assert_eq!(app.error_code("fact_set", json!({"item": "birthdate", "value": "02/04/1990", "sensitivity": "ask_me"})), "invalid_input");
+    assert_eq!(
+        app.error_code("fact_set", json!({"item": "birthdate", "value": "02/04/1990", "sensitivity": "ask_me"})),
+        "invalid_input"
+    );
     let facts = app.ok("facts_list", json!({}));
     assert_eq!(facts[0]["item"], "email");
     assert_eq!(facts[1]["text"], "vélo, cuisine");
     app.ok("fact_remove", json!({"item": "email"}));
     assert_eq!(app.ok("facts_list", json!({})).as_array().unwrap().len(), 1);
 
-    app.ok("purchase_add", json!({"date": "14/03/2026", "merchant": "Carrefour", "amount": "12,50", "currency": "eur", "category": null}));
-    std::fs::write(app.files.path().join("purchases.csv"), "Date;Libellé;Montant\n01/03/2026;SNCF;-45,00\n02/03/2026;Fnac;-20,00\nbad;row;x\n").unwrap();
+    app.ok(
+        "purchase_add",
+        json!({"date": "14/03/2026", "merchant": "Carrefour", "amount": "12,50", "currency": "eur", "category": null}),
+    );
+    std::fs::write(
+        app.files.path().join("purchases.csv"),
+        "Date;Libellé;Montant\n01/03/2026;SNCF;-45,00\n02/03/2026;Fnac;-20,00\nbad;row;x\n",
+    )
+    .unwrap();
     assert_eq!(app.ok("csv_choose", json!({})), "purchases.csv");
     let preview = app.ok("csv_preview", json!({"options": {}}));
     assert_eq!(preview["new_count"], 2);
@@ -113,7 +126,13 @@ fn a_request_is_answered_item_by_item_and_the_packet_saved() {
     app.ok("fact_set", json!({"item": "email", "value": "ana@example.org", "sensitivity": "ask_me"}));
     app.ok("fact_set", json!({"item": "birthdate", "value": "1990-04-02", "sensitivity": "ask_me"}));
     let brand_dir = tempfile::tempdir().unwrap();
-    let mut brand = tessera_brand::BrandStore::create(brand_dir.path(), "Maison Test", tessera_brand::Unlock::Passphrase("brand passphrase"), 0).unwrap();
+    let mut brand = tessera_brand::BrandStore::create(
+        brand_dir.path(),
+        "Maison Test",
+        tessera_brand::Unlock::Passphrase("brand passphrase"),
+        0,
+    )
+    .unwrap();
     let spec: tessera_protocol::request::RequestSpec = serde_json::from_value(json!({
         "items": [{"item": "email", "purpose": "receipts", "required": true}, {"item": "birthdate", "purpose": "offers", "required": false}],
         "retention_days": 30, "offer": "Free delivery", "valid_days": 7
@@ -125,14 +144,19 @@ fn a_request_is_answered_item_by_item_and_the_packet_saved() {
     let review = app.ok("request_open", json!({}));
     assert_eq!(review["brand_name"], "Maison Test");
     assert_eq!(review["trust"]["state"], "first_contact");
-    assert_eq!(app.error_code("request_preview", json!({"decisions": [{"item": "email", "choice": "exact"}]})), "invalid_input");
+    assert_eq!(
+        app.error_code("request_preview", json!({"decisions": [{"item": "email", "choice": "exact"}]})),
+        "invalid_input"
+    );
     let decisions = json!([{"item": "email", "choice": "exact"}, {"item": "birthdate", "choice": "generalised", "form": "age_over_18"}]);
     let preview = app.ok("request_preview", json!({"decisions": decisions}));
     assert_eq!(preview["items"][1]["value"], true);
     let entry = app.ok("request_save", json!({"decisions": decisions}));
     assert!(app.files.path().join("packet.tessera").exists());
     let jti = entry["packet_jti"].as_str().unwrap();
-    let imported = brand.import_packet(&std::fs::read(app.files.path().join("packet.tessera")).unwrap(), chrono::Utc::now().timestamp()).unwrap();
+    let imported = brand
+        .import_packet(&std::fs::read(app.files.path().join("packet.tessera")).unwrap(), chrono::Utc::now().timestamp())
+        .unwrap();
     assert!(matches!(imported, tessera_brand::import::ImportOutcome::Imported { items: 2, .. }));
 
     let ledger = app.ok("ledger", json!({}));
@@ -149,21 +173,31 @@ fn a_request_is_answered_item_by_item_and_the_packet_saved() {
 fn the_capability_grants_exactly_the_apps_own_commands() {
     let capability: Value = serde_json::from_str(include_str!("../capabilities/main-window.json")).unwrap();
     assert_eq!(capability["windows"], json!(["main"]));
-    let permissions: Vec<String> = capability["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect();
-    let expected: Vec<String> = tessera_app::COMMANDS.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    let permissions: Vec<String> =
+        capability["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect();
+    let expected: Vec<String> =
+        tessera_app::COMMANDS.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
     assert_eq!(permissions, expected, "one permission per app command, no plugin permission");
     let config: Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
     let csp = config["app"]["security"]["csp"].as_str().unwrap();
-    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
 }
 
 #[test]
 fn every_text_of_the_interface_exists_in_french_and_english() {
-    let fr: serde_json::Map<String, Value> = serde_json::from_str(include_str!("../../ui/src/locales/fr.json")).unwrap();
-    let en: serde_json::Map<String, Value> = serde_json::from_str(include_str!("../../ui/src/locales/en.json")).unwrap();
+    let fr: serde_json::Map<String, Value> =
+        serde_json::from_str(include_str!("../../ui/src/locales/fr.json")).unwrap();
+    let en: serde_json::Map<String, Value> =
+        serde_json::from_str(include_str!("../../ui/src/locales/en.json")).unwrap();
     let missing_in_en: Vec<&String> = fr.keys().filter(|k| !en.contains_key(*k)).collect();
     let missing_in_fr: Vec<&String> = en.keys().filter(|k| !fr.contains_key(*k)).collect();
-    assert!(missing_in_en.is_empty() && missing_in_fr.is_empty(), "fr only: {missing_in_en:?}; en only: {missing_in_fr:?}");
+    assert!(
+        missing_in_en.is_empty() && missing_in_fr.is_empty(),
+        "fr only: {missing_in_en:?}; en only: {missing_in_fr:?}"
+    );
 }
 
 #[test]

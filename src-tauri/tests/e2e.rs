@@ -52,7 +52,10 @@ async fn every_journey_in_the_real_window() {
             "retention_days":180,"offer":"15 % de remise sur votre prochaine commande","valid_days":30}"#,
     )
     .unwrap();
-    brand_cli(&["brand", "request", "--spec", "spec.json", "--out", files.join("request.tessera").to_str().unwrap()], work.path());
+    brand_cli(
+        &["brand", "request", "--spec", "spec.json", "--out", files.join("request.tessera").to_str().unwrap()],
+        work.path(),
+    );
     std::fs::write(files.join("purchases.csv"), "Date;Libellé;Montant\r\n03/10/2026;Carrefour Market;-45,20\r\n05/10/2026;SNCF;-89,00\r\n12/10/2026;Boulangerie Paul;-3,80\r\n").unwrap();
 
     // tauri-driver and WebKitWebDriver on free ports, with the app's test environment.
@@ -81,7 +84,11 @@ async fn every_journey_in_the_real_window() {
     s.click("#recovery-noted").await;
 
     // 2. Profile facts with sensitivities.
-    for (item, value, sensitivity) in [("email", "ana@example.org", "ask_me"), ("birthdate", "1990-04-02", "ask_me"), ("phone_number", "+33 6 12 34 56 78", "never_share")] {
+    for (item, value, sensitivity) in [
+        ("email", "ana@example.org", "ask_me"),
+        ("birthdate", "1990-04-02", "ask_me"),
+        ("phone_number", "+33 6 12 34 56 78", "never_share"),
+    ] {
         s.select("#fact-item", item).await;
         s.set_value("#fact-value", value).await;
         s.select("#fact-sensitivity", sensitivity).await;
@@ -95,7 +102,10 @@ async fn every_journey_in_the_real_window() {
     s.click("[data-nav='purchases']").await;
     s.click("#csv-choose").await;
     s.wait_text("#csv-summary", "3 nouvel(s) achat(s)").await;
-    assert!(s.text(".csv-preview tbody tr:first-child td:first-child").await == "2", "rows are numbered by their line in the file");
+    assert!(
+        s.text(".csv-preview tbody tr:first-child td:first-child").await == "2",
+        "rows are numbered by their line in the file"
+    );
     s.screenshot("04-csv-preview").await;
     s.click("#csv-import").await;
     s.wait_text("#purchase-count", "3 achat(s)").await;
@@ -105,7 +115,10 @@ async fn every_journey_in_the_real_window() {
     s.click("[data-nav='requests']").await;
     s.click("#request-open").await;
     s.wait_text("#request-brand", "Maison Exemple").await;
-    assert!(s.client.find(Locator::Css("input[type='radio']:checked:not(:disabled)")).await.is_err(), "nothing is pre-selected");
+    assert!(
+        s.client.find(Locator::Css("input[type='radio']:checked:not(:disabled)")).await.is_err(),
+        "nothing is pre-selected"
+    );
     s.click("[data-item='email'] input[data-choice='exact']").await;
     s.click("[data-item='birthdate'] input[data-choice='generalised:age_range']").await;
     s.wait_text("#packet-preview", "35-44").await;
@@ -121,7 +134,8 @@ async fn every_journey_in_the_real_window() {
     brand_cli(&["brand", "import", files.join("packet.tessera").to_str().unwrap()], work.path());
     brand_cli(&["brand", "export", "--format", "json", "--out", "held.json"], work.path());
     let held: Value = serde_json::from_str(&std::fs::read_to_string(work.path().join("held.json")).unwrap()).unwrap();
-    let items: Vec<(&str, &Value)> = held[0]["items"].as_array().unwrap().iter().map(|i| (i["item"].as_str().unwrap(), &i["value"])).collect();
+    let items: Vec<(&str, &Value)> =
+        held[0]["items"].as_array().unwrap().iter().map(|i| (i["item"].as_str().unwrap(), &i["value"])).collect();
     assert_eq!(items, vec![("email", &json!("ana@example.org")), ("age_range", &json!("35-44"))]);
 
     // 6. Revoke; the brand purges and signs a receipt; feeding it back shows "deletion confirmed".
@@ -130,7 +144,16 @@ async fn every_journey_in_the_real_window() {
     s.screenshot("07-ledger-active").await;
     s.click("[data-revoke]").await;
     s.find("[data-status='revoked']").await;
-    brand_cli(&["brand", "revoke-import", files.join("revocation.tessera").to_str().unwrap(), "--out", files.join("receipt.tessera").to_str().unwrap()], work.path());
+    brand_cli(
+        &[
+            "brand",
+            "revoke-import",
+            files.join("revocation.tessera").to_str().unwrap(),
+            "--out",
+            files.join("receipt.tessera").to_str().unwrap(),
+        ],
+        work.path(),
+    );
     s.click("#receipt-import").await;
     s.wait_text("[data-status='deletion_confirmed']", "suppression confirmée").await;
     s.screenshot("08-ledger-deletion-confirmed").await;

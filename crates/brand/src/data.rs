@@ -25,7 +25,10 @@ pub struct HeldPacket {
 impl BrandStore {
     fn open_packet_row(&self, jti: String, sealed: Vec<u8>, imported_at: i64) -> Result<HeldPacket> {
         let plain = self.cipher.open(&packet_aad(&jti), &sealed)?;
-        let jws = String::from_utf8(plain.to_vec()).map_err(|_| BrandError::Corrupt { dir: self.dir.display().to_string(), detail: format!("packet {jti} is not text") })?;
+        let jws = String::from_utf8(plain.to_vec()).map_err(|_| BrandError::Corrupt {
+            dir: self.dir.display().to_string(),
+            detail: format!("packet {jti} is not text"),
+        })?;
         // Stored packets were verified on import; here only their content is read back.
         let claims: PacketClaims = parse_stored(&jws).ok_or_else(|| BrandError::Corrupt {
             dir: self.dir.display().to_string(),
@@ -47,7 +50,8 @@ impl BrandStore {
     /// Every packet held, oldest import first.
     pub fn packets(&self) -> Result<Vec<HeldPacket>> {
         let mut stmt = self.conn.prepare("SELECT jti, sealed, imported_at FROM packets ORDER BY imported_at, jti")?;
-        let rows: Vec<(String, Vec<u8>, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<(String, Vec<u8>, i64)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
         rows.into_iter().map(|(jti, sealed, imported_at)| self.open_packet_row(jti, sealed, imported_at)).collect()
     }
 
@@ -86,7 +90,16 @@ impl BrandStore {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let io = |e: csv::Error| BrandError::Io { dir: self.dir.display().to_string(), detail: e.to_string() };
         writer
-            .write_record(["packet_jti", "consumer", "request_jti", "issued_at", "retention_end", "answers", "item", "value"])
+            .write_record([
+                "packet_jti",
+                "consumer",
+                "request_jti",
+                "issued_at",
+                "retention_end",
+                "answers",
+                "item",
+                "value",
+            ])
             .map_err(io)?;
         for p in self.packets()? {
             for item in &p.items {
@@ -108,7 +121,9 @@ impl BrandStore {
                     .map_err(io)?;
             }
         }
-        let bytes = writer.into_inner().map_err(|e| BrandError::Io { dir: self.dir.display().to_string(), detail: e.to_string() })?;
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| BrandError::Io { dir: self.dir.display().to_string(), detail: e.to_string() })?;
         Ok(String::from_utf8(bytes).unwrap_or_else(|e| unreachable!("CSV of UTF-8 strings is UTF-8: {e}")))
     }
 }

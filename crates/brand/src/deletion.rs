@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
-use tessera_protocol::receipt::{self, DeletionReason, Deletion};
+use tessera_protocol::receipt::{self, Deletion, DeletionReason};
 use tessera_protocol::{revocation, Did};
 
 use crate::{BrandError, BrandStore, Result};
@@ -39,7 +39,9 @@ impl BrandStore {
         let claims = revocation::verify(jws, &self.did, now)?;
         let tx = self.conn.transaction()?;
         let held: Option<(String, String, String)> = tx
-            .query_row("SELECT hash, consumer, request_jti FROM packets WHERE jti = ?1", [&claims.packet_jti], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row("SELECT hash, consumer, request_jti FROM packets WHERE jti = ?1", [&claims.packet_jti], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
         if let Some((hash, consumer, request_jti)) = held {
             let consumer_did: Did = consumer.parse()?;
@@ -60,15 +62,21 @@ impl BrandStore {
             )?;
             tx.commit()?;
             self.checkpoint()?;
-            return Ok(RevocationOutcome { packet_jti: claims.packet_jti, receipt: receipt_jws, already_deleted: false });
+            return Ok(RevocationOutcome {
+                packet_jti: claims.packet_jti,
+                receipt: receipt_jws,
+                already_deleted: false,
+            });
         }
-        let tombstone = tombstone_row(&tx, &claims.packet_jti)?.ok_or_else(|| BrandError::UnknownPacket { packet_jti: claims.packet_jti.clone() })?;
+        let tombstone = tombstone_row(&tx, &claims.packet_jti)?
+            .ok_or_else(|| BrandError::UnknownPacket { packet_jti: claims.packet_jti.clone() })?;
         let consumer_did: Did = tombstone.consumer.parse()?;
         claims.check_revokes(&tombstone.packet_jti, &tombstone.packet_hash, &consumer_did)?;
         let receipt_jws = match tombstone.receipt {
             Some(existing) => existing,
             None => {
-                let (receipt_jws, _) = receipt::sign(&self.signing_key, &deletion_of(&tombstone, Some(claims.jti.clone()))?, now);
+                let (receipt_jws, _) =
+                    receipt::sign(&self.signing_key, &deletion_of(&tombstone, Some(claims.jti.clone()))?, now);
                 tx.execute(
                     "UPDATE tombstones SET receipt = ?1, revocation_jti = ?2 WHERE packet_jti = ?3",
                     params![receipt_jws, claims.jti, tombstone.packet_jti],
@@ -84,8 +92,12 @@ impl BrandStore {
     pub fn purge_expired(&mut self, now: i64) -> Result<Vec<Tombstone>> {
         let tx = self.conn.transaction()?;
         let expired: Vec<(String, String, String, String)> = {
-            let mut stmt = tx.prepare("SELECT jti, hash, request_jti, consumer FROM packets WHERE retention_end <= ?1 ORDER BY jti")?;
-            let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+            let mut stmt = tx.prepare(
+                "SELECT jti, hash, request_jti, consumer FROM packets WHERE retention_end <= ?1 ORDER BY jti",
+            )?;
+            let rows = stmt
+                .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<_>>()?;
             rows
         };
         let mut purged = Vec::with_capacity(expired.len());
@@ -125,12 +137,15 @@ impl BrandStore {
     /// A signed deletion receipt for the deleted packet `packet_jti` (the stored
     /// one if issued, else a new one, which is then stored).
     pub fn receipt_for(&mut self, packet_jti: &str, now: i64) -> Result<String> {
-        let tombstone = tombstone_row(&self.conn, packet_jti)?.ok_or_else(|| BrandError::UnknownPacket { packet_jti: packet_jti.to_owned() })?;
+        let tombstone = tombstone_row(&self.conn, packet_jti)?
+            .ok_or_else(|| BrandError::UnknownPacket { packet_jti: packet_jti.to_owned() })?;
         if let Some(receipt) = tombstone.receipt {
             return Ok(receipt);
         }
-        let (receipt_jws, _) = receipt::sign(&self.signing_key, &deletion_of(&tombstone, tombstone.revocation_jti.clone())?, now);
-        self.conn.execute("UPDATE tombstones SET receipt = ?1 WHERE packet_jti = ?2", params![receipt_jws, packet_jti])?;
+        let (receipt_jws, _) =
+            receipt::sign(&self.signing_key, &deletion_of(&tombstone, tombstone.revocation_jti.clone())?, now);
+        self.conn
+            .execute("UPDATE tombstones SET receipt = ?1 WHERE packet_jti = ?2", params![receipt_jws, packet_jti])?;
         Ok(receipt_jws)
     }
 

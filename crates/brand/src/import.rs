@@ -59,7 +59,12 @@ impl BrandStore {
     }
 }
 
-fn store_packet(tx: &rusqlite::Connection, cipher: &tessera_seal::RecordCipher, packet: &packet::VerifiedPacket, now: i64) -> Result<ImportOutcome> {
+fn store_packet(
+    tx: &rusqlite::Connection,
+    cipher: &tessera_seal::RecordCipher,
+    packet: &packet::VerifiedPacket,
+    now: i64,
+) -> Result<ImportOutcome> {
     let jti = &packet.claims.jti;
     let tombstone: Option<(i64, String)> = tx
         .prepare_cached("SELECT deleted_at, reason FROM tombstones WHERE packet_jti = ?1")?
@@ -68,7 +73,8 @@ fn store_packet(tx: &rusqlite::Connection, cipher: &tessera_seal::RecordCipher, 
     if let Some((deleted_at, reason)) = tombstone {
         return Err(BrandError::PacketDeleted { packet_jti: jti.clone(), deleted_at, reason });
     }
-    let existing: Option<String> = tx.prepare_cached("SELECT hash FROM packets WHERE jti = ?1")?.query_row([jti], |r| r.get(0)).optional()?;
+    let existing: Option<String> =
+        tx.prepare_cached("SELECT hash FROM packets WHERE jti = ?1")?.query_row([jti], |r| r.get(0)).optional()?;
     match existing {
         Some(hash) if hash == packet.hash => return Ok(ImportOutcome::AlreadyImported { packet_jti: jti.clone() }),
         Some(_) => return Err(BrandError::PacketConflict { packet_jti: jti.clone() }),

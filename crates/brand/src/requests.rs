@@ -38,7 +38,10 @@ impl BrandStore {
         let jws = jws.ok_or_else(|| BrandError::UnknownRequest { request_jti: jti.to_owned() })?;
         let verified = request::verify(&jws)?;
         if verified.brand() != &self.did {
-            return Err(BrandError::Corrupt { dir: self.dir.display().to_string(), detail: format!("request {jti} is signed by another brand") });
+            return Err(BrandError::Corrupt {
+                dir: self.dir.display().to_string(),
+                detail: format!("request {jti} is signed by another brand"),
+            });
         }
         self.request_cache.insert(jti.to_owned(), verified.clone());
         Ok(verified)
@@ -53,6 +56,8 @@ impl BrandStore {
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
             rows
         };
-        rows.into_iter().map(|(jti, packets_held)| Ok(IssuedRequest { request: self.request(&jti)?, packets_held })).collect()
+        rows.into_iter()
+            .map(|(jti, packets_held)| Ok(IssuedRequest { request: self.request(&jti)?, packets_held }))
+            .collect()
     }
 }

@@ -127,13 +127,16 @@ impl BrandStore {
     pub fn create(dir: &Path, name: &str, unlock: Unlock<'_>, now: i64) -> Result<BrandStore> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(BrandError::InvalidName("give the brand's public name, 1 to 200 characters, on one line".into()));
+            return Err(BrandError::InvalidName(
+                "give the brand's public name, 1 to 200 characters, on one line".into(),
+            ));
         }
         let path = dir.join(DATABASE_FILE);
         if path.exists() {
             return Err(BrandError::StoreExists { dir: dir.display().to_string() });
         }
-        std::fs::create_dir_all(dir).map_err(|e| BrandError::Io { dir: dir.display().to_string(), detail: e.to_string() })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| BrandError::Io { dir: dir.display().to_string(), detail: e.to_string() })?;
         let data_key = DataKey::generate()?;
         let keyslot = wrap_unlock(&data_key, unlock)?;
         let cipher = RecordCipher::new(&data_key);
@@ -141,12 +144,19 @@ impl BrandStore {
         let age_identity = age::x25519::Identity::generate();
         let secrets = {
             use age::secrecy::ExposeSecret;
-            SecretKeys { signing_seed: *signing_key.seed(), age_identity: age_identity.to_string().expose_secret().to_owned() }
+            SecretKeys {
+                signing_seed: *signing_key.seed(),
+                age_identity: age_identity.to_string().expose_secret().to_owned(),
+            }
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&secrets).map_err(|e| BrandError::Corrupt { dir: dir.display().to_string(), detail: e.to_string() })?);
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&secrets)
+                .map_err(|e| BrandError::Corrupt { dir: dir.display().to_string(), detail: e.to_string() })?,
+        );
         drop(secrets);
         let sealed_keys = cipher.seal(KEYS_AAD, &plain)?;
-        let keyslot_json = serde_json::to_string(&keyslot).map_err(|e| BrandError::Corrupt { dir: dir.display().to_string(), detail: e.to_string() })?;
+        let keyslot_json = serde_json::to_string(&keyslot)
+            .map_err(|e| BrandError::Corrupt { dir: dir.display().to_string(), detail: e.to_string() })?;
         let age_recipient = age_identity.to_public().to_string();
         let did = signing_key.did();
 
@@ -166,7 +176,8 @@ impl BrandStore {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
-        std::fs::rename(&partial, &path).map_err(|e| BrandError::Io { dir: dir.display().to_string(), detail: e.to_string() })?;
+        std::fs::rename(&partial, &path)
+            .map_err(|e| BrandError::Io { dir: dir.display().to_string(), detail: e.to_string() })?;
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         configure(&conn)?;
         Ok(BrandStore {
@@ -190,9 +201,11 @@ impl BrandStore {
             return Err(BrandError::NoStore { dir: dir.display().to_string() });
         }
         let corrupt = |detail: String| BrandError::Corrupt { dir: dir.display().to_string(), detail };
-        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| corrupt(e.to_string()))?;
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| corrupt(e.to_string()))?;
         configure(&conn).map_err(|e| corrupt(e.to_string()))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| corrupt(e.to_string()))?;
+        let version: i64 =
+            conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| corrupt(e.to_string()))?;
         if version > SCHEMA_VERSION {
             return Err(BrandError::NewerSchema { found: version, supported: SCHEMA_VERSION });
         }
@@ -205,7 +218,8 @@ impl BrandStore {
             })
             .optional()
             .map_err(|e| corrupt(e.to_string()))?;
-        let (did, name, age_recipient, keyslot, sealed_keys) = row.ok_or_else(|| corrupt("the brand record is missing".into()))?;
+        let (did, name, age_recipient, keyslot, sealed_keys) =
+            row.ok_or_else(|| corrupt("the brand record is missing".into()))?;
         let keyslot: Keyslot = serde_json::from_str(&keyslot).map_err(|e| corrupt(format!("keyslot: {e}")))?;
         let data_key = match unlock {
             Unlock::Passphrase(p) => keyslot.unwrap_with_passphrase(p)?,
@@ -215,12 +229,23 @@ impl BrandStore {
         let plain = cipher.open(KEYS_AAD, &sealed_keys).map_err(|e| corrupt(format!("sealed keys: {e}")))?;
         let secrets: SecretKeys = serde_json::from_slice(&plain).map_err(|e| corrupt(format!("sealed keys: {e}")))?;
         let signing_key = SigningKey::from_seed(&secrets.signing_seed);
-        let age_identity: age::x25519::Identity = secrets.age_identity.parse().map_err(|e: &str| corrupt(format!("age identity: {e}")))?;
+        let age_identity: age::x25519::Identity =
+            secrets.age_identity.parse().map_err(|e: &str| corrupt(format!("age identity: {e}")))?;
         let did: Did = did.parse().map_err(|e| corrupt(format!("brand identity: {e}")))?;
         if signing_key.did() != did || age_identity.to_public().to_string() != age_recipient {
             return Err(corrupt("the stored public identity does not match the sealed keys".into()));
         }
-        Ok(BrandStore { conn, dir: dir.to_owned(), did, name, age_recipient, signing_key, age_identity, cipher, request_cache: HashMap::new() })
+        Ok(BrandStore {
+            conn,
+            dir: dir.to_owned(),
+            did,
+            name,
+            age_recipient,
+            signing_key,
+            age_identity,
+            cipher,
+            request_cache: HashMap::new(),
+        })
     }
 
     /// The brand's identity (`did:key`).
@@ -255,7 +280,10 @@ impl BrandStore {
         let tx = self.conn.transaction()?;
         let sealed_keys: Vec<u8> = tx.query_row("SELECT sealed_keys FROM brand WHERE id = 1", [], |r| r.get(0))?;
         let plain = self.cipher.open(KEYS_AAD, &sealed_keys)?;
-        tx.execute("UPDATE brand SET keyslot = ?1, sealed_keys = ?2 WHERE id = 1", params![new_slot, cipher.seal(KEYS_AAD, &plain)?])?;
+        tx.execute(
+            "UPDATE brand SET keyslot = ?1, sealed_keys = ?2 WHERE id = 1",
+            params![new_slot, cipher.seal(KEYS_AAD, &plain)?],
+        )?;
         let rows: Vec<(String, Vec<u8>)> = {
             let mut stmt = tx.prepare("SELECT jti, sealed FROM packets")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;

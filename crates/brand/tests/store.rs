@@ -12,7 +12,11 @@ const PASSPHRASE: Unlock<'static> = Unlock::Passphrase("brand passphrase for tes
 
 fn spec() -> RequestSpec {
     RequestSpec {
-        items: vec![RequestedItem { item: "email".parse().unwrap(), purpose: "Send the receipt".into(), required: true }],
+        items: vec![RequestedItem {
+            item: "email".parse().unwrap(),
+            purpose: "Send the receipt".into(),
+            required: true,
+        }],
         retention_days: 10,
         offer: "Free delivery".into(),
         valid_days: 5,
@@ -20,7 +24,8 @@ fn spec() -> RequestSpec {
 }
 
 fn answer(request: &SignedRequest, consumer: &SigningKey, email: &str, now: i64) -> (Vec<u8>, packet::VerifiedPacket) {
-    let items = vec![SharedItem { answers: "email".parse().unwrap(), item: "email".parse().unwrap(), value: json!(email) }];
+    let items =
+        vec![SharedItem { answers: "email".parse().unwrap(), item: "email".parse().unwrap(), value: json!(email) }];
     let claims = packet::draft(request, &consumer.did(), items, now).unwrap();
     let signed = packet::sign(&claims, consumer).unwrap();
     (envelope::seal(&signed.jws, &request.claims.age_recipient).unwrap(), signed)
@@ -93,7 +98,11 @@ fn import_is_idempotent_and_refuses_packets_for_requests_it_never_made() {
     assert_eq!(store.packets().unwrap().len(), 1);
 
     // A packet for this brand that claims to answer a request this store never issued.
-    let items = vec![SharedItem { answers: "email".parse().unwrap(), item: "email".parse().unwrap(), value: json!("bob@example.org") }];
+    let items = vec![SharedItem {
+        answers: "email".parse().unwrap(),
+        item: "email".parse().unwrap(),
+        value: json!("bob@example.org"),
+    }];
     let mut claims = packet::draft(&request, &consumer.did(), items, NOW + 1).unwrap();
     claims.request_jti = "a-request-nobody-made".into();
     let forged = packet::sign(&claims, &consumer).unwrap();
@@ -143,7 +152,15 @@ fn revocation_purges_for_real_and_keeps_only_a_tombstone() {
     let tombstones = store.tombstones().unwrap();
     assert_eq!(tombstones.len(), 1);
     assert_eq!(tombstones[0].reason, "revoked");
-    let receipt = tessera_protocol::receipt::verify(&outcome.receipt, store.did(), &consumer.did(), &signed.claims.jti, &signed.hash, NOW + 5).unwrap();
+    let receipt = tessera_protocol::receipt::verify(
+        &outcome.receipt,
+        store.did(),
+        &consumer.did(),
+        &signed.claims.jti,
+        &signed.hash,
+        NOW + 5,
+    )
+    .unwrap();
     assert_eq!(receipt.deleted_at, NOW + 4);
     // Re-import of the packet is refused; the same revocation gives the same receipt.
     assert!(matches!(store.import_packet(&file, NOW + 6), Err(BrandError::PacketDeleted { .. })));

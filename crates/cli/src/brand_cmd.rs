@@ -227,11 +227,18 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
                         CliError::File { detail, .. } => detail.clone(),
                         other => other.to_string(),
                     }),
-                    Ok(_) => outcomes.next().unwrap_or_else(|| unreachable!("one outcome per readable file")).map_err(|e| e.to_string()),
+                    Ok(_) => outcomes
+                        .next()
+                        .unwrap_or_else(|| unreachable!("one outcome per readable file"))
+                        .map_err(|e| e.to_string()),
                 };
                 match outcome {
-                    Ok(ImportOutcome::Imported { packet_jti, items }) => println!("{}: imported packet {packet_jti} ({items} item(s))", path.display()),
-                    Ok(ImportOutcome::AlreadyImported { packet_jti }) => println!("{}: packet {packet_jti} was already imported; nothing changed", path.display()),
+                    Ok(ImportOutcome::Imported { packet_jti, items }) => {
+                        println!("{}: imported packet {packet_jti} ({items} item(s))", path.display())
+                    }
+                    Ok(ImportOutcome::AlreadyImported { packet_jti }) => {
+                        println!("{}: packet {packet_jti} was already imported; nothing changed", path.display())
+                    }
                     Err(e) => {
                         failures += 1;
                         eprintln!("error: {}: {e}", path.display());
@@ -240,7 +247,10 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             }
             if failures > 0 {
                 let imported = paths.len() - failures;
-                return Err(CliError::Usage(format!("{failures} of {} file(s) could not be imported ({imported} imported)", paths.len())));
+                return Err(CliError::Usage(format!(
+                    "{failures} of {} file(s) could not be imported ({imported} imported)",
+                    paths.len()
+                )));
             }
         }
         BrandCommand::List { requests, deleted, store } => {
@@ -248,7 +258,14 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             if requests {
                 for issued in brand.requests()? {
                     let c = &issued.request.claims;
-                    println!("{}  issued {}  expires {}  {} item(s)  {} packet(s) held", c.jti, show_time(c.iat), show_time(c.exp), c.items.len(), issued.packets_held);
+                    println!(
+                        "{}  issued {}  expires {}  {} item(s)  {} packet(s) held",
+                        c.jti,
+                        show_time(c.iat),
+                        show_time(c.exp),
+                        c.items.len(),
+                        issued.packets_held
+                    );
                 }
             } else if deleted {
                 for t in brand.tombstones()? {
@@ -262,7 +279,13 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
                 }
                 for p in packets {
                     let names: Vec<&str> = p.items.iter().map(|i| i.item.as_str()).collect();
-                    println!("{}  from {}  kept until {}  items: {}", p.packet_jti, p.consumer, show_time(p.retention_end), names.join(", "));
+                    println!(
+                        "{}  from {}  kept until {}  items: {}",
+                        p.packet_jti,
+                        p.consumer,
+                        show_time(p.retention_end),
+                        names.join(", ")
+                    );
                 }
             }
         }
@@ -272,9 +295,15 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             println!("Packet {}", p.packet_jti);
             println!("  from consumer {}", p.consumer);
             println!("  answers request {}", p.request_jti);
-            println!("  shared {}, imported {}, kept until {}", show_time(p.issued_at), show_time(p.imported_at), show_time(p.retention_end));
+            println!(
+                "  shared {}, imported {}, kept until {}",
+                show_time(p.issued_at),
+                show_time(p.imported_at),
+                show_time(p.retention_end)
+            );
             for item in &p.items {
-                let form = if item.is_generalised() { format!(" (generalised from {})", item.answers) } else { String::new() };
+                let form =
+                    if item.is_generalised() { format!(" (generalised from {})", item.answers) } else { String::new() };
                 println!("  {}{form}: {}", item.item, item.value);
             }
         }
@@ -321,7 +350,10 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             let brand = open(&store, now)?;
             let identity = brand.export_age_identity();
             files::write_private(&out, format!("{}\n", identity.as_str()).as_bytes())?;
-            println!("Wrote the brand's age identity to {} (readable by you only). Keep it secret; delete it when done.", out.display());
+            println!(
+                "Wrote the brand's age identity to {} (readable by you only). Keep it secret; delete it when done.",
+                out.display()
+            );
         }
         BrandCommand::ChangeUnlock { new_passphrase_file, new_key_file, store } => {
             let mut brand = open(&store, now)?;
@@ -334,7 +366,10 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             };
             crate::secrets::check_new_passphrase(&new_secret)?;
             with_unlock(&new_secret, |unlock| brand.change_unlock(unlock))?;
-            println!("The brand's keys are now protected by the new {}.", if matches!(new_secret, Secret::KeyFile(_)) { "key file" } else { "passphrase" });
+            println!(
+                "The brand's keys are now protected by the new {}.",
+                if matches!(new_secret, Secret::KeyFile(_)) { "key file" } else { "passphrase" }
+            );
         }
     }
     Ok(())

@@ -78,8 +78,13 @@ fn print_review(r: &RequestReview) {
         BrandTrust::FirstContact => println!("  First contact: this brand's key will be remembered if you share."),
         BrandTrust::Known => println!("  Known brand: same key as before."),
         BrandTrust::KeyChanged { pinned_fingerprint, .. } => {
-            println!("  WARNING: this brand used to sign with key {pinned_fingerprint}; this request uses {}.", r.fingerprint);
-            println!("  It may be an impostor. Share only if the brand confirmed the change (then use --trust-new-key).");
+            println!(
+                "  WARNING: this brand used to sign with key {pinned_fingerprint}; this request uses {}.",
+                r.fingerprint
+            );
+            println!(
+                "  It may be an impostor. Share only if the brand confirmed the change (then use --trust-new-key)."
+            );
         }
     }
     println!("  Offer: {}", r.offer);
@@ -102,7 +107,9 @@ fn print_review(r: &RequestReview) {
 }
 
 fn decisions(r: &RequestReview, share: &[String], deny: &[String]) -> Result<Vec<Decision>, CliError> {
-    let parse = |name: &str| -> Result<ItemName, CliError> { name.parse().map_err(|e: tessera_protocol::ProtocolError| CliError::Usage(e.to_string())) };
+    let parse = |name: &str| -> Result<ItemName, CliError> {
+        name.parse().map_err(|e: tessera_protocol::ProtocolError| CliError::Usage(e.to_string()))
+    };
     let mut out = Vec::new();
     for s in share {
         let (asked, choice) = match s.split_once('=') {
@@ -135,9 +142,15 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
             }
             let decisions = decisions(&r, &answer.share, &answer.deny)?;
             let preview = vault.preview_packet(&r, &decisions, now)?;
-            println!("{} ({}) will receive, until {}:", preview.brand_name, preview.fingerprint, show_time(preview.retention_end));
+            println!(
+                "{} ({}) will receive, until {}:",
+                preview.brand_name,
+                preview.fingerprint,
+                show_time(preview.retention_end)
+            );
             for item in &preview.items {
-                let form = if item.is_generalised() { format!(" (instead of {})", item.answers) } else { String::new() };
+                let form =
+                    if item.is_generalised() { format!(" (instead of {})", item.answers) } else { String::new() };
                 println!("  {}{form}: {}", item.item, item.value);
             }
             for item in &preview.denied {
@@ -159,7 +172,14 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
             for line in ledger {
                 let e = &line.entry;
                 let names: Vec<&str> = e.items.iter().map(|i| i.item.as_str()).collect();
-                println!("{}  to {}  shared {}  kept until {}  {}", e.packet_jti, e.brand_name, show_time(e.shared_at), show_time(e.retention_end), line.status.as_str());
+                println!(
+                    "{}  to {}  shared {}  kept until {}  {}",
+                    e.packet_jti,
+                    e.brand_name,
+                    show_time(e.shared_at),
+                    show_time(e.retention_end),
+                    line.status.as_str()
+                );
                 println!("    items: {}; offer: {}", names.join(", "), e.offer);
             }
         }
@@ -177,13 +197,22 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
                     println!("  holds {}: {}", item.item, item.value);
                 }
                 for p in &b.packets {
-                    println!("  packet {} shared {}: {}", p.entry.packet_jti, show_time(p.entry.shared_at), p.status.as_str());
+                    println!(
+                        "  packet {} shared {}: {}",
+                        p.entry.packet_jti,
+                        show_time(p.entry.shared_at),
+                        p.status.as_str()
+                    );
                 }
             }
         }
         ConsentCommand::Revoke { packet, out } => {
             let line = vault.revoke_packet(&packet, &out, now)?;
-            println!("Wrote the revocation of packet {packet} to {}; send it to {}.", out.display(), line.entry.brand_name);
+            println!(
+                "Wrote the revocation of packet {packet} to {}; send it to {}.",
+                out.display(),
+                line.entry.brand_name
+            );
         }
         ConsentCommand::Receipt { receipt } => {
             let text = files::read_artifact(&receipt)?;
@@ -192,7 +221,10 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
                 other => other.into(),
             })?;
             let deletion = line.entry.deletion.as_ref().map(|d| show_time(d.deleted_at)).unwrap_or_default();
-            println!("{} confirmed deleting packet {} on {deletion}: deletion confirmed.", line.entry.brand_name, line.entry.packet_jti);
+            println!(
+                "{} confirmed deleting packet {} on {deletion}: deletion confirmed.",
+                line.entry.brand_name, line.entry.packet_jti
+            );
         }
     }
     Ok(())

@@ -90,7 +90,12 @@ fn inspect(path: &std::path::Path) -> Result<(), CliError> {
     let attach = |source: ProtocolError| CliError::Artifact { path: path.to_owned(), source };
     match request::verify(&text) {
         Ok(r) => {
-            println!("A signed request from {} ({}), fingerprint {}", r.claims.brand_name, r.claims.iss, r.brand().fingerprint());
+            println!(
+                "A signed request from {} ({}), fingerprint {}",
+                r.claims.brand_name,
+                r.claims.iss,
+                r.brand().fingerprint()
+            );
             brand_cmd::print_request(&r);
             return Ok(());
         }

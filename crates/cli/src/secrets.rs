@@ -12,7 +12,12 @@ pub const PASSPHRASE_ENV: &str = "TESSERA_PASSPHRASE";
 
 /// Reads a passphrase: from the first line of `file`, else from `$env`, else
 /// asked on the terminal (twice when `confirm`).
-pub fn passphrase(file: Option<&Path>, env: &str, prompt_text: &str, confirm: bool) -> Result<Zeroizing<String>, CliError> {
+pub fn passphrase(
+    file: Option<&Path>,
+    env: &str,
+    prompt_text: &str,
+    confirm: bool,
+) -> Result<Zeroizing<String>, CliError> {
     if let Some(path) = file {
         return passphrase_from_file(path);
     }
@@ -29,7 +34,11 @@ pub fn prompt(prompt: &str, confirm: bool, env: &str) -> Result<Zeroizing<String
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Usage(format!("{prompt} is needed: give it with a --…-passphrase-file option, set {env}, or run in a terminal to be asked")));
     }
-    let read = |text: &str| rpassword::prompt_password(format!("{text}: ")).map(Zeroizing::new).map_err(|e| CliError::Usage(format!("cannot read the passphrase: {e}")));
+    let read = |text: &str| {
+        rpassword::prompt_password(format!("{text}: "))
+            .map(Zeroizing::new)
+            .map_err(|e| CliError::Usage(format!("cannot read the passphrase: {e}")))
+    };
     let first = read(prompt)?;
     if confirm && *first != *read("Repeat it")? {
         return Err(CliError::Usage("the two passphrases differ; nothing was changed".into()));
@@ -39,7 +48,8 @@ pub fn prompt(prompt: &str, confirm: bool, env: &str) -> Result<Zeroizing<String
 
 fn passphrase_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
     let bytes = Zeroizing::new(crate::files::read(path)?);
-    let text = std::str::from_utf8(&bytes).map_err(|_| CliError::File { path: path.to_owned(), detail: "a passphrase file must be UTF-8 text".into() })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| CliError::File { path: path.to_owned(), detail: "a passphrase file must be UTF-8 text".into() })?;
     let first_line = text.lines().next().unwrap_or_default();
     if first_line.is_empty() {
         return Err(CliError::File { path: path.to_owned(), detail: "the passphrase file is empty".into() });
@@ -66,7 +76,13 @@ impl SecretSource {
         if let Some(path) = &self.key_file {
             let bytes = Zeroizing::new(crate::files::read(path)?);
             if bytes.len() < 32 {
-                return Err(CliError::File { path: path.clone(), detail: format!("a key file must hold at least 32 bytes of random data; this one has {}", bytes.len()) });
+                return Err(CliError::File {
+                    path: path.clone(),
+                    detail: format!(
+                        "a key file must hold at least 32 bytes of random data; this one has {}",
+                        bytes.len()
+                    ),
+                });
             }
             return Ok(Secret::KeyFile(bytes));
         }
@@ -78,7 +94,9 @@ impl SecretSource {
 pub fn check_new_passphrase(secret: &Secret) -> Result<(), CliError> {
     if let Secret::Passphrase(p) = secret {
         if p.chars().count() < 10 {
-            return Err(CliError::Usage("choose a passphrase of at least 10 characters (several words are easiest to remember)".into()));
+            return Err(CliError::Usage(
+                "choose a passphrase of at least 10 characters (several words are easiest to remember)".into(),
+            ));
         }
     }
     Ok(())

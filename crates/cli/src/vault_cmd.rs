@@ -276,20 +276,39 @@ impl FilterArgs {
 
 fn parse_item(name: &str) -> Result<ItemName, CliError> {
     name.parse().map_err(|_| {
-        let known: Vec<&str> = tessera_protocol::items::VOCABULARY.iter().filter(|s| facts::is_profile_fact(&ItemName::lookup(s.name).unwrap_or_else(|| unreachable!()))).map(|s| s.name).collect();
+        let known: Vec<&str> = tessera_protocol::items::VOCABULARY
+            .iter()
+            .filter(|s| facts::is_profile_fact(&ItemName::lookup(s.name).unwrap_or_else(|| unreachable!())))
+            .map(|s| s.name)
+            .collect();
         CliError::Usage(format!("{name:?} is not a fact Tessera knows; known facts: {}", known.join(", ")))
     })
 }
 
 fn parse_day(text: &str) -> Result<chrono::NaiveDate, CliError> {
-    csv_import::parse_date(text, DateOrder::DayFirst).ok_or_else(|| CliError::Usage(format!("{text:?} is not a date: write 2026-03-14 or 14/03/2026")))
+    csv_import::parse_date(text, DateOrder::DayFirst)
+        .ok_or_else(|| CliError::Usage(format!("{text:?} is not a date: write 2026-03-14 or 14/03/2026")))
 }
 
 fn parse_columns(text: &str) -> Result<ColumnMapping, CliError> {
-    let mut mapping = ColumnMapping { date: usize::MAX, merchant: usize::MAX, amount: None, debit: None, credit: None, category: None, currency: None };
+    let mut mapping = ColumnMapping {
+        date: usize::MAX,
+        merchant: usize::MAX,
+        amount: None,
+        debit: None,
+        credit: None,
+        category: None,
+        currency: None,
+    };
     for pair in text.split(',') {
-        let (name, number) = pair.split_once('=').ok_or_else(|| CliError::Usage(format!("{pair:?}: write NAME=COLUMN, e.g. date=1")))?;
-        let column: usize = number.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| CliError::Usage(format!("{number:?} is not a column number (1 is the first)")))?;
+        let (name, number) =
+            pair.split_once('=').ok_or_else(|| CliError::Usage(format!("{pair:?}: write NAME=COLUMN, e.g. date=1")))?;
+        let column: usize = number
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| CliError::Usage(format!("{number:?} is not a column number (1 is the first)")))?;
         let column = column - 1;
         match name.trim() {
             "date" => mapping.date = column,
@@ -299,10 +318,17 @@ fn parse_columns(text: &str) -> Result<ColumnMapping, CliError> {
             "credit" => mapping.credit = Some(column),
             "category" => mapping.category = Some(column),
             "currency" => mapping.currency = Some(column),
-            other => return Err(CliError::Usage(format!("{other:?} is not a column name: use date, merchant, amount, debit, credit, category, currency"))),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "{other:?} is not a column name: use date, merchant, amount, debit, credit, category, currency"
+                )))
+            }
         }
     }
-    if mapping.date == usize::MAX || mapping.merchant == usize::MAX || (mapping.amount.is_none() && mapping.debit.is_none() && mapping.credit.is_none()) {
+    if mapping.date == usize::MAX
+        || mapping.merchant == usize::MAX
+        || (mapping.amount.is_none() && mapping.debit.is_none() && mapping.credit.is_none())
+    {
         return Err(CliError::Usage("--columns needs at least date, merchant and amount (or debit/credit)".into()));
     }
     Ok(mapping)
@@ -348,20 +374,32 @@ pub fn run(command: VaultCommand, args: &VaultArgs, now: i64) -> Result<(), CliE
             println!("Purchases: {}", vault.purchase_count()?);
             println!("Packets shared: {}", vault.ledger(now)?.len());
             let settings = vault.settings()?;
-            println!("Language: {}; auto-lock after {} min; purchases: {}", settings.language.as_deref().unwrap_or("system"), settings.auto_lock_minutes, settings.purchases_sensitivity.as_str());
+            println!(
+                "Language: {}; auto-lock after {} min; purchases: {}",
+                settings.language.as_deref().unwrap_or("system"),
+                settings.auto_lock_minutes,
+                settings.purchases_sensitivity.as_str()
+            );
         }
         VaultCommand::Passphrase { new_passphrase_file } => {
             let current = args.passphrase("Current passphrase", false)?;
             let mut vault = Vault::open(&args.dir())?;
             vault.unlock(&current)?;
-            let new = secrets::passphrase(new_passphrase_file.as_deref(), "TESSERA_NEW_PASSPHRASE", "New passphrase", true)?;
+            let new =
+                secrets::passphrase(new_passphrase_file.as_deref(), "TESSERA_NEW_PASSPHRASE", "New passphrase", true)?;
             vault.change_passphrase(&current, &new)?;
             println!("The vault passphrase was changed.");
         }
         VaultCommand::Recover { recovery_secret_file, new_passphrase_file } => {
-            let secret = secrets::passphrase(recovery_secret_file.as_deref(), "TESSERA_RECOVERY_SECRET", "Recovery secret", false)?;
+            let secret = secrets::passphrase(
+                recovery_secret_file.as_deref(),
+                "TESSERA_RECOVERY_SECRET",
+                "Recovery secret",
+                false,
+            )?;
             let recovery = RecoverySecret::parse(&secret)?;
-            let new = secrets::passphrase(new_passphrase_file.as_deref(), "TESSERA_NEW_PASSPHRASE", "New passphrase", true)?;
+            let new =
+                secrets::passphrase(new_passphrase_file.as_deref(), "TESSERA_NEW_PASSPHRASE", "New passphrase", true)?;
             let mut vault = Vault::open(&args.dir())?;
             vault.recover(&recovery, &new)?;
             println!("The vault is open with your new passphrase.");
@@ -441,12 +479,16 @@ fn run_fact(command: FactCommand, args: &VaultArgs) -> Result<(), CliError> {
         }
         FactCommand::Import { file, sensitivity } => {
             let bytes = files::read(&file)?;
-            let object: serde_json::Map<String, Value> = serde_json::from_slice(&bytes)
-                .map_err(|e| CliError::File { path: file.clone(), detail: format!("expected a JSON object such as {{\"email\": \"ana@example.org\"}} ({e})") })?;
+            let object: serde_json::Map<String, Value> =
+                serde_json::from_slice(&bytes).map_err(|e| CliError::File {
+                    path: file.clone(),
+                    detail: format!("expected a JSON object such as {{\"email\": \"ana@example.org\"}} ({e})"),
+                })?;
             // Check everything before saving anything.
             let mut checked = Vec::new();
             for (name, value) in object {
-                let item = parse_item(&name).map_err(|e| CliError::File { path: file.clone(), detail: e.to_string() })?;
+                let item =
+                    parse_item(&name).map_err(|e| CliError::File { path: file.clone(), detail: e.to_string() })?;
                 item.validate(&value).map_err(|e| CliError::File { path: file.clone(), detail: e.to_string() })?;
                 checked.push((item, value));
             }
@@ -483,12 +525,33 @@ fn run_purchase(command: PurchaseCommand, args: &VaultArgs) -> Result<(), CliErr
     match command {
         PurchaseCommand::Add { date, merchant, amount, currency, category } => {
             let decimal_comma = amount.contains(',') && !amount.contains('.');
-            let amount = csv_import::parse_amount(&amount, decimal_comma).ok_or_else(|| CliError::Usage(format!("{amount:?} is not an amount: write 12.50 or 12,50")))?;
+            let amount = csv_import::parse_amount(&amount, decimal_comma)
+                .ok_or_else(|| CliError::Usage(format!("{amount:?} is not an amount: write 12.50 or 12,50")))?;
             let category = category.unwrap_or_else(|| tessera_vault::purchases::suggest_category(&merchant).to_owned());
-            let id = vault.add_purchase(Purchase { date: parse_day(&date)?, merchant, amount, currency: currency.to_uppercase(), category })?;
+            let id = vault.add_purchase(Purchase {
+                date: parse_day(&date)?,
+                merchant,
+                amount,
+                currency: currency.to_uppercase(),
+                category,
+            })?;
             println!("Added purchase {id}.");
         }
-        PurchaseCommand::Import { file, dry_run, delimiter, encoding, decimal_comma, decimal_point, date_order, negate, no_negate, header, no_header, columns, currency } => {
+        PurchaseCommand::Import {
+            file,
+            dry_run,
+            delimiter,
+            encoding,
+            decimal_comma,
+            decimal_point,
+            date_order,
+            negate,
+            no_negate,
+            header,
+            no_header,
+            columns,
+            currency,
+        } => {
             let options = CsvOptions {
                 encoding: encoding.map(|e| match e {
                     EncodingArg::Utf8 => Encoding::Utf8,
@@ -538,10 +601,20 @@ fn run_purchase(command: PurchaseCommand, args: &VaultArgs) -> Result<(), CliErr
                 eprintln!("{}: line {}: {}", file.display(), error.line, error.message);
             }
             if dry_run {
-                println!("Dry run: {} new purchase(s), {} already in the vault, {} unreadable row(s). Nothing was written.", preview.new_count, preview.duplicate_count, preview.errors.len());
+                println!(
+                    "Dry run: {} new purchase(s), {} already in the vault, {} unreadable row(s). Nothing was written.",
+                    preview.new_count,
+                    preview.duplicate_count,
+                    preview.errors.len()
+                );
             } else {
                 let report = vault.import_csv(&bytes, &options).map_err(in_file)?;
-                println!("Imported {} purchase(s); {} already in the vault; {} unreadable row(s) skipped.", report.imported, report.duplicates, report.errors.len());
+                println!(
+                    "Imported {} purchase(s); {} already in the vault; {} unreadable row(s) skipped.",
+                    report.imported,
+                    report.duplicates,
+                    report.errors.len()
+                );
             }
         }
         PurchaseCommand::List { filter, page, per_page } => {
@@ -552,7 +625,11 @@ fn run_purchase(command: PurchaseCommand, args: &VaultArgs) -> Result<(), CliErr
             for row in &result.rows {
                 print_purchase(&row.id, &row.purchase);
             }
-            println!("{} matching purchase(s); page {page_number} of {}.", result.total_matching, result.total_matching.div_ceil(per_page).max(1));
+            println!(
+                "{} matching purchase(s); page {page_number} of {}.",
+                result.total_matching,
+                result.total_matching.div_ceil(per_page).max(1)
+            );
         }
         PurchaseCommand::Totals { filter } => {
             let totals = vault.purchase_totals(&filter.to_filter()?)?;
@@ -562,7 +639,13 @@ fn run_purchase(command: PurchaseCommand, args: &VaultArgs) -> Result<(), CliErr
             }
             println!("By month:");
             for t in &totals.by_month {
-                println!("  {} {:<16} {:>12} {}", t.month.as_deref().unwrap_or_default(), t.category, t.total.to_string(), t.currency);
+                println!(
+                    "  {} {:<16} {:>12} {}",
+                    t.month.as_deref().unwrap_or_default(),
+                    t.category,
+                    t.total.to_string(),
+                    t.currency
+                );
             }
         }
         PurchaseCommand::Remove { id } => {

@@ -13,14 +13,26 @@ const ROWS: usize = 10_000;
 
 fn tessera(vault: &Path, passphrase: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
-    command.args(args).env("TESSERA_VAULT_DIR", vault).env("TESSERA_PASSPHRASE", passphrase).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    command
+        .args(args)
+        .env("TESSERA_VAULT_DIR", vault)
+        .env("TESSERA_PASSPHRASE", passphrase)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     command
 }
 
 fn big_csv(path: &Path, batch: usize) {
     let mut csv = String::from("Date;Libellé;Montant;Catégorie\n");
     for i in 0..ROWS {
-        csv.push_str(&format!("{:02}/{:02}/2026;Magasin {batch}-{i};-{},{:02};courses\n", i % 28 + 1, i % 12 + 1, i % 500, i % 100));
+        csv.push_str(&format!(
+            "{:02}/{:02}/2026;Magasin {batch}-{i};-{},{:02};courses\n",
+            i % 28 + 1,
+            i % 12 + 1,
+            i % 500,
+            i % 100
+        ));
     }
     std::fs::write(path, csv).unwrap();
 }
@@ -58,7 +70,11 @@ fn killing_an_import_at_any_point_loses_nothing_committed() {
     let vault_dir = dir.path().join("vault");
     Vault::create(&vault_dir, PASSPHRASE).unwrap();
     big_csv(&dir.path().join("calibrate.csv"), 999);
-    let full = timed(tessera(&vault_dir, PASSPHRASE, &["vault", "purchase", "import", dir.path().join("calibrate.csv").to_str().unwrap()]));
+    let full = timed(tessera(
+        &vault_dir,
+        PASSPHRASE,
+        &["vault", "purchase", "import", dir.path().join("calibrate.csv").to_str().unwrap()],
+    ));
     let mut expected = ROWS;
     let mut killed = 0;
     let points = 16;
@@ -66,10 +82,17 @@ fn killing_an_import_at_any_point_loses_nothing_committed() {
         let csv = dir.path().join(format!("batch{point}.csv"));
         big_csv(&csv, point);
         let delay = full.mul_f64(1.1 * point as f64 / points as f64);
-        killed += usize::from(kill_after(tessera(&vault_dir, PASSPHRASE, &["vault", "purchase", "import", csv.to_str().unwrap()]), delay));
+        killed += usize::from(kill_after(
+            tessera(&vault_dir, PASSPHRASE, &["vault", "purchase", "import", csv.to_str().unwrap()]),
+            delay,
+        ));
         let vault = open_checked(&vault_dir, PASSPHRASE).unwrap();
         let count = vault.purchase_count().unwrap();
-        assert!(count == expected || count == expected + ROWS, "after a kill at {delay:?}: {count} purchases, expected {expected} or {}", expected + ROWS);
+        assert!(
+            count == expected || count == expected + ROWS,
+            "after a kill at {delay:?}: {count} purchases, expected {expected} or {}",
+            expected + ROWS
+        );
         expected = count;
     }
     assert!(killed >= points / 2, "most runs were really killed mid-way ({killed} of {points})");
@@ -80,7 +103,13 @@ fn killing_a_passphrase_change_leaves_the_old_or_the_new_passphrase_working() {
     let dir = tempfile::tempdir().unwrap();
     let vault_dir = dir.path().join("vault");
     let (mut vault, _) = Vault::create(&vault_dir, PASSPHRASE).unwrap();
-    vault.set_fact("email".parse().unwrap(), serde_json::json!("ana@example.org"), tessera_vault::facts::Sensitivity::AskMe).unwrap();
+    vault
+        .set_fact(
+            "email".parse().unwrap(),
+            serde_json::json!("ana@example.org"),
+            tessera_vault::facts::Sensitivity::AskMe,
+        )
+        .unwrap();
     drop(vault);
     let passphrases = ["the first long passphrase", "the second long passphrase"];
     for (i, p) in passphrases.iter().enumerate() {
@@ -98,7 +127,9 @@ fn killing_a_passphrase_change_leaves_the_old_or_the_new_passphrase_working() {
         let delay = full.mul_f64(1.1 * point as f64 / points as f64);
         killed += usize::from(kill_after(change(current), delay));
         let opened_with = passphrases.iter().position(|p| open_checked(&vault_dir, p).is_ok());
-        let Some(opened_with) = opened_with else { panic!("after a kill at {delay:?} neither passphrase opens the vault") };
+        let Some(opened_with) = opened_with else {
+            panic!("after a kill at {delay:?} neither passphrase opens the vault")
+        };
         let vault = open_checked(&vault_dir, passphrases[opened_with]).unwrap();
         assert_eq!(vault.facts().unwrap().len(), 1, "nothing was lost");
         current = opened_with;

@@ -90,7 +90,13 @@ impl Workspace {
     }
 
     fn packet_ids(&self, now: i64) -> Vec<String> {
-        self.tessera(now, &["brand", "list"]).ok().stdout().lines().filter(|l| !l.starts_with("No packet")).map(|l| l.split(' ').next().unwrap().to_owned()).collect()
+        self.tessera(now, &["brand", "list"])
+            .ok()
+            .stdout()
+            .lines()
+            .filter(|l| !l.starts_with("No packet"))
+            .map(|l| l.split(' ').next().unwrap().to_owned())
+            .collect()
     }
 }
 
@@ -99,7 +105,22 @@ const THREE_ITEMS: &str = r#"[{"item":"email","purpose":"Send your loyalty card"
     {"item":"phone_number","purpose":"Call you","required":false}]"#;
 
 fn answer(ws: &Workspace, now: i64, out: &str) -> Run {
-    ws.tessera(now, &["consent", "answer", "request.tessera", "--share", "email", "--share", "birthdate=age_range", "--deny", "phone_number", "--out", out])
+    ws.tessera(
+        now,
+        &[
+            "consent",
+            "answer",
+            "request.tessera",
+            "--share",
+            "email",
+            "--share",
+            "birthdate=age_range",
+            "--deny",
+            "phone_number",
+            "--out",
+            out,
+        ],
+    )
 }
 
 #[test]
@@ -121,7 +142,8 @@ fn the_whole_exchange_runs_from_request_to_confirmed_deletion() {
     assert!(shown.contains("age_range (generalised from birthdate): \"35-44\""), "{shown}");
     assert!(!shown.contains("1990-04-02") && !shown.contains("phone"), "{shown}");
     ws.tessera(NOW + 160, &["brand", "export", "--format", "json", "--out", "export.json"]).ok();
-    let export: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ws.path("export.json")).unwrap()).unwrap();
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path("export.json")).unwrap()).unwrap();
     assert_eq!(export[0]["items"].as_array().unwrap().len(), 2);
     ws.tessera(NOW + 160, &["brand", "export", "--format", "csv", "--out", "export.csv"]).ok();
     let csv = std::fs::read_to_string(ws.path("export.csv")).unwrap();
@@ -130,7 +152,8 @@ fn the_whole_exchange_runs_from_request_to_confirmed_deletion() {
 
     // The consumer revokes; the brand purges and signs a receipt; the consumer checks it.
     ws.tessera(NOW + DAY, &["consent", "revoke", packet, "--out", "revocation.tessera"]).ok();
-    let revoked = ws.tessera(NOW + DAY + 60, &["brand", "revoke-import", "revocation.tessera", "--out", "receipt.tessera"]).ok();
+    let revoked =
+        ws.tessera(NOW + DAY + 60, &["brand", "revoke-import", "revocation.tessera", "--out", "receipt.tessera"]).ok();
     assert!(revoked.stdout().contains("Deleted the data"), "{}", revoked.stdout());
     assert!(ws.packet_ids(NOW + DAY + 70).is_empty(), "the data is gone");
     let tombstones = ws.tessera(NOW + DAY + 70, &["brand", "list", "--deleted"]).ok().stdout();
@@ -144,8 +167,14 @@ fn the_whole_exchange_runs_from_request_to_confirmed_deletion() {
 
     // The purged packet cannot come back, and the revocation is idempotent.
     let refused = ws.tessera(NOW + DAY + 110, &["brand", "import", "packet.tessera"]).fails();
-    assert!(refused.stderr().contains("packet.tessera") && refused.stderr().contains("cannot be imported again"), "{}", refused.stderr());
-    let again = ws.tessera(NOW + DAY + 120, &["brand", "revoke-import", "revocation.tessera", "--out", "receipt2.tessera"]).ok();
+    assert!(
+        refused.stderr().contains("packet.tessera") && refused.stderr().contains("cannot be imported again"),
+        "{}",
+        refused.stderr()
+    );
+    let again = ws
+        .tessera(NOW + DAY + 120, &["brand", "revoke-import", "revocation.tessera", "--out", "receipt2.tessera"])
+        .ok();
     assert!(again.stdout().contains("already been deleted"), "{}", again.stdout());
     assert_eq!(std::fs::read(ws.path("receipt.tessera")).unwrap(), std::fs::read(ws.path("receipt2.tessera")).unwrap());
 }
@@ -166,21 +195,71 @@ fn packets_past_retention_are_purged_on_the_next_command_with_a_receipt_on_deman
     assert!(confirmed.stdout().contains("deletion confirmed"), "{}", confirmed.stdout());
     // And a packet that reached its retention end is not imported late.
     let late = ws.tessera(NOW + 31 * DAY, &["brand", "import", "packet.tessera"]).fails();
-    assert!(late.stderr().contains("retention end") || late.stderr().contains("cannot be imported again"), "{}", late.stderr());
+    assert!(
+        late.stderr().contains("retention end") || late.stderr().contains("cannot be imported again"),
+        "{}",
+        late.stderr()
+    );
 }
 
 #[test]
 fn nothing_is_shared_without_a_decision_for_every_item() {
     let ws = Workspace::with_request(THREE_ITEMS);
-    let undecided = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--share", "email", "--out", "p.tessera"]).fails();
-    assert!(undecided.stderr().contains("birthdate") && undecided.stderr().contains("phone_number"), "{}", undecided.stderr());
+    let undecided =
+        ws.tessera(NOW, &["consent", "answer", "request.tessera", "--share", "email", "--out", "p.tessera"]).fails();
+    assert!(
+        undecided.stderr().contains("birthdate") && undecided.stderr().contains("phone_number"),
+        "{}",
+        undecided.stderr()
+    );
     assert!(!ws.path("p.tessera").exists());
-    let wrong_form = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--share", "email=age_range", "--deny", "birthdate", "--deny", "phone_number", "--out", "p.tessera"]).fails();
+    let wrong_form = ws
+        .tessera(
+            NOW,
+            &[
+                "consent",
+                "answer",
+                "request.tessera",
+                "--share",
+                "email=age_range",
+                "--deny",
+                "birthdate",
+                "--deny",
+                "phone_number",
+                "--out",
+                "p.tessera",
+            ],
+        )
+        .fails();
     assert!(wrong_form.stderr().contains("cannot be shared as age_range"), "{}", wrong_form.stderr());
-    let preview = ws.tessera(NOW, &["consent", "answer", "request.tessera", "--share", "email", "--deny", "birthdate", "--deny", "phone_number", "--preview"]).ok();
-    assert!(preview.stdout().contains("email: \"ana@example.org\"") && preview.stdout().contains("nothing was written"), "{}", preview.stdout());
+    let preview = ws
+        .tessera(
+            NOW,
+            &[
+                "consent",
+                "answer",
+                "request.tessera",
+                "--share",
+                "email",
+                "--deny",
+                "birthdate",
+                "--deny",
+                "phone_number",
+                "--preview",
+            ],
+        )
+        .ok();
+    assert!(
+        preview.stdout().contains("email: \"ana@example.org\"") && preview.stdout().contains("nothing was written"),
+        "{}",
+        preview.stdout()
+    );
     let expired = answer(&ws, NOW + 8 * DAY, "p.tessera").fails();
-    assert!(expired.stderr().contains("request.tessera") && expired.stderr().contains("expired"), "{}", expired.stderr());
+    assert!(
+        expired.stderr().contains("request.tessera") && expired.stderr().contains("expired"),
+        "{}",
+        expired.stderr()
+    );
     assert!(!ws.path("p.tessera").exists());
 }
 
@@ -190,7 +269,11 @@ fn a_packet_sent_to_the_wrong_brand_is_refused_and_changes_nothing() {
     ws.tessera_as("other-brand", NOW, &["brand", "init", "--name", "Autre Marque"]).ok();
     answer(&ws, NOW + 60, "packet.tessera").ok();
     let refused = ws.tessera_as("other-brand", NOW + 120, &["brand", "import", "packet.tessera"]).fails();
-    assert!(refused.stderr().contains("packet.tessera") && refused.stderr().contains("not encrypted to this brand"), "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains("packet.tessera") && refused.stderr().contains("not encrypted to this brand"),
+        "{}",
+        refused.stderr()
+    );
     let list = ws.tessera_as("other-brand", NOW + 130, &["brand", "list"]).ok();
     assert!(list.stdout().contains("No packet held"));
 }
@@ -215,14 +298,22 @@ fn bad_files_and_wrong_passphrases_get_clear_errors_and_lose_nothing() {
         .output()
         .unwrap();
     assert!(!wrong.status.success());
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
     assert_eq!(ws.packet_ids(NOW + 150).len(), 1);
 
     let no_store = ws.tessera_as("nowhere", NOW, &["brand", "list"]).fails();
     assert!(no_store.stderr().contains("tessera brand init"), "{}", no_store.stderr());
     ws.write("bad-spec.json", r#"{"items":[{"item":"shoe_colour","purpose":"x","required":true}],"retention_days":30,"offer":"o","valid_days":7}"#);
     let bad_spec = ws.tessera(NOW, &["brand", "request", "--spec", "bad-spec.json", "--out", "r2.tessera"]).fails();
-    assert!(bad_spec.stderr().contains("bad-spec.json") && bad_spec.stderr().contains("shoe_colour"), "{}", bad_spec.stderr());
+    assert!(
+        bad_spec.stderr().contains("bad-spec.json") && bad_spec.stderr().contains("shoe_colour"),
+        "{}",
+        bad_spec.stderr()
+    );
     let not_a_request = ws.tessera(NOW, &["inspect", "facts.json"]).fails();
     assert!(not_a_request.stderr().contains("facts.json: malformed"), "{}", not_a_request.stderr());
 }
@@ -235,11 +326,13 @@ fn a_revocation_signed_by_someone_else_is_refused_and_the_data_stays() {
     let packet = ws.packet_ids(NOW + 130).remove(0);
     // A revocation signed by any key other than the packet's own must not work.
     let shown = ws.tessera(NOW + 130, &["brand", "identity"]).ok().stdout();
-    let brand_did: tessera_protocol::Did = shown.lines().find(|l| l.starts_with("Identity:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let brand_did: tessera_protocol::Did =
+        shown.lines().find(|l| l.starts_with("Identity:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
     let stranger = tessera_protocol::SigningKey::generate();
     let (forged, _) = tessera_protocol::revocation::sign(&stranger, &brand_did, &packet, "irrelevant-hash", NOW + 200);
     ws.write("forged.tessera", &forged);
-    let refused = ws.tessera(NOW + 300, &["brand", "revoke-import", "forged.tessera", "--out", "receipt.tessera"]).fails();
+    let refused =
+        ws.tessera(NOW + 300, &["brand", "revoke-import", "forged.tessera", "--out", "receipt.tessera"]).fails();
     assert!(refused.stderr().contains("forged.tessera: wrong signer"), "{}", refused.stderr());
     assert!(!ws.path("receipt.tessera").exists());
     assert_eq!(ws.packet_ids(NOW + 400), vec![packet]);
@@ -247,12 +340,9 @@ fn a_revocation_signed_by_someone_else_is_refused_and_the_data_stays() {
 
 /// Runs a program nobody at Tessera wrote; a missing one is a failed test, not a skipped one.
 fn external(program: &str, args: &[&str], dir: &Path) -> Output {
-    Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it (Debian: age; PyPI: jwcrypto) — the README's test command does"))
+    Command::new(program).args(args).current_dir(dir).stdin(Stdio::null()).output().unwrap_or_else(|e| {
+        panic!("cannot run {program} ({e}); install it (Debian: age; PyPI: jwcrypto) — the README's test command does")
+    })
 }
 
 fn interop_script() -> String {
@@ -264,7 +354,11 @@ fn the_stock_age_command_decrypts_a_packet_and_jwcrypto_verifies_it() {
     let ws = Workspace::with_request(THREE_ITEMS);
     answer(&ws, NOW + 60, "packet.tessera").ok();
     ws.tessera(NOW + 120, &["brand", "export-age-identity", "--out", "brand-identity.txt"]).ok();
-    let decrypted = external("age", &["--decrypt", "-i", "brand-identity.txt", "-o", "packet.jws", "packet.tessera"], ws.dir.path());
+    let decrypted = external(
+        "age",
+        &["--decrypt", "-i", "brand-identity.txt", "-o", "packet.jws", "packet.tessera"],
+        ws.dir.path(),
+    );
     assert!(decrypted.status.success(), "age: {}", String::from_utf8_lossy(&decrypted.stderr));
     let verified = external("python3", &[&interop_script(), "verify", "packet.jws"], ws.dir.path());
     assert!(verified.status.success(), "jwcrypto: {}", String::from_utf8_lossy(&verified.stderr));
@@ -279,7 +373,11 @@ fn the_stock_age_command_decrypts_a_packet_and_jwcrypto_verifies_it() {
     let packet = ws.packet_ids(NOW + 140).remove(0);
     ws.tessera(NOW + 150, &["consent", "revoke", &packet, "--out", "revocation.tessera"]).ok();
     ws.tessera(NOW + 160, &["brand", "revoke-import", "revocation.tessera", "--out", "receipt.tessera"]).ok();
-    for (file, typ) in [("request.tessera", "tessera-request+jwt"), ("revocation.tessera", "tessera-revocation+jwt"), ("receipt.tessera", "tessera-receipt+jwt")] {
+    for (file, typ) in [
+        ("request.tessera", "tessera-request+jwt"),
+        ("revocation.tessera", "tessera-revocation+jwt"),
+        ("receipt.tessera", "tessera-receipt+jwt"),
+    ] {
         let verified = external("python3", &[&interop_script(), "verify", file], ws.dir.path());
         assert!(verified.status.success(), "jwcrypto on {file}: {}", String::from_utf8_lossy(&verified.stderr));
         let jose: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
@@ -301,7 +399,11 @@ fn a_request_signed_by_jwcrypto_is_accepted_and_answered() {
     ws.tessera(NOW, &["vault", "init"]).ok();
     let brand_age = age::x25519::Identity::generate();
     let now = NOW.to_string();
-    let signed = external("python3", &[&interop_script(), "sign-request", &brand_age.to_public().to_string(), &now, "request.tessera"], ws.dir.path());
+    let signed = external(
+        "python3",
+        &[&interop_script(), "sign-request", &brand_age.to_public().to_string(), &now, "request.tessera"],
+        ws.dir.path(),
+    );
     assert!(signed.status.success(), "jwcrypto: {}", String::from_utf8_lossy(&signed.stderr));
     let did = String::from_utf8_lossy(&signed.stdout).trim().to_owned();
     let inspected = ws.tessera(NOW + 10, &["inspect", "request.tessera"]).ok().stdout();
@@ -311,5 +413,10 @@ fn a_request_signed_by_jwcrypto_is_accepted_and_answered() {
     // The packet opens with the brand's age key and is addressed to the jwcrypto-made identity.
     let jws = tessera_protocol::envelope::open(&std::fs::read(ws.path("packet.tessera")).unwrap(), &brand_age).unwrap();
     let packet = tessera_protocol::packet::verify(&jws, &did.parse().unwrap(), NOW + 30).unwrap();
-    packet.check_answers(&tessera_protocol::request::verify(std::fs::read_to_string(ws.path("request.tessera")).unwrap().trim()).unwrap()).unwrap();
+    packet
+        .check_answers(
+            &tessera_protocol::request::verify(std::fs::read_to_string(ws.path("request.tessera")).unwrap().trim())
+                .unwrap(),
+        )
+        .unwrap();
 }

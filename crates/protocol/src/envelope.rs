@@ -11,8 +11,9 @@ use crate::ProtocolError;
 
 /// Encrypts `packet_jws` to the age `recipient` (`age1…`).
 pub fn seal(packet_jws: &str, recipient: &str) -> Result<Vec<u8>, ProtocolError> {
-    let recipient = age::x25519::Recipient::from_str(recipient)
-        .map_err(|e| ProtocolError::Encryption { detail: format!("{recipient:?} is not an age X25519 recipient: {e}") })?;
+    let recipient = age::x25519::Recipient::from_str(recipient).map_err(|e| ProtocolError::Encryption {
+        detail: format!("{recipient:?} is not an age X25519 recipient: {e}"),
+    })?;
     age::encrypt(&recipient, packet_jws.as_bytes()).map_err(|e| ProtocolError::Encryption { detail: e.to_string() })
 }
 
@@ -29,5 +30,6 @@ pub fn open(file: &[u8], identity: &age::x25519::Identity) -> Result<String, Pro
             other => format!("it is not an intact age file ({other})"),
         },
     })?;
-    String::from_utf8(plaintext).map_err(|_| ProtocolError::Decryption { detail: "the decrypted content is not text".into() })
+    String::from_utf8(plaintext)
+        .map_err(|_| ProtocolError::Decryption { detail: "the decrypted content is not text".into() })
 }

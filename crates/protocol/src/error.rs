@@ -50,7 +50,9 @@ pub enum ProtocolError {
     #[error("unsupported signature algorithm {found:?} in the {artifact}: only EdDSA (Ed25519) is accepted")]
     UnsupportedAlgorithm { artifact: Artifact, found: String },
 
-    #[error("bad signature: this {artifact} was not signed by the key it names ({kid}), or it was altered after signing")]
+    #[error(
+        "bad signature: this {artifact} was not signed by the key it names ({kid}), or it was altered after signing"
+    )]
     BadSignature { artifact: Artifact, kid: String },
 
     #[error("wrong type: expected a {expected} ({}), but this file is {found}", expected.typ())]

@@ -69,11 +69,7 @@ impl Did {
     pub fn fingerprint(&self) -> String {
         let digest = ring::digest::digest(&ring::digest::SHA256, &self.public_key);
         let hex: String = digest.as_ref()[..8].iter().map(|b| format!("{b:02X}")).collect();
-        hex.as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        hex.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
     }
 
     /// Verifies an Ed25519 signature made by this identity.
@@ -250,7 +246,14 @@ mod tests {
 
     #[test]
     fn malformed_dids_are_refused() {
-        for bad in ["", "did:key:", "did:web:example.com", "did:key:z0OIl", "did:key:z6Mk", "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"] {
+        for bad in [
+            "",
+            "did:key:",
+            "did:web:example.com",
+            "did:key:z0OIl",
+            "did:key:z6Mk",
+            "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme",
+        ] {
             assert!(bad.parse::<Did>().is_err(), "{bad} accepted");
         }
     }

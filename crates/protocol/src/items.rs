@@ -99,7 +99,13 @@ pub static VOCABULARY: &[ItemSpec] = &[
     item!("age_over_18", Boolean, Generalised, "Over 18", "Majeur (plus de 18 ans)"),
     item!("age_range", AgeRange, Generalised, "Age range", "Tranche d'âge"),
     item!("address.department", Department, Generalised, "Département", "Département"),
-    item!("purchase_totals", PurchaseTotals, Generalised, "Purchase totals by category and month", "Totaux d'achats par catégorie et par mois"),
+    item!(
+        "purchase_totals",
+        PurchaseTotals,
+        Generalised,
+        "Purchase totals by category and month",
+        "Totaux d'achats par catégorie et par mois"
+    ),
 ];
 
 /// The name of an item of the vocabulary.
@@ -140,7 +146,8 @@ impl ItemName {
 
     /// Checks that `value` has the shape this item requires.
     pub fn validate(&self, value: &Value) -> Result<(), ProtocolError> {
-        validate_value(self.0.kind, value).map_err(|detail| ProtocolError::InvalidItemValue { item: self.as_str().into(), detail })
+        validate_value(self.0.kind, value)
+            .map_err(|detail| ProtocolError::InvalidItemValue { item: self.as_str().into(), detail })
     }
 }
 
@@ -282,7 +289,12 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
         ValueKind::Email => {
             let text = validate_text(value)?;
             let (local, domain) = text.split_once('@').ok_or("an e-mail address needs an @")?;
-            if local.is_empty() || domain.is_empty() || domain.contains('@') || text.contains(char::is_whitespace) || text.len() > 254 {
+            if local.is_empty()
+                || domain.is_empty()
+                || domain.contains('@')
+                || text.contains(char::is_whitespace)
+                || text.len() > 254
+            {
                 return Err(format!("{text:?} is not an e-mail address"));
             }
             Ok(())
@@ -330,7 +342,8 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
             }
         }
         ValueKind::Purchases => {
-            let purchases: Vec<Purchase> = serde_json::from_value(value.clone()).map_err(|e| format!("expected a list of purchases: {e}"))?;
+            let purchases: Vec<Purchase> =
+                serde_json::from_value(value.clone()).map_err(|e| format!("expected a list of purchases: {e}"))?;
             for (i, p) in purchases.iter().enumerate() {
                 let at = |e: String| format!("purchase {}: {e}", i + 1);
                 parse_date(&p.date).map_err(at)?;
@@ -342,10 +355,12 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
             Ok(())
         }
         ValueKind::PurchaseTotals => {
-            let totals: Vec<PurchaseTotal> = serde_json::from_value(value.clone()).map_err(|e| format!("expected a list of totals: {e}"))?;
+            let totals: Vec<PurchaseTotal> =
+                serde_json::from_value(value.clone()).map_err(|e| format!("expected a list of totals: {e}"))?;
             for (i, t) in totals.iter().enumerate() {
                 let at = |e: String| format!("total {}: {e}", i + 1);
-                parse_date(&format!("{}-01", t.month)).map_err(|_| at(format!("{:?} is not a month YYYY-MM", t.month)))?;
+                parse_date(&format!("{}-01", t.month))
+                    .map_err(|_| at(format!("{:?} is not a month YYYY-MM", t.month)))?;
                 parse_amount(&t.total).map_err(at)?;
                 validate_currency(&t.currency).map_err(at)?;
                 validate_text(&Value::from(t.category.as_str())).map_err(|e| at(format!("category: {e}")))?;
@@ -381,13 +396,19 @@ pub fn age_range(birthdate: NaiveDate, today: NaiveDate) -> &'static str {
 pub fn department_of(postal_code: &str) -> Result<String, String> {
     let code = postal_code.trim();
     if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_digit()) || code.starts_with("00") {
-        return Err(format!("{code:?} is not a French postal code (five digits); only those can be generalised to a département"));
+        return Err(format!(
+            "{code:?} is not a French postal code (five digits); only those can be generalised to a département"
+        ));
     }
     Ok(if code.starts_with("97") || code.starts_with("98") {
         code[..3].to_owned()
     } else if code.starts_with("20") {
         // Corse-du-Sud uses 200xx-201xx, Haute-Corse 202xx-206xx.
-        if code < "20200" { "2A".to_owned() } else { "2B".to_owned() }
+        if code < "20200" {
+            "2A".to_owned()
+        } else {
+            "2B".to_owned()
+        }
     } else {
         code[..2].to_owned()
     })
@@ -405,7 +426,13 @@ pub fn purchase_totals(purchases: &[Purchase]) -> Result<Vec<PurchaseTotal>, Str
     }
     Ok(sums
         .into_iter()
-        .map(|((month, category, currency), (total, count))| PurchaseTotal { category, month, currency, total: total.to_string(), count })
+        .map(|((month, category, currency), (total, count))| PurchaseTotal {
+            category,
+            month,
+            currency,
+            total: total.to_string(),
+            count,
+        })
         .collect())
 }
 
@@ -427,9 +454,12 @@ pub fn derive(target: &ItemName, source: &ItemName, value: &Value, today: NaiveD
                 let born = parse_date(value.as_str().unwrap_or_default()).map_err(cannot)?;
                 json!(age_range(born, today))
             }
-            ("address.postal_code", "address.department") => json!(department_of(value.as_str().unwrap_or_default()).map_err(cannot)?),
+            ("address.postal_code", "address.department") => {
+                json!(department_of(value.as_str().unwrap_or_default()).map_err(cannot)?)
+            }
             ("purchases", "purchase_totals") => {
-                let purchases: Vec<Purchase> = serde_json::from_value(value.clone()).map_err(|e| cannot(e.to_string()))?;
+                let purchases: Vec<Purchase> =
+                    serde_json::from_value(value.clone()).map_err(|e| cannot(e.to_string()))?;
                 serde_json::to_value(purchase_totals(&purchases).map_err(cannot)?).map_err(|e| cannot(e.to_string()))?
             }
             _ => return Err(cannot(format!("it cannot be computed from {source}"))),
@@ -485,7 +515,12 @@ mod tests {
             currency: "EUR".into(),
             category: category.into(),
         };
-        let totals = purchase_totals(&[p("2026-03-01", "0.10", "food"), p("2026-03-09", "0.20", "food"), p("2026-04-01", "5", "books")]).unwrap();
+        let totals = purchase_totals(&[
+            p("2026-03-01", "0.10", "food"),
+            p("2026-03-09", "0.20", "food"),
+            p("2026-04-01", "5", "books"),
+        ])
+        .unwrap();
         assert_eq!(totals.len(), 2);
         assert_eq!(totals[0].total, "0.30");
         assert_eq!(totals[0].count, 2);
@@ -501,7 +536,10 @@ mod tests {
             ("tessera.household_size", json!(-1)),
             ("age_range", json!("30-40")),
             ("address.department", json!("7")),
-            ("purchases", json!([{"date": "2026-01-01", "merchant": "M", "amount": "1e3", "currency": "EUR", "category": "c"}])),
+            (
+                "purchases",
+                json!([{"date": "2026-01-01", "merchant": "M", "amount": "1e3", "currency": "EUR", "category": "c"}]),
+            ),
             ("given_name", json!("")),
         ];
         for (item, value) in cases {

@@ -57,8 +57,10 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
     if header.alg != "EdDSA" {
         return Err(ProtocolError::UnsupportedAlgorithm { artifact, found: header.alg });
     }
-    let signer = Did::from_key_id(&header.kid).map_err(|e| malformed(&format!("the JWS header's kid is unusable: {e}")))?;
-    let signature = b64url_decode(signature_b64).ok_or_else(|| malformed("the JWS signature is not valid base64url"))?;
+    let signer =
+        Did::from_key_id(&header.kid).map_err(|e| malformed(&format!("the JWS header's kid is unusable: {e}")))?;
+    let signature =
+        b64url_decode(signature_b64).ok_or_else(|| malformed("the JWS signature is not valid base64url"))?;
     let signing_input_len = header_b64.len() + 1 + payload_b64.len();
     if signature.len() != 64 || !signer.verify(&jws.as_bytes()[..signing_input_len], &signature) {
         return Err(ProtocolError::BadSignature { artifact, kid: header.kid });
@@ -70,9 +72,10 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
         };
         return Err(ProtocolError::WrongType { expected: artifact, found });
     }
-    let payload_bytes = b64url_decode(payload_b64).ok_or_else(|| malformed("the JWS payload is not valid base64url"))?;
-    let payload: serde_json::Value = serde_json::from_slice(&payload_bytes)
-        .map_err(|e| malformed(&format!("the payload is not JSON ({e})")))?;
+    let payload_bytes =
+        b64url_decode(payload_b64).ok_or_else(|| malformed("the JWS payload is not valid base64url"))?;
+    let payload: serde_json::Value =
+        serde_json::from_slice(&payload_bytes).map_err(|e| malformed(&format!("the payload is not JSON ({e})")))?;
     match payload.get("ver") {
         None => return Err(malformed("the payload has no ver (format version) claim")),
         Some(v) if v.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
@@ -80,7 +83,8 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
             return Err(ProtocolError::UnknownVersion { artifact, found: other.to_string(), supported: FORMAT_VERSION })
         }
     }
-    let claims: C = serde_json::from_value(payload).map_err(|e| malformed(&format!("the payload does not fit the {artifact} format: {e}")))?;
+    let claims: C = serde_json::from_value(payload)
+        .map_err(|e| malformed(&format!("the payload does not fit the {artifact} format: {e}")))?;
     if *claims.issuer() != signer {
         return Err(ProtocolError::WrongSigner {
             artifact,
@@ -92,7 +96,12 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
 }
 
 /// Fails with `Expired` when `now >= exp`.
-pub(crate) fn check_not_expired(artifact: Artifact, what: &'static str, exp: i64, now: i64) -> Result<(), ProtocolError> {
+pub(crate) fn check_not_expired(
+    artifact: Artifact,
+    what: &'static str,
+    exp: i64,
+    now: i64,
+) -> Result<(), ProtocolError> {
     if now >= exp {
         return Err(ProtocolError::Expired { artifact, what, expired_at: exp, now });
     }

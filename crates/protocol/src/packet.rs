@@ -72,7 +72,9 @@ fn check_items(items: &[SharedItem]) -> Result<(), ProtocolError> {
     let mut answered = HashSet::new();
     for shared in items {
         if !answered.insert(shared.answers) {
-            return Err(ProtocolError::ScopeBeyondRequest { detail: format!("item {} is answered twice", shared.answers) });
+            return Err(ProtocolError::ScopeBeyondRequest {
+                detail: format!("item {} is answered twice", shared.answers),
+            });
         }
         if !shared.answers.may_be_answered_with(&shared.item) {
             return Err(ProtocolError::ScopeBeyondRequest {
@@ -89,7 +91,10 @@ fn check_scope(items: &[SharedItem], request: &SignedRequest) -> Result<(), Prot
     for shared in items {
         if request.requested(&shared.answers).is_none() {
             return Err(ProtocolError::ScopeBeyondRequest {
-                detail: format!("the packet shares {}, which request {} did not ask for", shared.answers, request.claims.jti),
+                detail: format!(
+                    "the packet shares {}, which request {} did not ask for",
+                    shared.answers, request.claims.jti
+                ),
             });
         }
     }
@@ -99,7 +104,12 @@ fn check_scope(items: &[SharedItem], request: &SignedRequest) -> Result<(), Prot
 /// Prepares the claims of a packet answering `request` with `items`, as the
 /// consumer identified by `consumer` (their per-brand identity), at `now`.
 /// Nothing is signed yet: the claims are what a preview shows.
-pub fn draft(request: &SignedRequest, consumer: &Did, items: Vec<SharedItem>, now: i64) -> Result<PacketClaims, ProtocolError> {
+pub fn draft(
+    request: &SignedRequest,
+    consumer: &Did,
+    items: Vec<SharedItem>,
+    now: i64,
+) -> Result<PacketClaims, ProtocolError> {
     request.check_answerable(now)?;
     check_scope(&items, request)?;
     Ok(PacketClaims {
@@ -146,7 +156,10 @@ impl VerifiedPacket {
     /// only items the request asked for.
     pub fn check_answers(&self, request: &SignedRequest) -> Result<(), ProtocolError> {
         let claims = &self.claims;
-        if claims.request_jti != request.claims.jti || claims.request_hash != request.hash || claims.request_nonce != request.claims.nonce {
+        if claims.request_jti != request.claims.jti
+            || claims.request_hash != request.hash
+            || claims.request_nonce != request.claims.nonce
+        {
             return Err(ProtocolError::RequestHashMismatch { request_jti: request.claims.jti.clone() });
         }
         jws::check_audience(Artifact::Packet, &claims.aud, &request.claims.iss)?;
@@ -160,7 +173,11 @@ impl VerifiedPacket {
         let asked = i64::from(request.claims.retention_days) * 86_400;
         if claims.exp - claims.iat > asked {
             return Err(ProtocolError::ScopeBeyondRequest {
-                detail: format!("the packet's retention ({} s) is longer than the {} days requested", claims.exp - claims.iat, request.claims.retention_days),
+                detail: format!(
+                    "the packet's retention ({} s) is longer than the {} days requested",
+                    claims.exp - claims.iat,
+                    request.claims.retention_days
+                ),
             });
         }
         check_scope(&claims.items, request)

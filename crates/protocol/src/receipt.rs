@@ -89,15 +89,30 @@ pub fn sign(key: &SigningKey, deletion: &Deletion, now: i64) -> (String, Receipt
 
 /// Checks a receipt for the consumer: signed by `brand`, addressed to
 /// `consumer` (their per-brand identity), about packet `packet_jti`/`packet_hash`.
-pub fn verify(jws: &str, brand: &Did, consumer: &Did, packet_jti: &str, packet_hash: &str, now: i64) -> Result<ReceiptClaims, ProtocolError> {
+pub fn verify(
+    jws: &str,
+    brand: &Did,
+    consumer: &Did,
+    packet_jti: &str,
+    packet_hash: &str,
+    now: i64,
+) -> Result<ReceiptClaims, ProtocolError> {
     let claims: ReceiptClaims = jws::verify(jws)?;
     if &claims.iss != brand {
-        return Err(ProtocolError::WrongSigner { artifact: Artifact::Receipt, expected: brand.to_string(), found: claims.iss.to_string() });
+        return Err(ProtocolError::WrongSigner {
+            artifact: Artifact::Receipt,
+            expected: brand.to_string(),
+            found: claims.iss.to_string(),
+        });
     }
     jws::check_audience(Artifact::Receipt, &claims.aud, consumer)?;
     jws::check_issued(Artifact::Receipt, claims.iat, now)?;
     if claims.packet_jti != packet_jti || claims.packet_hash != packet_hash {
-        return Err(ProtocolError::PacketMismatch { artifact: Artifact::Receipt, expected: packet_jti.to_owned(), found: claims.packet_jti.clone() });
+        return Err(ProtocolError::PacketMismatch {
+            artifact: Artifact::Receipt,
+            expected: packet_jti.to_owned(),
+            found: claims.packet_jti.clone(),
+        });
     }
     Ok(claims)
 }

@@ -113,9 +113,17 @@ fn check_claims(claims: &RequestClaims) -> Result<(), String> {
 }
 
 /// Signs a new request for `spec` with the brand's `key`, issued at `now`.
-pub fn sign(spec: &RequestSpec, brand_name: &str, age_recipient: &str, key: &SigningKey, now: i64) -> Result<SignedRequest, ProtocolError> {
+pub fn sign(
+    spec: &RequestSpec,
+    brand_name: &str,
+    age_recipient: &str,
+    key: &SigningKey,
+    now: i64,
+) -> Result<SignedRequest, ProtocolError> {
     if spec.valid_days == 0 || spec.valid_days > 366 {
-        return Err(ProtocolError::InvalidRequest { detail: format!("valid_days must be from 1 to 366, not {}", spec.valid_days) });
+        return Err(ProtocolError::InvalidRequest {
+            detail: format!("valid_days must be from 1 to 366, not {}", spec.valid_days),
+        });
     }
     let claims = RequestClaims {
         ver: FORMAT_VERSION,

@@ -30,7 +30,13 @@ impl Claims for RevocationClaims {
 }
 
 /// Signs a revocation of packet `packet_jti`/`packet_hash`, sent to `brand`, with the same per-brand key that signed the packet.
-pub fn sign(key: &SigningKey, brand: &Did, packet_jti: &str, packet_hash: &str, now: i64) -> (String, RevocationClaims) {
+pub fn sign(
+    key: &SigningKey,
+    brand: &Did,
+    packet_jti: &str,
+    packet_hash: &str,
+    now: i64,
+) -> (String, RevocationClaims) {
     let claims = RevocationClaims {
         ver: FORMAT_VERSION,
         iss: key.did(),

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use tessera_protocol::packet::{self, SharedItem};
-use tessera_protocol::receipt::{self, DeletionReason, Deletion};
+use tessera_protocol::receipt::{self, Deletion, DeletionReason};
 use tessera_protocol::request::{self, RequestSpec, RequestedItem, SignedRequest};
 use tessera_protocol::{derive_brand_key, envelope, revocation, Artifact, MasterSecret, ProtocolError, SigningKey};
 
@@ -22,7 +22,11 @@ impl Brand {
         let spec = RequestSpec {
             items: items
                 .iter()
-                .map(|i| RequestedItem { item: i.parse().unwrap(), purpose: format!("to use your {i}"), required: false })
+                .map(|i| RequestedItem {
+                    item: i.parse().unwrap(),
+                    purpose: format!("to use your {i}"),
+                    required: false,
+                })
                 .collect(),
             retention_days: 30,
             offer: "10 % off your next order".into(),
@@ -98,7 +102,15 @@ fn a_revocation_and_its_receipt_round_trip() {
         reason: DeletionReason::Revoked,
     };
     let (receipt_jws, _) = receipt::sign(&ex.brand.key, &deletion, NOW + 300);
-    let receipt = receipt::verify(&receipt_jws, &ex.brand.key.did(), &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400).unwrap();
+    let receipt = receipt::verify(
+        &receipt_jws,
+        &ex.brand.key.did(),
+        &ex.consumer.did(),
+        &packet.claims.jti,
+        &packet.hash,
+        NOW + 400,
+    )
+    .unwrap();
     assert_eq!(receipt.reason, DeletionReason::Revoked);
     assert_eq!(receipt.revocation_jti, Some(rev.jti));
 }
@@ -121,7 +133,8 @@ fn assert_every_flip_rejected(artifact: &[u8], check: impl Fn(&[u8]) -> Result<(
 }
 
 fn text(bytes: &[u8]) -> Result<&str, ProtocolError> {
-    std::str::from_utf8(bytes).map_err(|_| ProtocolError::Malformed { artifact: Artifact::Request, detail: "not UTF-8".into() })
+    std::str::from_utf8(bytes)
+        .map_err(|_| ProtocolError::Malformed { artifact: Artifact::Request, detail: "not UTF-8".into() })
 }
 
 #[test]
@@ -150,7 +163,11 @@ fn every_flipped_byte_of_a_revocation_and_a_receipt_is_rejected() {
     let packet = packet::verify(&ex.packet_jws, &brand, NOW + 120).unwrap();
     let (rev_jws, _) = revocation::sign(&ex.consumer, &brand, &packet.claims.jti, &packet.hash, NOW + 200);
     assert_every_flip_rejected(rev_jws.as_bytes(), |b| {
-        revocation::verify(text(b)?, &brand, NOW + 300)?.check_revokes(&packet.claims.jti, &packet.hash, &packet.claims.iss)
+        revocation::verify(text(b)?, &brand, NOW + 300)?.check_revokes(
+            &packet.claims.jti,
+            &packet.hash,
+            &packet.claims.iss,
+        )
     });
     let deletion = Deletion {
         consumer: ex.consumer.did(),
@@ -183,7 +200,9 @@ fn a_packet_for_one_brand_cannot_be_opened_or_replayed_by_another() {
 #[test]
 fn expired_requests_cannot_be_answered_and_expired_packets_are_refused() {
     let ex = exchange();
-    let err = packet::draft(&ex.request, &ex.consumer.did(), vec![item("email", "email", json!("a@b.fr"))], NOW + 8 * DAY).unwrap_err();
+    let err =
+        packet::draft(&ex.request, &ex.consumer.did(), vec![item("email", "email", json!("a@b.fr"))], NOW + 8 * DAY)
+            .unwrap_err();
     assert!(matches!(err, ProtocolError::Expired { artifact: Artifact::Request, .. }), "{err}");
     let err = packet::verify(&ex.packet_jws, &ex.brand.key.did(), NOW + 31 * DAY).unwrap_err();
     assert!(matches!(err, ProtocolError::Expired { artifact: Artifact::Packet, .. }), "{err}");
@@ -193,18 +212,27 @@ fn expired_requests_cannot_be_answered_and_expired_packets_are_refused() {
 fn a_packet_claiming_items_the_request_did_not_ask_for_is_refused() {
     let ex = exchange();
     // A consumer-side draft refuses it outright…
-    let err = packet::draft(&ex.request, &ex.consumer.did(), vec![item("phone_number", "phone_number", json!("+33 6 12 34 56 78"))], NOW).unwrap_err();
+    let err = packet::draft(
+        &ex.request,
+        &ex.consumer.did(),
+        vec![item("phone_number", "phone_number", json!("+33 6 12 34 56 78"))],
+        NOW,
+    )
+    .unwrap_err();
     assert!(matches!(err, ProtocolError::ScopeBeyondRequest { .. }), "{err}");
     // …and a hand-made packet that sneaks one in is refused by the brand.
-    let mut claims = packet::draft(&ex.request, &ex.consumer.did(), vec![item("email", "email", json!("a@b.fr"))], NOW).unwrap();
+    let mut claims =
+        packet::draft(&ex.request, &ex.consumer.did(), vec![item("email", "email", json!("a@b.fr"))], NOW).unwrap();
     claims.items.push(item("phone_number", "phone_number", json!("+33 6 12 34 56 78")));
     let signed = packet::sign(&claims, &ex.consumer).unwrap();
     let verified = packet::verify(&signed.jws, &ex.brand.key.did(), NOW + 10).unwrap();
     let err = verified.check_answers(&ex.request).unwrap_err();
     assert!(matches!(err, ProtocolError::ScopeBeyondRequest { .. }), "{err}");
     // A generalised request cannot be answered with the exact fact.
-    let mut claims = packet::draft(&ex.request, &ex.consumer.did(), vec![item("email", "email", json!("a@b.fr"))], NOW).unwrap();
-    claims.items = vec![item("birthdate", "birthdate", json!("1990-01-01")), item("email", "address.department", json!("75"))];
+    let mut claims =
+        packet::draft(&ex.request, &ex.consumer.did(), vec![item("email", "email", json!("a@b.fr"))], NOW).unwrap();
+    claims.items =
+        vec![item("birthdate", "birthdate", json!("1990-01-01")), item("email", "address.department", json!("75"))];
     let signed = packet::sign(&claims, &ex.consumer).unwrap();
     let err = packet::verify(&signed.jws, &ex.brand.key.did(), NOW + 10).unwrap_err();
     assert!(matches!(err, ProtocolError::ScopeBeyondRequest { .. }), "{err}");
@@ -245,12 +273,14 @@ fn a_receipt_for_another_packet_or_from_another_brand_is_refused() {
         reason: DeletionReason::Revoked,
     };
     let (receipt_jws, _) = receipt::sign(&ex.brand.key, &deletion, NOW + 300);
-    let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400).unwrap_err();
+    let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400)
+        .unwrap_err();
     assert!(matches!(err, ProtocolError::PacketMismatch { .. }), "{err}");
     let impostor = SigningKey::generate();
     let deletion = Deletion { packet_jti: packet.claims.jti.clone(), ..deletion };
     let (receipt_jws, _) = receipt::sign(&impostor, &deletion, NOW + 300);
-    let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400).unwrap_err();
+    let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400)
+        .unwrap_err();
     assert!(matches!(err, ProtocolError::WrongSigner { .. }), "{err}");
 }
 

@@ -18,13 +18,22 @@ fn the_documented_exchange_verifies_step_by_step() {
     request.check_answerable(MADE_AT).unwrap();
     let identity: age::x25519::Identity = example("brand-age-identity.txt").parse().unwrap();
     assert_eq!(identity.to_public().to_string(), request.claims.age_recipient);
-    let file = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/packet.tessera")).unwrap();
+    let file =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/packet.tessera")).unwrap();
     let jws = envelope::open(&file, &identity).unwrap();
     assert_eq!(jws, example("packet.jws"));
     let packet = packet::verify(&jws, request.brand(), MADE_AT).unwrap();
     packet.check_answers(&request).unwrap();
     let revocation = revocation::verify(&example("revocation.tessera"), request.brand(), MADE_AT).unwrap();
     revocation.check_revokes(&packet.claims.jti, &packet.hash, &packet.claims.iss).unwrap();
-    let receipt = receipt::verify(&example("receipt.tessera"), request.brand(), &packet.claims.iss, &packet.claims.jti, &packet.hash, MADE_AT).unwrap();
+    let receipt = receipt::verify(
+        &example("receipt.tessera"),
+        request.brand(),
+        &packet.claims.iss,
+        &packet.claims.jti,
+        &packet.hash,
+        MADE_AT,
+    )
+    .unwrap();
     assert_eq!(receipt.revocation_jti.as_deref(), Some(revocation.jti.as_str()));
 }

@@ -90,13 +90,22 @@ impl Argon2Params {
     pub fn check(&self) -> Result<(), SealError> {
         let (lo, hi) = (Self::FLOOR, Self::CEILING);
         if !(lo.memory_kib..=hi.memory_kib).contains(&self.memory_kib) {
-            return Err(SealError::UnsafeParameters(format!("memory {} KiB is outside {}..={} KiB", self.memory_kib, lo.memory_kib, hi.memory_kib)));
+            return Err(SealError::UnsafeParameters(format!(
+                "memory {} KiB is outside {}..={} KiB",
+                self.memory_kib, lo.memory_kib, hi.memory_kib
+            )));
         }
         if !(lo.iterations..=hi.iterations).contains(&self.iterations) {
-            return Err(SealError::UnsafeParameters(format!("{} passes is outside {}..={}", self.iterations, lo.iterations, hi.iterations)));
+            return Err(SealError::UnsafeParameters(format!(
+                "{} passes is outside {}..={}",
+                self.iterations, lo.iterations, hi.iterations
+            )));
         }
         if !(lo.parallelism..=hi.parallelism).contains(&self.parallelism) {
-            return Err(SealError::UnsafeParameters(format!("{} lanes is outside {}..={}", self.parallelism, lo.parallelism, hi.parallelism)));
+            return Err(SealError::UnsafeParameters(format!(
+                "{} lanes is outside {}..={}",
+                self.parallelism, lo.parallelism, hi.parallelism
+            )));
         }
         Ok(())
     }
@@ -132,9 +141,7 @@ fn argon2id(passphrase: &[u8], params: &Argon2Params, salt: &[u8; 16]) -> Result
         .map_err(|e| SealError::UnsafeParameters(e.to_string()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon_params);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(passphrase, salt, out.as_mut())
-        .map_err(|e| SealError::UnsafeParameters(e.to_string()))?;
+    argon.hash_password_into(passphrase, salt, out.as_mut()).map_err(|e| SealError::UnsafeParameters(e.to_string()))?;
     Ok(DataKey(out))
 }
 
@@ -231,7 +238,11 @@ impl RecordCipher {
         out.extend_from_slice(plaintext);
         let tag = self
             .key
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(associated_data), &mut out[NONCE_LEN..])
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(associated_data),
+                &mut out[NONCE_LEN..],
+            )
             .map_err(|_| SealError::Randomness)?;
         out.extend_from_slice(tag.as_ref());
         Ok(out)

@@ -24,10 +24,28 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let vault_dir = dir.path().join("vault");
     let (mut vault, _) = Vault::create(&vault_dir, PASSPHRASE).expect("vault");
-    let merchants = ["Carrefour Market", "SNCF", "Fnac", "Boulangerie Paul", "Pharmacie du Centre", "Decathlon", "Ikea", "Café de la Gare"];
+    let merchants = [
+        "Carrefour Market",
+        "SNCF",
+        "Fnac",
+        "Boulangerie Paul",
+        "Pharmacie du Centre",
+        "Decathlon",
+        "Ikea",
+        "Café de la Gare",
+    ];
     let mut csv = String::from("Date;Libellé;Montant\r\n");
     for i in 0..rows {
-        csv.push_str(&format!("{:02}/{:02}/{};{} {};-{},{:02}\r\n", i % 28 + 1, i % 12 + 1, 2020 + i % 6, merchants[i % merchants.len()], i / 8, i % 300, i % 100));
+        csv.push_str(&format!(
+            "{:02}/{:02}/{};{} {};-{},{:02}\r\n",
+            i % 28 + 1,
+            i % 12 + 1,
+            2020 + i % 6,
+            merchants[i % merchants.len()],
+            i / 8,
+            i % 300,
+            i % 100
+        ));
     }
 
     let started = Instant::now();
@@ -59,19 +77,34 @@ fn main() {
     assert!(!totals.by_category.is_empty());
 
     let started = Instant::now();
-    let search = vault.purchases(&PurchaseFilter { search: Some("boulangerie".into()), ..Default::default() }, 0, 50).expect("search");
+    let search = vault
+        .purchases(&PurchaseFilter { search: Some("boulangerie".into()), ..Default::default() }, 0, 50)
+        .expect("search");
     let search_time = started.elapsed();
 
     let brand_dir = dir.path().join("brand");
-    let mut brand = BrandStore::create(&brand_dir, "Bench", Unlock::Passphrase("brand passphrase"), 1_795_000_000).expect("brand");
-    let ask = |item: &str| RequestedItem { item: item.parse().expect("item"), purpose: "bench".into(), required: false };
-    let spec = RequestSpec { items: vec![ask("email"), ask("birthdate"), ask("purchases")], retention_days: 30, offer: "bench".into(), valid_days: 7 };
+    let mut brand =
+        BrandStore::create(&brand_dir, "Bench", Unlock::Passphrase("brand passphrase"), 1_795_000_000).expect("brand");
+    let ask =
+        |item: &str| RequestedItem { item: item.parse().expect("item"), purpose: "bench".into(), required: false };
+    let spec = RequestSpec {
+        items: vec![ask("email"), ask("birthdate"), ask("purchases")],
+        retention_days: 30,
+        offer: "bench".into(),
+        valid_days: 7,
+    };
     let now = chrono::Utc::now().timestamp();
     let request = brand.create_request(&spec, now).expect("request");
     let decisions = [
         Decision { item: "email".parse().expect("item"), choice: Choice::Exact },
-        Decision { item: "birthdate".parse().expect("item"), choice: Choice::Generalised("age_range".parse().expect("item")) },
-        Decision { item: "purchases".parse().expect("item"), choice: Choice::Generalised("purchase_totals".parse().expect("item")) },
+        Decision {
+            item: "birthdate".parse().expect("item"),
+            choice: Choice::Generalised("age_range".parse().expect("item")),
+        },
+        Decision {
+            item: "purchases".parse().expect("item"),
+            choice: Choice::Generalised("purchase_totals".parse().expect("item")),
+        },
     ];
     let started = Instant::now();
     let review = vault.review_request(&request.jws, now).expect("review");
@@ -81,11 +114,18 @@ fn main() {
 
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     println!("purchases:                         {rows}");
-    println!("CSV import:                        {:>8.0} ms  ({:.0} rows/s; target: 100 000 rows < 2 s)", ms(import), rows as f64 / import.as_secs_f64());
+    println!(
+        "CSV import:                        {:>8.0} ms  ({:.0} rows/s; target: 100 000 rows < 2 s)",
+        ms(import),
+        rows as f64 / import.as_secs_f64()
+    );
     println!("unlock (Argon2id + decrypt all):   {:>8.0} ms", ms(unlock));
     println!("  of which Argon2id (64 MiB, t=3): {:>8.0} ms", ms(argon2));
     println!("  of which loading the records:    {:>8.0} ms", ms(unlock.saturating_sub(argon2)));
     println!("totals + first page of 50:         {:>8.1} ms  (target ≤ 100 ms)", ms(first_screen));
     println!("search over all purchases:         {:>8.1} ms  ({} matching)", ms(search_time), search.total_matching);
-    println!("packet build + sign + encrypt:     {:>8.1} ms  (email, age range, 12 months of purchase totals)", ms(packet));
+    println!(
+        "packet build + sign + encrypt:     {:>8.1} ms  (email, age range, 12 months of purchase totals)",
+        ms(packet)
+    );
 }

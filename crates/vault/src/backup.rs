@@ -76,7 +76,9 @@ fn decrypt(bytes: &[u8], passphrase: &str, path: &Path) -> Result<Zeroizing<Vec<
     }
     let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_owned()));
     let mut reader = decryptor.decrypt(iter::once(&identity as &dyn age::Identity)).map_err(|e| match e {
-        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => fail("wrong backup passphrase".into()),
+        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+            fail("wrong backup passphrase".into())
+        }
         other => fail(other.to_string()),
     })?;
     let mut plain = Zeroizing::new(Vec::new());
@@ -99,7 +101,8 @@ impl Vault {
             brands: open.brands.values().map(|(_, b)| b.clone()).collect(),
             ledger: open.ledger.iter().map(|(_, e)| e.clone()).collect(),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&content).unwrap_or_else(|e| unreachable!("backups serialise: {e}")));
+        let plain =
+            Zeroizing::new(serde_json::to_vec(&content).unwrap_or_else(|e| unreachable!("backups serialise: {e}")));
         files::write_private(path, &encrypt(&plain, backup_passphrase)?)
     }
 
@@ -107,10 +110,12 @@ impl Vault {
     /// is decrypted and checked entirely first; nothing changes if it fails.
     pub fn restore(&mut self, path: &Path, backup_passphrase: &str) -> Result<RestoreReport> {
         self.unlocked()?;
-        let bytes = std::fs::read(path).map_err(|e| VaultError::Backup { path: path.to_owned(), detail: e.to_string() })?;
+        let bytes =
+            std::fs::read(path).map_err(|e| VaultError::Backup { path: path.to_owned(), detail: e.to_string() })?;
         let plain = decrypt(&bytes, backup_passphrase, path)?;
         let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
-        let content: BackupContent = serde_json::from_slice(&plain).map_err(|e| fail(format!("not a Tessera backup ({e})")))?;
+        let content: BackupContent =
+            serde_json::from_slice(&plain).map_err(|e| fail(format!("not a Tessera backup ({e})")))?;
         if content.format != BACKUP_FORMAT || content.version != 1 {
             return Err(fail(format!("unknown backup format {} version {}", content.format, content.version)));
         }
@@ -123,15 +128,23 @@ impl Vault {
         for purchase in &content.purchases {
             purchase.validate().map_err(|e| fail(e.to_string()))?;
         }
-        let report = RestoreReport { created_at: content.created_at, facts: content.facts.len(), purchases: content.purchases.len(), packets: content.ledger.len() };
+        let report = RestoreReport {
+            created_at: content.created_at,
+            facts: content.facts.len(),
+            purchases: content.purchases.len(),
+            packets: content.ledger.len(),
+        };
 
         let (conn, open) = self.parts()?;
         let master_id = RecordId::random();
         let settings_id = RecordId::random();
         let facts: Vec<(RecordId, Fact)> = content.facts.iter().map(|f| (RecordId::random(), f.clone())).collect();
-        let purchases: Vec<(RecordId, Purchase)> = content.purchases.iter().map(|p| (RecordId::random(), p.clone())).collect();
-        let brands: Vec<(RecordId, PinnedBrand)> = content.brands.iter().map(|b| (RecordId::random(), b.clone())).collect();
-        let ledger: Vec<(RecordId, LedgerEntry)> = content.ledger.iter().map(|e| (RecordId::random(), e.clone())).collect();
+        let purchases: Vec<(RecordId, Purchase)> =
+            content.purchases.iter().map(|p| (RecordId::random(), p.clone())).collect();
+        let brands: Vec<(RecordId, PinnedBrand)> =
+            content.brands.iter().map(|b| (RecordId::random(), b.clone())).collect();
+        let ledger: Vec<(RecordId, LedgerEntry)> =
+            content.ledger.iter().map(|e| (RecordId::random(), e.clone())).collect();
         let writer = begin(conn, open)?;
         writer.tx.execute("DELETE FROM records", [])?;
         writer.put(Kind::Master, &master_id, &crate::keys::MasterRecord { secret: content.master_secret })?;
@@ -178,7 +191,9 @@ impl Vault {
             "purchases": purchases,
             "what_brands_know": self.what_brands_know(now)?,
         });
-        let text = Zeroizing::new(serde_json::to_vec_pretty(&export).unwrap_or_else(|e| unreachable!("exports serialise: {e}")));
+        let text = Zeroizing::new(
+            serde_json::to_vec_pretty(&export).unwrap_or_else(|e| unreachable!("exports serialise: {e}")),
+        );
         files::write_private(path, &encrypt(&text, passphrase)?)
     }
 }

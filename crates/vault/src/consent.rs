@@ -144,7 +144,8 @@ impl Vault {
         if source.as_str() == "purchases" {
             let to = today(now);
             let from = to.checked_sub_months(Months::new(PURCHASE_MONTHS_SHARED)).unwrap_or(to);
-            let purchases = self.all_purchases(&PurchaseFilter { from: Some(from), to: Some(to), ..PurchaseFilter::default() })?;
+            let purchases =
+                self.all_purchases(&PurchaseFilter { from: Some(from), to: Some(to), ..PurchaseFilter::default() })?;
             if purchases.is_empty() {
                 return Ok(None);
             }
@@ -170,7 +171,10 @@ impl Vault {
         Ok(match self.unlocked()?.brands.get(&brand_key(brand_name)) {
             None => BrandTrust::FirstContact,
             Some((_, pinned)) if &pinned.did == did => BrandTrust::Known,
-            Some((_, pinned)) => BrandTrust::KeyChanged { pinned_fingerprint: pinned.did.fingerprint(), pinned_did: pinned.did.to_string() },
+            Some((_, pinned)) => BrandTrust::KeyChanged {
+                pinned_fingerprint: pinned.did.fingerprint(),
+                pinned_did: pinned.did.to_string(),
+            },
         })
     }
 
@@ -187,7 +191,12 @@ impl Vault {
             for form in asked.item.generalisations() {
                 if let Some((value, s)) = self.value_for(&form, now)? {
                     sensitivity.get_or_insert(s);
-                    generalised.push(GeneralisedOption { item: form, label_en: form.spec().label_en, label_fr: form.spec().label_fr, value });
+                    generalised.push(GeneralisedOption {
+                        item: form,
+                        label_en: form.spec().label_en,
+                        label_fr: form.spec().label_fr,
+                        value,
+                    });
                 }
             }
             reviews.push(ItemReview {
@@ -218,7 +227,11 @@ impl Vault {
 
     /// Pins (or re-pins, after a key change the brand confirmed) the request's brand key.
     pub fn trust_brand(&mut self, review: &RequestReview, now: i64) -> Result<()> {
-        let pinned = PinnedBrand { name: review.request.claims.brand_name.clone(), did: review.request.claims.iss.clone(), trusted_at: now };
+        let pinned = PinnedBrand {
+            name: review.request.claims.brand_name.clone(),
+            did: review.request.claims.iss.clone(),
+            trusted_at: now,
+        };
         let (conn, open) = self.parts()?;
         let id = open.brands.get(&pinned.key()).map(|(id, _)| *id).unwrap_or_else(RecordId::random);
         let writer = begin(conn, open)?;
@@ -233,7 +246,9 @@ impl Vault {
     pub fn preview_packet(&self, review: &RequestReview, decisions: &[Decision], now: i64) -> Result<PacketPreview> {
         let request = &review.request;
         request.check_answerable(now)?;
-        if let BrandTrust::KeyChanged { pinned_fingerprint, .. } = self.trust_of(&request.claims.brand_name, &request.claims.iss)? {
+        if let BrandTrust::KeyChanged { pinned_fingerprint, .. } =
+            self.trust_of(&request.claims.brand_name, &request.claims.iss)?
+        {
             return Err(VaultError::BrandKeyChanged {
                 brand_name: request.claims.brand_name.clone(),
                 pinned_fingerprint,
@@ -248,9 +263,18 @@ impl Vault {
                 return Err(VaultError::InvalidInput(format!("{} is decided twice", d.item)));
             }
         }
-        let undecided: Vec<String> = request.claims.items.iter().filter(|i| !decisions.iter().any(|d| d.item == i.item)).map(|i| i.item.to_string()).collect();
+        let undecided: Vec<String> = request
+            .claims
+            .items
+            .iter()
+            .filter(|i| !decisions.iter().any(|d| d.item == i.item))
+            .map(|i| i.item.to_string())
+            .collect();
         if !undecided.is_empty() {
-            return Err(VaultError::InvalidInput(format!("nothing is shared without your decision: decide {}", undecided.join(", "))));
+            return Err(VaultError::InvalidInput(format!(
+                "nothing is shared without your decision: decide {}",
+                undecided.join(", ")
+            )));
         }
         let mut shared = Vec::new();
         let mut denied = Vec::new();
@@ -269,9 +293,12 @@ impl Vault {
                     *form
                 }
             };
-            let (value, sensitivity) = self
-                .value_for(&delivered, now)?
-                .ok_or_else(|| VaultError::InvalidInput(format!("you have no {} to share as {delivered}: add it first, or deny it", asked.item)))?;
+            let (value, sensitivity) = self.value_for(&delivered, now)?.ok_or_else(|| {
+                VaultError::InvalidInput(format!(
+                    "you have no {} to share as {delivered}: add it first, or deny it",
+                    asked.item
+                ))
+            })?;
             if sensitivity == Sensitivity::NeverShare {
                 return Err(VaultError::NeverShare { item: asked.item.to_string() });
             }
@@ -296,7 +323,13 @@ impl Vault {
     /// Signs the previewed packet with the per-brand key, writes the encrypted
     /// packet file to `path` and records it in the ledger (pinning the brand's
     /// key on first contact). If the ledger cannot be updated, the file is removed.
-    pub fn write_packet(&mut self, review: &RequestReview, preview: &PacketPreview, path: &std::path::Path, now: i64) -> Result<LedgerEntry> {
+    pub fn write_packet(
+        &mut self,
+        review: &RequestReview,
+        preview: &PacketPreview,
+        path: &std::path::Path,
+        now: i64,
+    ) -> Result<LedgerEntry> {
         let request = &review.request;
         if preview.claims.request_jti != request.claims.jti {
             return Err(VaultError::InvalidInput("this preview belongs to another request".into()));
@@ -321,11 +354,16 @@ impl Vault {
             deletion: None,
         };
         files::write_atomic(path, &file)?;
-        let first_contact = matches!(self.trust_of(&request.claims.brand_name, &request.claims.iss)?, BrandTrust::FirstContact);
+        let first_contact =
+            matches!(self.trust_of(&request.claims.brand_name, &request.claims.iss)?, BrandTrust::FirstContact);
         let stored = (|| {
             let (conn, open) = self.parts()?;
             let entry_id = RecordId::random();
-            let pinned = PinnedBrand { name: request.claims.brand_name.clone(), did: request.claims.iss.clone(), trusted_at: now };
+            let pinned = PinnedBrand {
+                name: request.claims.brand_name.clone(),
+                did: request.claims.iss.clone(),
+                trusted_at: now,
+            };
             let brand_id = RecordId::random();
             let writer = begin(conn, open)?;
             writer.put(Kind::Ledger, &entry_id, &entry)?;
@@ -346,4 +384,3 @@ impl Vault {
         Ok(entry)
     }
 }
-

@@ -105,8 +105,8 @@ pub struct CsvPreview {
 }
 
 const CP1252: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š',
-    '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’',
+    '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
 ];
 
 fn decode(bytes: &[u8], forced: Option<Encoding>) -> (String, Encoding) {
@@ -114,7 +114,13 @@ fn decode(bytes: &[u8], forced: Option<Encoding>) -> (String, Encoding) {
     match (forced, std::str::from_utf8(bytes)) {
         (None | Some(Encoding::Utf8), Ok(text)) => (text.to_owned(), Encoding::Utf8),
         (Some(Encoding::Utf8), Err(_)) => (String::from_utf8_lossy(bytes).into_owned(), Encoding::Utf8),
-        (_, _) => (bytes.iter().map(|&b| if (0x80..0xA0).contains(&b) { CP1252[usize::from(b - 0x80)] } else { char::from(b) }).collect(), Encoding::Latin1),
+        (_, _) => (
+            bytes
+                .iter()
+                .map(|&b| if (0x80..0xA0).contains(&b) { CP1252[usize::from(b - 0x80)] } else { char::from(b) })
+                .collect(),
+            Encoding::Latin1,
+        ),
     }
 }
 
@@ -138,7 +144,8 @@ fn sniff_delimiter(text: &str) -> char {
 
 /// Parses an amount such as `12,50`, `-1 234,56 €`, `(12.50)`, `$1,234.00`.
 pub fn parse_amount(raw: &str, decimal_comma: bool) -> Option<Decimal> {
-    let mut text: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '€' | '$' | '£')).collect();
+    let mut text: String =
+        raw.trim().chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '€' | '$' | '£')).collect();
     for code in ["EUR", "USD", "GBP", "CHF"] {
         text = text.replace(code, "");
     }
@@ -187,7 +194,11 @@ fn date_parts(raw: &str) -> Option<(u32, u32, u32, usize)> {
 fn full_year(year: u32) -> i32 {
     let year = year as i32;
     if year < 100 {
-        if year < 70 { 2000 + year } else { 1900 + year }
+        if year < 70 {
+            2000 + year
+        } else {
+            1900 + year
+        }
     } else {
         year
     }
@@ -208,7 +219,13 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
 }
 
 fn looks_like_date(raw: &str) -> bool {
-    date_parts(raw).is_some_and(|(a, b, c, first_len)| if first_len == 4 { (1..=12).contains(&b) && (1..=31).contains(&c) } else { (1..=31).contains(&a) && (1..=31).contains(&b) && c < 10000 })
+    date_parts(raw).is_some_and(|(a, b, c, first_len)| {
+        if first_len == 4 {
+            (1..=12).contains(&b) && (1..=31).contains(&c)
+        } else {
+            (1..=31).contains(&a) && (1..=31).contains(&b) && c < 10000
+        }
+    })
 }
 
 fn header_role(name: &str) -> Option<&'static str> {
@@ -229,7 +246,21 @@ fn header_role(name: &str) -> Option<&'static str> {
         Some("category")
     } else if has(&["devise", "currency", "monnaie"]) {
         Some("currency")
-    } else if has(&["libelle", "description", "merchant", "marchand", "commercant", "payee", "label", "detail", "magasin", "enseigne", "beneficiaire", "name", "nom"]) {
+    } else if has(&[
+        "libelle",
+        "description",
+        "merchant",
+        "marchand",
+        "commercant",
+        "payee",
+        "label",
+        "detail",
+        "magasin",
+        "enseigne",
+        "beneficiaire",
+        "name",
+        "nom",
+    ]) {
         Some("merchant")
     } else {
         None
@@ -245,18 +276,36 @@ fn mapping_from_headers(headers: &[String]) -> Option<ColumnMapping> {
     if amount.is_none() && debit.is_none() && credit.is_none() {
         return None;
     }
-    Some(ColumnMapping { date, merchant, amount, debit, credit, category: find("category"), currency: find("currency") })
+    Some(ColumnMapping {
+        date,
+        merchant,
+        amount,
+        debit,
+        credit,
+        category: find("category"),
+        currency: find("currency"),
+    })
 }
 
 fn mapping_from_values(rows: &[Vec<String>], decimal_comma: bool) -> Option<ColumnMapping> {
     let columns = rows.iter().map(Vec::len).max()?;
-    let share = |col: usize, test: &dyn Fn(&str) -> bool| rows.iter().filter(|r| r.get(col).is_some_and(|v| test(v))).count() * 2 > rows.len();
+    let share = |col: usize, test: &dyn Fn(&str) -> bool| {
+        rows.iter().filter(|r| r.get(col).is_some_and(|v| test(v))).count() * 2 > rows.len()
+    };
     let date = (0..columns).find(|&c| share(c, &looks_like_date))?;
     let amount = (0..columns).find(|&c| c != date && share(c, &|v| parse_amount(v, decimal_comma).is_some()))?;
-    let merchant = (0..columns)
-        .filter(|&c| c != date && c != amount)
-        .max_by_key(|&c| rows.iter().map(|r| r.get(c).map_or(0, |v| v.chars().filter(|ch| ch.is_alphabetic()).count())).sum::<usize>())?;
-    Some(ColumnMapping { date, merchant, amount: Some(amount), debit: None, credit: None, category: None, currency: None })
+    let merchant = (0..columns).filter(|&c| c != date && c != amount).max_by_key(|&c| {
+        rows.iter().map(|r| r.get(c).map_or(0, |v| v.chars().filter(|ch| ch.is_alphabetic()).count())).sum::<usize>()
+    })?;
+    Some(ColumnMapping {
+        date,
+        merchant,
+        amount: Some(amount),
+        debit: None,
+        credit: None,
+        category: None,
+        currency: None,
+    })
 }
 
 fn detect_decimal_comma(values: &[&str], delimiter: char) -> bool {
@@ -309,8 +358,15 @@ fn detect_date_order(values: &[&str]) -> DateOrder {
 pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
     let (text, encoding) = decode(bytes, options.encoding);
     let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
-    let delimiter_byte = u8::try_from(delimiter).ok().filter(u8::is_ascii).ok_or_else(|| VaultError::Csv(format!("{delimiter:?} cannot be a column separator")))?;
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter_byte).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let delimiter_byte = u8::try_from(delimiter)
+        .ok()
+        .filter(u8::is_ascii)
+        .ok_or_else(|| VaultError::Csv(format!("{delimiter:?} cannot be a column separator")))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter_byte)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut records: Vec<(u64, Vec<String>)> = Vec::new();
     let mut errors = Vec::new();
     // Line numbers are counted here from byte offsets: the csv crate's own
@@ -333,13 +389,17 @@ pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
             Ok(r) => {
                 let line = r.position().map_or(0, |p| line_at(p.byte()));
                 // Spaces are normalised: padded columns and line breaks inside quoted values become single spaces.
-                let fields: Vec<String> = r.iter().map(|f| f.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+                let fields: Vec<String> =
+                    r.iter().map(|f| f.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
                 if fields.iter().all(String::is_empty) {
                     continue;
                 }
                 records.push((line, fields));
             }
-            Err(e) => errors.push(RowError { line: e.position().map_or(0, |p| line_at(p.byte())), message: format!("unreadable: {e}") }),
+            Err(e) => errors.push(RowError {
+                line: e.position().map_or(0, |p| line_at(p.byte())),
+                message: format!("unreadable: {e}"),
+            }),
         }
     }
     if records.is_empty() {
@@ -360,18 +420,25 @@ pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
     };
     let mapping = match &options.mapping {
         Some(m) => m.clone(),
-        None => mapping_from_headers(&headers)
-            .or_else(|| mapping_from_values(&sample, delimiter == ';'))
-            .ok_or_else(|| VaultError::Csv("cannot tell which columns hold the date, the merchant and the amount: choose the columns yourself".into()))?,
+        None => mapping_from_headers(&headers).or_else(|| mapping_from_values(&sample, delimiter == ';')).ok_or_else(
+            || {
+                VaultError::Csv(
+                    "cannot tell which columns hold the date, the merchant and the amount: choose the columns yourself"
+                        .into(),
+                )
+            },
+        )?,
     };
-    let decimal_comma = options.decimal_comma.unwrap_or_else(|| guess_comma_from(mapping.amount.or(mapping.debit).or(mapping.credit)));
+    let decimal_comma =
+        options.decimal_comma.unwrap_or_else(|| guess_comma_from(mapping.amount.or(mapping.debit).or(mapping.credit)));
     let date_order = options.date_order.unwrap_or_else(|| {
         let values: Vec<&str> = sample.iter().filter_map(|r| r.get(mapping.date)).map(String::as_str).collect();
         detect_date_order(&values)
     });
     let negate_amounts = options.negate_amounts.unwrap_or_else(|| {
         let Some(col) = mapping.amount else { return false };
-        let amounts: Vec<Decimal> = sample.iter().filter_map(|r| r.get(col)).filter_map(|v| parse_amount(v, decimal_comma)).collect();
+        let amounts: Vec<Decimal> =
+            sample.iter().filter_map(|r| r.get(col)).filter_map(|v| parse_amount(v, decimal_comma)).collect();
         amounts.iter().filter(|a| a.is_sign_negative()).count() * 5 > amounts.len() * 3
     });
     let currency = options.currency.clone().unwrap_or_else(|| "EUR".into());
@@ -392,7 +459,10 @@ pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
         if fields.len() != expected_columns {
             errors.push(RowError {
                 line: *line,
-                message: format!("{} columns instead of {expected_columns} (a separator inside a value that is not in quotes?)", fields.len()),
+                message: format!(
+                    "{} columns instead of {expected_columns} (a separator inside a value that is not in quotes?)",
+                    fields.len()
+                ),
             });
             continue;
         }
@@ -403,11 +473,38 @@ pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
     }
     errors.sort_by_key(|e| e.line);
     let new_count = rows.len();
-    Ok(CsvPreview { encoding, delimiter, has_header, headers, mapping, decimal_comma, date_order, negate_amounts, currency, rows, errors, new_count, duplicate_count: 0 })
+    Ok(CsvPreview {
+        encoding,
+        delimiter,
+        has_header,
+        headers,
+        mapping,
+        decimal_comma,
+        date_order,
+        negate_amounts,
+        currency,
+        rows,
+        errors,
+        new_count,
+        duplicate_count: 0,
+    })
 }
 
-fn read_row(fields: &[String], m: &ColumnMapping, decimal_comma: bool, order: DateOrder, negate: bool, currency: &str) -> Result<Purchase, String> {
-    let field = |col: usize, what: &str| fields.get(col).filter(|v| !v.is_empty()).map(String::as_str).ok_or_else(|| format!("no {what} (column {})", col + 1));
+fn read_row(
+    fields: &[String],
+    m: &ColumnMapping,
+    decimal_comma: bool,
+    order: DateOrder,
+    negate: bool,
+    currency: &str,
+) -> Result<Purchase, String> {
+    let field = |col: usize, what: &str| {
+        fields
+            .get(col)
+            .filter(|v| !v.is_empty())
+            .map(String::as_str)
+            .ok_or_else(|| format!("no {what} (column {})", col + 1))
+    };
     let date_text = field(m.date, "date")?;
     let date = parse_date(date_text, order).ok_or_else(|| format!("{date_text:?} is not a date"))?;
     let merchant = field(m.merchant, "merchant")?.to_owned();
@@ -423,7 +520,9 @@ fn read_row(fields: &[String], m: &ColumnMapping, decimal_comma: bool, order: Da
         let read = |col: Option<usize>| -> Result<Option<Decimal>, String> {
             match col.and_then(|c| fields.get(c)).filter(|v| !v.is_empty()) {
                 None => Ok(None),
-                Some(text) => parse_amount(text, decimal_comma).map(|v| Some(v.abs())).ok_or_else(|| format!("{text:?} is not an amount")),
+                Some(text) => parse_amount(text, decimal_comma)
+                    .map(|v| Some(v.abs()))
+                    .ok_or_else(|| format!("{text:?} is not an amount")),
             }
         };
         match (read(m.debit)?, read(m.credit)?) {
@@ -433,8 +532,18 @@ fn read_row(fields: &[String], m: &ColumnMapping, decimal_comma: bool, order: Da
             (None, None) => return Err("no amount in the debit or credit column".into()),
         }
     };
-    let category = m.category.and_then(|c| fields.get(c)).filter(|v| !v.is_empty()).cloned().unwrap_or_else(|| suggest_category(&merchant).to_owned());
-    let currency = m.currency.and_then(|c| fields.get(c)).filter(|v| !v.is_empty()).map(|c| c.to_uppercase()).unwrap_or_else(|| currency.to_owned());
+    let category = m
+        .category
+        .and_then(|c| fields.get(c))
+        .filter(|v| !v.is_empty())
+        .cloned()
+        .unwrap_or_else(|| suggest_category(&merchant).to_owned());
+    let currency = m
+        .currency
+        .and_then(|c| fields.get(c))
+        .filter(|v| !v.is_empty())
+        .map(|c| c.to_uppercase())
+        .unwrap_or_else(|| currency.to_owned());
     let purchase = Purchase { date, merchant, amount, currency, category };
     purchase.validate().map_err(|e| e.to_string())?;
     Ok(purchase)
@@ -513,7 +622,11 @@ mod tests {
 
     #[test]
     fn line_numbers_are_right_with_crlf_and_quoted_line_breaks() {
-        let preview = parse(b"Date;Libell\xc3\xa9;Montant\r\n01/02/2026;A;1,00\r\n02/02/2026;\"Two\r\nlines\";2,00\r\nbad;B;3,00\r\n", &CsvOptions::default()).unwrap();
+        let preview = parse(
+            b"Date;Libell\xc3\xa9;Montant\r\n01/02/2026;A;1,00\r\n02/02/2026;\"Two\r\nlines\";2,00\r\nbad;B;3,00\r\n",
+            &CsvOptions::default(),
+        )
+        .unwrap();
         assert_eq!(preview.rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 3], "{preview:?}");
         assert_eq!(preview.rows[1].purchase.merchant, "Two lines");
         assert_eq!(preview.errors[0].line, 5);

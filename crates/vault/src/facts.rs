@@ -58,8 +58,13 @@ pub fn is_profile_fact(item: &ItemName) -> bool {
 pub fn value_from_text(item: &ItemName, text: &str) -> Result<Value> {
     let text = text.trim();
     let value = match item.spec().kind {
-        ValueKind::Count => Value::from(text.parse::<u64>().map_err(|_| VaultError::InvalidInput(format!("{item} must be a whole number, not {text:?}")))?),
-        ValueKind::TextList => Value::from(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect::<Vec<_>>()),
+        ValueKind::Count => Value::from(
+            text.parse::<u64>()
+                .map_err(|_| VaultError::InvalidInput(format!("{item} must be a whole number, not {text:?}")))?,
+        ),
+        ValueKind::TextList => {
+            Value::from(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect::<Vec<_>>())
+        }
         ValueKind::Boolean => Value::from(matches!(text, "true" | "yes" | "oui" | "1")),
         _ => Value::from(text),
     };
@@ -80,7 +85,9 @@ impl Vault {
     /// Adds or replaces a fact.
     pub fn set_fact(&mut self, item: ItemName, value: Value, sensitivity: Sensitivity) -> Result<()> {
         if !is_profile_fact(&item) {
-            return Err(VaultError::InvalidInput(format!("{item} is not a profile fact: it is computed from your facts or purchases when you share")));
+            return Err(VaultError::InvalidInput(format!(
+                "{item} is not a profile fact: it is computed from your facts or purchases when you share"
+            )));
         }
         item.validate(&value)?;
         let fact = Fact { item, value, sensitivity };

@@ -14,7 +14,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| error(format!("cannot write in {}: {e}", dir.display())))?;
+    let mut temp =
+        tempfile::NamedTempFile::new_in(&dir).map_err(|e| error(format!("cannot write in {}: {e}", dir.display())))?;
     temp.write_all(bytes).map_err(|e| error(e.to_string()))?;
     temp.as_file().sync_all().map_err(|e| error(e.to_string()))?;
     temp.persist(path).map_err(|e| error(e.error.to_string()))?;
@@ -27,7 +28,8 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| VaultError::File { path: path.to_owned(), detail: e.to_string() })?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| VaultError::File { path: path.to_owned(), detail: e.to_string() })?;
     }
     Ok(())
 }

@@ -17,7 +17,9 @@ use tessera_seal::{Argon2Params, DataKey, Keyslot, RecordCipher, SealError};
 use zeroize::Zeroizing;
 
 use crate::settings::Settings;
-use crate::storage::{self, parse_record, Kind, RecordId, Sealer, Unlocked, Vault, Writer, DATABASE_FILE, SCHEMA_VERSION};
+use crate::storage::{
+    self, parse_record, Kind, RecordId, Sealer, Unlocked, Vault, Writer, DATABASE_FILE, SCHEMA_VERSION,
+};
 use crate::{Result, VaultError};
 
 pub(crate) const VAULT_FORMAT: &str = "tessera-vault";
@@ -70,20 +72,25 @@ impl RecoverySecret {
         if count > 0 {
             chars.push(BASE32[((bits << (5 - count)) & 31) as usize] as char);
         }
-        let groups: Vec<&str> = chars.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
+        let groups: Vec<&str> =
+            chars.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
         Zeroizing::new(groups.join("-"))
     }
 
     /// Reads a recovery secret as shown, ignoring case, spaces and dashes.
     pub fn parse(text: &str) -> Result<RecoverySecret> {
-        let cleaned: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect());
+        let cleaned: Zeroizing<String> = Zeroizing::new(
+            text.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect(),
+        );
         if cleaned.len() != 52 {
             return Err(VaultError::MalformedRecoverySecret(format!("{} characters instead of 52", cleaned.len())));
         }
         let mut bytes = Zeroizing::new([0u8; 32]);
         let (mut bits, mut count, mut at): (u64, u32, usize) = (0, 0, 0);
         for c in cleaned.bytes() {
-            let value = BASE32.iter().position(|b| *b == c).ok_or_else(|| VaultError::MalformedRecoverySecret(format!("{:?} is not one of its letters or digits", c as char)))?;
+            let value = BASE32.iter().position(|b| *b == c).ok_or_else(|| {
+                VaultError::MalformedRecoverySecret(format!("{:?} is not one of its letters or digits", c as char))
+            })?;
             bits = (bits << 5) | value as u64;
             count += 5;
             if count >= 8 {
@@ -109,10 +116,11 @@ pub fn check_new_passphrase(passphrase: &str) -> Result<()> {
 /// A rough strength estimate for display: 0 (very weak) to 4 (strong).
 pub fn passphrase_strength(passphrase: &str) -> u8 {
     let chars = passphrase.chars().count();
-    let classes = [char::is_lowercase, char::is_uppercase, |c: char| c.is_ascii_digit(), |c: char| !c.is_alphanumeric()]
-        .iter()
-        .filter(|class| passphrase.chars().any(class))
-        .count();
+    let classes =
+        [char::is_lowercase, char::is_uppercase, |c: char| c.is_ascii_digit(), |c: char| !c.is_alphanumeric()]
+            .iter()
+            .filter(|class| passphrase.chars().any(class))
+            .count();
     let words = passphrase.split_whitespace().filter(|w| w.chars().count() >= 3).count();
     match (chars, classes, words) {
         (0..=9, _, _) => 0,
@@ -151,7 +159,13 @@ impl Vault {
         Self::create_with(dir, passphrase, PLAINTEXT_CONTROL_FORMAT, Sealer::Plaintext, key)
     }
 
-    fn create_with(dir: &Path, passphrase: &str, format: &str, sealer: Sealer, key: DataKey) -> Result<(Vault, RecoverySecret)> {
+    fn create_with(
+        dir: &Path,
+        passphrase: &str,
+        format: &str,
+        sealer: Sealer,
+        key: DataKey,
+    ) -> Result<(Vault, RecoverySecret)> {
         if Vault::exists(dir) {
             return Err(VaultError::VaultExists { dir: dir.to_owned() });
         }
@@ -199,13 +213,19 @@ impl Vault {
     }
 
     fn slots(&self) -> Result<(String, i64, Keyslot, Keyslot)> {
-        let (format, generation, passphrase_slot, recovery_slot): (String, i64, String, String) = self
-            .conn
-            .query_row("SELECT format, key_generation, passphrase_slot, recovery_slot FROM vault WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
-        let corrupt = |e: serde_json::Error| VaultError::Corrupt { dir: self.dir.clone(), detail: format!("key slot: {e}") };
-        Ok((format, generation, serde_json::from_str(&passphrase_slot).map_err(corrupt)?, serde_json::from_str(&recovery_slot).map_err(corrupt)?))
+        let (format, generation, passphrase_slot, recovery_slot): (String, i64, String, String) = self.conn.query_row(
+            "SELECT format, key_generation, passphrase_slot, recovery_slot FROM vault WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let corrupt =
+            |e: serde_json::Error| VaultError::Corrupt { dir: self.dir.clone(), detail: format!("key slot: {e}") };
+        Ok((
+            format,
+            generation,
+            serde_json::from_str(&passphrase_slot).map_err(corrupt)?,
+            serde_json::from_str(&recovery_slot).map_err(corrupt)?,
+        ))
     }
 
     fn sealer_for(&self, format: &str, key: &DataKey) -> Result<Sealer> {
@@ -213,7 +233,9 @@ impl Vault {
             VAULT_FORMAT => Ok(Sealer::Aead(Box::new(RecordCipher::new(key)))),
             #[cfg(feature = "plaintext-control")]
             PLAINTEXT_CONTROL_FORMAT => Ok(Sealer::Plaintext),
-            other => Err(VaultError::Corrupt { dir: self.dir.clone(), detail: format!("unknown vault format {other:?}") }),
+            other => {
+                Err(VaultError::Corrupt { dir: self.dir.clone(), detail: format!("unknown vault format {other:?}") })
+            }
         }
     }
 
@@ -299,7 +321,10 @@ impl Vault {
         let mut ledger = Vec::new();
         for (kind, id, plain) in records {
             match kind {
-                Kind::Master => master = parse_record::<MasterRecord>(kind, id, &plain, &mut damaged).map(|m| MasterSecret::from_bytes(&m.secret)),
+                Kind::Master => {
+                    master = parse_record::<MasterRecord>(kind, id, &plain, &mut damaged)
+                        .map(|m| MasterSecret::from_bytes(&m.secret))
+                }
                 Kind::Settings => settings = parse_record(kind, id, &plain, &mut damaged).map(|s| (id, s)),
                 Kind::Fact => {
                     if let Some(fact) = parse_record::<crate::facts::Fact>(kind, id, &plain, &mut damaged) {
@@ -323,11 +348,15 @@ impl Vault {
                 }
             }
         }
-        let master = master.ok_or_else(|| VaultError::Corrupt { dir: self.dir.clone(), detail: "the master secret record cannot be read".into() })?;
+        let master = master.ok_or_else(|| VaultError::Corrupt {
+            dir: self.dir.clone(),
+            detail: "the master secret record cannot be read".into(),
+        })?;
         let settings = settings.unwrap_or_else(|| (RecordId::random(), Settings::default()));
         crate::purchases::sort_newest_first(&mut purchases);
         ledger.sort_by_key(|(_, e): &(RecordId, crate::ledger::LedgerEntry)| std::cmp::Reverse(e.shared_at));
-        self.open = Some(Unlocked { key, sealer, generation, master, settings, facts, purchases, brands, ledger, damaged });
+        self.open =
+            Some(Unlocked { key, sealer, generation, master, settings, facts, purchases, brands, ledger, damaged });
         Ok(())
     }
 }

@@ -97,7 +97,13 @@ pub struct BrandKnowledge {
 }
 
 /// Saves an updated ledger entry, then mirrors it in memory.
-fn store_entry(conn: &mut rusqlite::Connection, open: &mut Unlocked, id: RecordId, updated: LedgerEntry, now: i64) -> Result<LedgerLine> {
+fn store_entry(
+    conn: &mut rusqlite::Connection,
+    open: &mut Unlocked,
+    id: RecordId,
+    updated: LedgerEntry,
+    now: i64,
+) -> Result<LedgerLine> {
     let writer = begin(conn, open)?;
     writer.put(Kind::Ledger, &id, &updated)?;
     writer.commit()?;
@@ -110,7 +116,12 @@ fn store_entry(conn: &mut rusqlite::Connection, open: &mut Unlocked, id: RecordI
 impl Vault {
     /// Every packet shared, newest first.
     pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
-        Ok(self.unlocked()?.ledger.iter().map(|(_, e)| LedgerLine { status: e.status(now), entry: e.clone() }).collect())
+        Ok(self
+            .unlocked()?
+            .ledger
+            .iter()
+            .map(|(_, e)| LedgerLine { status: e.status(now), entry: e.clone() })
+            .collect())
     }
 
     /// For each brand: what it holds now and every packet it received.
@@ -142,9 +153,17 @@ impl Vault {
     /// Signs a revocation of packet `packet_jti`, writes it to `path` for the brand, and marks the packet revoked.
     pub fn revoke_packet(&mut self, packet_jti: &str, path: &std::path::Path, now: i64) -> Result<LedgerLine> {
         let (conn, open) = self.parts()?;
-        let (id, entry) = open.ledger.iter().find(|(_, e)| e.packet_jti == packet_jti).cloned().ok_or_else(|| VaultError::UnknownPacket { packet_jti: packet_jti.to_owned() })?;
+        let (id, entry) = open
+            .ledger
+            .iter()
+            .find(|(_, e)| e.packet_jti == packet_jti)
+            .cloned()
+            .ok_or_else(|| VaultError::UnknownPacket { packet_jti: packet_jti.to_owned() })?;
         if entry.deletion.is_some() {
-            return Err(VaultError::InvalidInput(format!("{} already confirmed deleting this packet: there is nothing left to revoke", entry.brand_name)));
+            return Err(VaultError::InvalidInput(format!(
+                "{} already confirmed deleting this packet: there is nothing left to revoke",
+                entry.brand_name
+            )));
         }
         let key = derive_brand_key(&open.master, &entry.brand_did);
         let (jws, claims) = revocation::sign(&key, &entry.brand_did, &entry.packet_jti, &entry.packet_hash, now);
@@ -165,9 +184,15 @@ impl Vault {
             .find(|(_, e)| e.packet_jti == about.packet_jti)
             .cloned()
             .ok_or_else(|| VaultError::UnknownPacket { packet_jti: about.packet_jti.clone() })?;
-        let claims = receipt::verify(jws, &entry.brand_did, &entry.consumer_did, &entry.packet_jti, &entry.packet_hash, now)?;
+        let claims =
+            receipt::verify(jws, &entry.brand_did, &entry.consumer_did, &entry.packet_jti, &entry.packet_hash, now)?;
         let mut updated = entry;
-        updated.deletion = Some(ConfirmedDeletion { deleted_at: claims.deleted_at, reason: claims.reason.as_str().into(), receipt_jti: claims.jti, receipt: jws.to_owned() });
+        updated.deletion = Some(ConfirmedDeletion {
+            deleted_at: claims.deleted_at,
+            reason: claims.reason.as_str().into(),
+            receipt_jti: claims.jti,
+            receipt: jws.to_owned(),
+        });
         store_entry(conn, open, id, updated, now)
     }
 }

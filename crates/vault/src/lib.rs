@@ -60,7 +60,9 @@ pub enum VaultError {
     WeakPassphrase { min: usize },
     #[error("the vault in {dir} is damaged or is not a Tessera vault: {detail}")]
     Corrupt { dir: PathBuf, detail: String },
-    #[error("this vault was made by a newer Tessera (schema {found}; this one knows up to {supported}); update Tessera")]
+    #[error(
+        "this vault was made by a newer Tessera (schema {found}; this one knows up to {supported}); update Tessera"
+    )]
     NewerSchema { found: i64, supported: i64 },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),

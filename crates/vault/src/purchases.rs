@@ -23,13 +23,79 @@ pub struct Purchase {
 }
 
 /// The category names Tessera suggests (stable identifiers; the app translates them).
-pub const CATEGORIES: &[&str] =
-    &["groceries", "restaurants", "transport", "clothing", "culture", "electronics", "health", "home", "leisure", "travel", "utilities", "other"];
+pub const CATEGORIES: &[&str] = &[
+    "groceries",
+    "restaurants",
+    "transport",
+    "clothing",
+    "culture",
+    "electronics",
+    "health",
+    "home",
+    "leisure",
+    "travel",
+    "utilities",
+    "other",
+];
 
 const CATEGORY_KEYWORDS: &[(&str, &[&str])] = &[
-    ("groceries", &["carrefour", "leclerc", "auchan", "lidl", "aldi", "monoprix", "franprix", "intermarche", "casino", "super u", "biocoop", "bio c bon", "picard", "grand frais", "epicerie", "supermarche", "tesco", "sainsbury"]),
-    ("restaurants", &["restaurant", "brasserie", "cafe", "mcdonald", "burger", "pizza", "sushi", "deliveroo", "uber eats", "boulangerie", "starbucks"]),
-    ("transport", &["sncf", "ratp", "uber", "bolt", "blablacar", "navigo", "total", "shell", "esso", "bp ", "parking", "peage", "velib"]),
+    (
+        "groceries",
+        &[
+            "carrefour",
+            "leclerc",
+            "auchan",
+            "lidl",
+            "aldi",
+            "monoprix",
+            "franprix",
+            "intermarche",
+            "casino",
+            "super u",
+            "biocoop",
+            "bio c bon",
+            "picard",
+            "grand frais",
+            "epicerie",
+            "supermarche",
+            "tesco",
+            "sainsbury",
+        ],
+    ),
+    (
+        "restaurants",
+        &[
+            "restaurant",
+            "brasserie",
+            "cafe",
+            "mcdonald",
+            "burger",
+            "pizza",
+            "sushi",
+            "deliveroo",
+            "uber eats",
+            "boulangerie",
+            "starbucks",
+        ],
+    ),
+    (
+        "transport",
+        &[
+            "sncf",
+            "ratp",
+            "uber",
+            "bolt",
+            "blablacar",
+            "navigo",
+            "total",
+            "shell",
+            "esso",
+            "bp ",
+            "parking",
+            "peage",
+            "velib",
+        ],
+    ),
     ("clothing", &["zara", "h&m", "uniqlo", "decathlon", "kiabi", "celio", "galeries lafayette", "vinted", "primark"]),
     ("culture", &["fnac", "cultura", "librairie", "cinema", "ugc", "gaumont", "spotify", "netflix", "deezer", "musee"]),
     ("electronics", &["darty", "boulanger", "apple", "ldlc", "samsung"]),
@@ -61,17 +127,27 @@ pub fn fold(text: &str) -> String {
 /// A category suggested from the merchant's name, `other` when nothing matches.
 pub fn suggest_category(merchant: &str) -> &'static str {
     let folded = format!("{} ", fold(merchant));
-    CATEGORY_KEYWORDS.iter().find(|(_, words)| words.iter().any(|w| folded.contains(w))).map(|(c, _)| *c).unwrap_or("other")
+    CATEGORY_KEYWORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| folded.contains(w)))
+        .map(|(c, _)| *c)
+        .unwrap_or("other")
 }
 
 impl Purchase {
     /// Checks the fields a person or a file gave.
     pub fn validate(&self) -> Result<()> {
         let bad = |detail: String| Err(VaultError::InvalidInput(detail));
-        if self.merchant.trim().is_empty() || self.merchant.chars().count() > 200 || self.merchant.chars().any(char::is_control) {
+        if self.merchant.trim().is_empty()
+            || self.merchant.chars().count() > 200
+            || self.merchant.chars().any(char::is_control)
+        {
             return bad("the merchant must be 1 to 200 characters on one line".into());
         }
-        if self.category.trim().is_empty() || self.category.chars().count() > 60 || self.category.chars().any(char::is_control) {
+        if self.category.trim().is_empty()
+            || self.category.chars().count() > 60
+            || self.category.chars().any(char::is_control)
+        {
             return bad("the category must be 1 to 60 characters on one line".into());
         }
         if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -187,7 +263,9 @@ impl Matcher {
 }
 
 pub(crate) fn sort_newest_first(purchases: &mut [(RecordId, Purchase)]) {
-    purchases.sort_by(|a, b| b.1.date.cmp(&a.1.date).then_with(|| a.1.merchant.cmp(&b.1.merchant)).then_with(|| a.0.cmp(&b.0)));
+    purchases.sort_by(|a, b| {
+        b.1.date.cmp(&a.1.date).then_with(|| a.1.merchant.cmp(&b.1.merchant)).then_with(|| a.0.cmp(&b.0))
+    });
 }
 
 impl Vault {
@@ -200,7 +278,8 @@ impl Vault {
 
     /// Deletes one purchase.
     pub fn remove_purchase(&mut self, id: &str) -> Result<()> {
-        let id = RecordId::parse_hex(id).ok_or_else(|| VaultError::InvalidInput(format!("{id:?} is not a purchase id")))?;
+        let id =
+            RecordId::parse_hex(id).ok_or_else(|| VaultError::InvalidInput(format!("{id:?} is not a purchase id")))?;
         let (conn, open) = self.parts()?;
         let Some(position) = open.purchases.iter().position(|(pid, _)| *pid == id) else {
             return Err(VaultError::InvalidInput(format!("no purchase {}", id.hex())));
@@ -272,12 +351,24 @@ impl Vault {
         }
         let mut by_category: Vec<Total> = by_category
             .into_iter()
-            .map(|((category, currency), (total, count))| Total { category: category.into(), month: None, currency: currency.into(), total, count })
+            .map(|((category, currency), (total, count))| Total {
+                category: category.into(),
+                month: None,
+                currency: currency.into(),
+                total,
+                count,
+            })
             .collect();
         by_category.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.category.cmp(&b.category)));
         let by_month = by_month
             .into_iter()
-            .map(|((month, category, currency), (total, count))| Total { category: category.into(), month: Some(month), currency: currency.into(), total, count })
+            .map(|((month, category, currency), (total, count))| Total {
+                category: category.into(),
+                month: Some(month),
+                currency: currency.into(),
+                total,
+                count,
+            })
             .collect();
         Ok(Totals { by_category, by_month })
     }

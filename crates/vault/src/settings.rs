@@ -33,7 +33,9 @@ impl Vault {
     pub fn set_settings(&mut self, settings: Settings) -> Result<()> {
         if let Some(language) = &settings.language {
             if language != "fr" && language != "en" {
-                return Err(VaultError::InvalidInput(format!("language {language:?} is not available: choose fr or en")));
+                return Err(VaultError::InvalidInput(format!(
+                    "language {language:?} is not available: choose fr or en"
+                )));
             }
         }
         if !(1..=240).contains(&settings.auto_lock_minutes) {

@@ -74,7 +74,9 @@ impl Kind {
     }
 
     fn parse(text: &str) -> Option<Kind> {
-        [Kind::Master, Kind::Settings, Kind::Fact, Kind::Purchase, Kind::Brand, Kind::Ledger].into_iter().find(|k| k.as_str() == text)
+        [Kind::Master, Kind::Settings, Kind::Fact, Kind::Purchase, Kind::Brand, Kind::Ledger]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }
 
@@ -224,7 +226,8 @@ impl Vault {
         let mut conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(corrupt)?;
         configure(&conn).map_err(|e| VaultError::Corrupt { dir: dir.to_owned(), detail: e.to_string() })?;
         migrate(&mut conn, dir)?;
-        let format: Option<String> = conn.query_row("SELECT format FROM vault WHERE id = 1", [], |r| r.get(0)).optional().map_err(corrupt)?;
+        let format: Option<String> =
+            conn.query_row("SELECT format FROM vault WHERE id = 1", [], |r| r.get(0)).optional().map_err(corrupt)?;
         if !format.as_deref().is_some_and(crate::keys::is_known_format) {
             return Err(VaultError::Corrupt { dir: dir.to_owned(), detail: "no vault header".into() });
         }
@@ -275,7 +278,8 @@ pub(crate) struct Writer<'a> {
 
 impl Writer<'_> {
     pub(crate) fn put<T: Serialize>(&self, kind: Kind, id: &RecordId, value: &T) -> Result<()> {
-        let plain = Zeroizing::new(serde_json::to_vec(value).unwrap_or_else(|e| unreachable!("records serialise: {e}")));
+        let plain =
+            Zeroizing::new(serde_json::to_vec(value).unwrap_or_else(|e| unreachable!("records serialise: {e}")));
         let sealed = self.sealer.seal(&record_aad(kind, id, SCHEMA_VERSION, self.generation), &plain)?;
         self.tx
             .prepare_cached(
@@ -328,7 +332,11 @@ pub(crate) fn load_records(conn: &Connection, sealer: &Sealer) -> Result<(Vec<Op
         let generation: i64 = row.get(3)?;
         let sealed: Vec<u8> = row.get_ref(4)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default();
         let Ok(id) = <[u8; 16]>::try_from(id_bytes.as_slice()).map(RecordId) else {
-            damaged.push(DamagedRecord { id: RecordId([0; 16]), kind: kind_text, detail: "malformed record id".into() });
+            damaged.push(DamagedRecord {
+                id: RecordId([0; 16]),
+                kind: kind_text,
+                detail: "malformed record id".into(),
+            });
             continue;
         };
         let Some(kind) = Kind::parse(&kind_text) else {
@@ -337,14 +345,23 @@ pub(crate) fn load_records(conn: &Connection, sealer: &Sealer) -> Result<(Vec<Op
         };
         match sealer.open(&record_aad(kind, &id, schema, generation), &sealed) {
             Ok(plain) => records.push((kind, id, plain)),
-            Err(_) => damaged.push(DamagedRecord { id, kind: kind_text, detail: "altered, moved, or sealed under another key".into() }),
+            Err(_) => damaged.push(DamagedRecord {
+                id,
+                kind: kind_text,
+                detail: "altered, moved, or sealed under another key".into(),
+            }),
         }
     }
     Ok((records, damaged))
 }
 
 /// Parses a record's JSON, reporting a damaged record on failure.
-pub(crate) fn parse_record<T: DeserializeOwned>(kind: Kind, id: RecordId, plain: &[u8], damaged: &mut Vec<DamagedRecord>) -> Option<T> {
+pub(crate) fn parse_record<T: DeserializeOwned>(
+    kind: Kind,
+    id: RecordId,
+    plain: &[u8],
+    damaged: &mut Vec<DamagedRecord>,
+) -> Option<T> {
     match serde_json::from_slice(plain) {
         Ok(value) => Some(value),
         Err(e) => {

@@ -120,7 +120,15 @@ fn the_detected_mapping_can_be_overridden() {
     let (vault, _) = new_vault(dir.path());
     let options = CsvOptions {
         has_header: Some(false),
-        mapping: Some(ColumnMapping { date: 0, merchant: 1, amount: Some(2), debit: None, credit: None, category: None, currency: None }),
+        mapping: Some(ColumnMapping {
+            date: 0,
+            merchant: 1,
+            amount: Some(2),
+            debit: None,
+            credit: None,
+            category: None,
+            currency: None,
+        }),
         decimal_comma: Some(true),
         date_order: Some(DateOrder::YearFirst),
         negate_amounts: Some(true),
@@ -140,7 +148,8 @@ fn search_filters_and_totals_work_on_imported_purchases() {
     vault.import_csv(&fixture("no_header.csv"), &CsvOptions::default()).unwrap();
     let page = vault.purchases(&PurchaseFilter { search: Some("cafe".into()), ..Default::default() }, 0, 50).unwrap();
     assert_eq!(page.total_matching, 1, "accents are ignored");
-    let october = PurchaseFilter { from: "2026-10-01".parse().ok(), to: "2026-10-31".parse().ok(), ..Default::default() };
+    let october =
+        PurchaseFilter { from: "2026-10-01".parse().ok(), to: "2026-10-31".parse().ok(), ..Default::default() };
     assert_eq!(vault.purchases(&october, 0, 50).unwrap().total_matching, 5);
     let first_page = vault.purchases(&PurchaseFilter::default(), 0, 3).unwrap();
     assert_eq!(first_page.total_matching, 8);

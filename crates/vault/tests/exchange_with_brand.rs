@@ -16,7 +16,11 @@ const BRAND_PASSPHRASE: Unlock<'static> = Unlock::Passphrase("brand passphrase f
 
 fn brand_with_request(dir: &std::path::Path, name: &str) -> (BrandStore, String) {
     let mut store = BrandStore::create(dir, name, BRAND_PASSPHRASE, NOW).unwrap();
-    let ask = |item: &str, required| RequestedItem { item: item.parse().unwrap(), purpose: format!("we use your {item}"), required };
+    let ask = |item: &str, required| RequestedItem {
+        item: item.parse().unwrap(),
+        purpose: format!("we use your {item}"),
+        required,
+    };
     let spec = RequestSpec {
         items: vec![ask("email", true), ask("birthdate", false), ask("phone_number", false), ask("purchases", false)],
         retention_days: 90,
@@ -89,14 +93,19 @@ fn vault_answers_brand_imports_vault_revokes_brand_purges_vault_confirms() {
     let revocation_path = dir.path().join("revocation.tessera");
     let line = vault.revoke_packet(&entry.packet_jti, &revocation_path, now + 200).unwrap();
     assert_eq!(line.status, PacketStatus::Revoked);
-    let outcome = brand.import_revocation(std::fs::read_to_string(&revocation_path).unwrap().trim(), now + 300).unwrap();
+    let outcome =
+        brand.import_revocation(std::fs::read_to_string(&revocation_path).unwrap().trim(), now + 300).unwrap();
     assert!(brand.packets().unwrap().is_empty());
     let line = vault.import_receipt(&outcome.receipt, now + 400).unwrap();
     assert_eq!(line.status, PacketStatus::DeletionConfirmed);
     assert!(vault.what_brands_know(now + 500).unwrap()[0].holds.is_empty());
     vault.lock();
     vault.unlock(PASSPHRASE).unwrap();
-    assert_eq!(vault.ledger(now + 600).unwrap()[0].status, PacketStatus::DeletionConfirmed, "the ledger is stored, not just in memory");
+    assert_eq!(
+        vault.ledger(now + 600).unwrap()[0].status,
+        PacketStatus::DeletionConfirmed,
+        "the ledger is stored, not just in memory"
+    );
 }
 
 #[test]
@@ -111,7 +120,12 @@ fn a_brand_whose_key_changed_is_refused_until_re_trusted() {
 
     let review = vault.review_request(&impostor_request, NOW).unwrap();
     assert!(matches!(review.trust, BrandTrust::KeyChanged { .. }), "{:?}", review.trust);
-    let decisions = [decide("email", Choice::Exact), decide("birthdate", Choice::Deny), decide("phone_number", Choice::Deny), decide("purchases", Choice::Deny)];
+    let decisions = [
+        decide("email", Choice::Exact),
+        decide("birthdate", Choice::Deny),
+        decide("phone_number", Choice::Deny),
+        decide("purchases", Choice::Deny),
+    ];
     let err = vault.preview_packet(&review, &decisions, NOW).unwrap_err();
     assert!(matches!(err, VaultError::BrandKeyChanged { .. }), "{err}");
     assert!(err.to_string().contains("impostor"), "{err}");
@@ -124,7 +138,10 @@ fn expired_or_tampered_requests_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (_, request) = brand_with_request(&dir.path().join("brand"), "Maison Exemple");
     let (vault, _) = new_vault(dir.path());
-    assert!(matches!(vault.review_request(&request, NOW + 15 * 86_400), Err(VaultError::Protocol(tessera_protocol::ProtocolError::Expired { .. }))));
+    assert!(matches!(
+        vault.review_request(&request, NOW + 15 * 86_400),
+        Err(VaultError::Protocol(tessera_protocol::ProtocolError::Expired { .. }))
+    ));
     let mut tampered = request.clone().into_bytes();
     tampered[40] ^= 1;
     assert!(vault.review_request(&String::from_utf8_lossy(&tampered), NOW).is_err());

@@ -37,7 +37,10 @@ fn weak_passphrases_and_existing_vaults_are_refused() {
 fn a_changed_passphrase_replaces_the_old_one() {
     let dir = tempfile::tempdir().unwrap();
     let (mut vault, _) = new_vault(dir.path());
-    assert!(matches!(vault.change_passphrase("wrong passphrase", "a new long passphrase"), Err(VaultError::WrongPassphrase)));
+    assert!(matches!(
+        vault.change_passphrase("wrong passphrase", "a new long passphrase"),
+        Err(VaultError::WrongPassphrase)
+    ));
     vault.change_passphrase(PASSPHRASE, "a new long passphrase").unwrap();
     vault.lock();
     assert!(matches!(vault.unlock(PASSPHRASE), Err(VaultError::WrongPassphrase)));
@@ -90,8 +93,13 @@ fn a_flipped_byte_or_a_moved_record_is_reported_and_the_rest_stays_readable() {
     drop(vault);
     {
         let conn = raw_connection(dir.path());
-        let rows: Vec<(Vec<u8>, Vec<u8>)> =
-            conn.prepare("SELECT id, sealed FROM records WHERE kind = 'fact'").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = conn
+            .prepare("SELECT id, sealed FROM records WHERE kind = 'fact'")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         // One byte flipped in the first fact's ciphertext…
         let mut flipped = rows[0].1.clone();
         flipped[20] ^= 0x01;

@@ -43,7 +43,10 @@ fn encodings(canary: &str) -> Vec<(String, Vec<u8>)> {
         let part = &bytes[skip..];
         let part = &part[..part.len() / 3 * 3];
         forms.push((format!("base64+{skip}"), base64::engine::general_purpose::STANDARD.encode(part).into_bytes()));
-        forms.push((format!("base64url+{skip}"), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(part).into_bytes()));
+        forms.push((
+            format!("base64url+{skip}"),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(part).into_bytes(),
+        ));
     }
     forms
 }
@@ -78,7 +81,10 @@ fn scan(dir: &Path) -> Vec<String> {
 }
 
 /// Every flow of the vault, with canaries in every field. Returns the files scanned.
-fn run_every_flow(dir: &Path, create: fn(&Path, &str) -> tessera_vault::Result<(Vault, RecoverySecret)>) -> Vec<String> {
+fn run_every_flow(
+    dir: &Path,
+    create: fn(&Path, &str) -> tessera_vault::Result<(Vault, RecoverySecret)>,
+) -> Vec<String> {
     let vault_dir = dir.join("vault");
     let (mut vault, recovery) = create(&vault_dir, PASSPHRASE).unwrap();
     vault.set_fact("given_name".parse().unwrap(), json!("CanaryGivenZqx"), Sensitivity::AskMe).unwrap();
@@ -100,9 +106,17 @@ fn run_every_flow(dir: &Path, create: fn(&Path, &str) -> tessera_vault::Result<(
         .unwrap();
 
     // Consent: a brand named with a canary asks; the consumer shares; then revokes.
-    let mut brand = BrandStore::create(&dir.join("brand"), "Canary Brand Jqv", Unlock::Passphrase("brand passphrase"), NOW).unwrap();
-    let ask = |item: &str| RequestedItem { item: item.parse().unwrap(), purpose: "canary purpose".into(), required: false };
-    let spec = RequestSpec { items: vec![ask("email"), ask("given_name"), ask("purchases")], retention_days: 30, offer: "an offer".into(), valid_days: 7 };
+    let mut brand =
+        BrandStore::create(&dir.join("brand"), "Canary Brand Jqv", Unlock::Passphrase("brand passphrase"), NOW)
+            .unwrap();
+    let ask =
+        |item: &str| RequestedItem { item: item.parse().unwrap(), purpose: "canary purpose".into(), required: false };
+    let spec = RequestSpec {
+        items: vec![ask("email"), ask("given_name"), ask("purchases")],
+        retention_days: 30,
+        offer: "an offer".into(),
+        valid_days: 7,
+    };
     let request = brand.create_request(&spec, NOW).unwrap();
     let review = vault.review_request(&request.jws, NOW + 10).unwrap();
     let decisions = [

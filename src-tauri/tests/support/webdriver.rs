@@ -55,7 +55,12 @@ pub fn tauri_driver() -> PathBuf {
 pub async fn start(app: &Path, envs: &[(&str, &Path)], shots: PathBuf) -> (Driver, Session) {
     let (port, native_port) = (free_port(), free_port());
     let mut command = Command::new(tauri_driver());
-    command.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()]).env("LANG", "fr_FR.UTF-8").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    command
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .env("LANG", "fr_FR.UTF-8")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     for (name, value) in envs {
         command.env(name, value);
     }
@@ -64,10 +69,13 @@ pub async fn start(app: &Path, envs: &[(&str, &Path)], shots: PathBuf) -> (Drive
     wait_for_port(native_port, "WebKitWebDriver");
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("tauri:options".into(), json!({"application": app}));
-    let client = tokio::time::timeout(WAIT, ClientBuilder::native().capabilities(capabilities).connect(&format!("http://127.0.0.1:{port}")))
-        .await
-        .expect("the WebDriver session starts in time")
-        .expect("the WebDriver session starts");
+    let client = tokio::time::timeout(
+        WAIT,
+        ClientBuilder::native().capabilities(capabilities).connect(&format!("http://127.0.0.1:{port}")),
+    )
+    .await
+    .expect("the WebDriver session starts in time")
+    .expect("the WebDriver session starts");
     std::fs::create_dir_all(&shots).expect("screenshot directory");
     (driver, Session { client, shots })
 }
@@ -79,7 +87,12 @@ pub struct Session {
 
 impl Session {
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
     }
 
     pub async fn click(&self, css: &str) {
@@ -98,7 +111,11 @@ impl Session {
     }
 
     pub async fn select(&self, css: &str, value: &str) {
-        self.find(css).await.select_by_value(value).await.unwrap_or_else(|e| panic!("cannot choose {value} in {css}: {e}"));
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {value} in {css}: {e}"));
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -127,4 +144,3 @@ impl Session {
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
 }
-
