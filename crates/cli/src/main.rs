@@ -7,7 +7,7 @@
 //! `tessera inspect`.
 //!
 //! It only translates: arguments and files in, calls into `tessera-brand`,
-//! `tessera-vault`, `tessera-protocol` and `tessera-seal`, messages out. It must never print a
+//! `tessera-vault` and `tessera-protocol`, messages out. It must never print a
 //! secret or a personal value unless the user asked to see it, and every file
 //! it writes is written atomically.
 
@@ -35,8 +35,6 @@ pub enum CliError {
     Brand(#[from] tessera_brand::BrandError),
     #[error(transparent)]
     Protocol(#[from] tessera_protocol::ProtocolError),
-    #[error("cannot unlock: {0}")]
-    Seal(#[from] tessera_seal::SealError),
     #[error(transparent)]
     Vault(#[from] tessera_vault::VaultError),
 }

@@ -25,11 +25,6 @@ pub struct Did {
 }
 
 impl Did {
-    /// The identity of an Ed25519 public key.
-    pub fn from_public_key(public_key: [u8; 32]) -> Did {
-        Did { public_key }
-    }
-
     /// The raw 32-byte Ed25519 public key.
     pub fn public_key(&self) -> &[u8; 32] {
         &self.public_key

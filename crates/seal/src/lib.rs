@@ -183,11 +183,6 @@ impl Keyslot {
         Ok(Keyslot { derivation: KeyDerivation::Secret { salt }, wrapped })
     }
 
-    /// Whether this slot is opened with a passphrase (rather than a secret).
-    pub fn needs_passphrase(&self) -> bool {
-        matches!(self.derivation, KeyDerivation::Passphrase { .. })
-    }
-
     pub fn unwrap_with_passphrase(&self, passphrase: &str) -> Result<DataKey, SealError> {
         let KeyDerivation::Passphrase { params, salt } = &self.derivation else {
             return Err(SealError::WrongUnlockMethod { expected: "key file", given: "passphrase" });

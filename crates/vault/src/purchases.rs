@@ -372,14 +372,6 @@ impl Vault {
             .collect();
         Ok(Totals { by_category, by_month })
     }
-
-    /// The categories in use, sorted.
-    pub fn purchase_categories(&self) -> Result<Vec<String>> {
-        let mut categories: Vec<String> = self.unlocked()?.purchases.iter().map(|(_, p)| p.category.clone()).collect();
-        categories.sort();
-        categories.dedup();
-        Ok(categories)
-    }
 }
 
 #[cfg(test)]
