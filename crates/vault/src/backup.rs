@@ -20,7 +20,7 @@ use crate::facts::{is_profile_fact, Fact};
 use crate::ledger::LedgerEntry;
 use crate::purchases::Purchase;
 use crate::settings::Settings;
-use crate::storage::{begin, Kind, RecordId};
+use crate::store::{begin, Kind, RecordId};
 use crate::{files, Result, Vault, VaultError};
 
 const BACKUP_FORMAT: &str = "tessera-vault-backup";

@@ -16,7 +16,7 @@ use tessera_protocol::{derive_brand_key, envelope, items, Did, ItemName};
 use crate::facts::Sensitivity;
 use crate::ledger::LedgerEntry;
 use crate::purchases::{fold, PurchaseFilter};
-use crate::storage::{begin, Kind, RecordId};
+use crate::store::{begin, Kind, RecordId};
 use crate::{files, Result, Vault, VaultError};
 
 /// A brand the consumer has shared with or trusted, and the key it used.

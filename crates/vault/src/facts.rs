@@ -5,7 +5,7 @@ use serde_json::Value;
 use tessera_protocol::items::{Family, ValueKind};
 use tessera_protocol::ItemName;
 
-use crate::storage::{begin, Kind, RecordId};
+use crate::store::{begin, Kind, RecordId};
 use crate::{Result, Vault, VaultError};
 
 /// How freely a fact may be shared.

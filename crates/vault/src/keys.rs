@@ -17,7 +17,7 @@ use tessera_seal::{Argon2Params, DataKey, Keyslot, RecordCipher, SealError};
 use zeroize::Zeroizing;
 
 use crate::settings::Settings;
-use crate::storage::{
+use crate::store::{
     self, parse_record, Kind, RecordId, Sealer, Unlocked, Vault, Writer, DATABASE_FILE, SCHEMA_VERSION,
 };
 use crate::{Result, VaultError};
@@ -183,7 +183,7 @@ impl Vault {
         {
             let mut conn = Connection::open(&partial)?;
             conn.pragma_update(None, "secure_delete", "ON")?;
-            storage::migrate(&mut conn, dir)?;
+            store::migrate(&mut conn, dir)?;
             let tx = conn.transaction()?;
             tx.execute(
                 "INSERT INTO vault (id, format, key_generation, passphrase_slot, recovery_slot) VALUES (1, ?1, 1, ?2, ?3)",
@@ -287,10 +287,10 @@ impl Vault {
         let recovery = RecoverySecret::generate();
         let passphrase_slot = Keyslot::wrap_with_passphrase(&new_key, passphrase, Argon2Params::RECOMMENDED)?;
         let recovery_slot = Keyslot::wrap_with_secret(&new_key, recovery.0.as_ref())?;
-        let (records, _damaged) = storage::load_records(&self.conn, &old_sealer)?;
+        let (records, _damaged) = store::load_records(&self.conn, &old_sealer)?;
         let tx = self.conn.transaction()?;
         for (kind, id, plain) in &records {
-            let sealed = new_sealer.seal(&storage::record_aad(*kind, id, SCHEMA_VERSION, new_generation), plain)?;
+            let sealed = new_sealer.seal(&store::record_aad(*kind, id, SCHEMA_VERSION, new_generation), plain)?;
             tx.execute(
                 "UPDATE records SET sealed = ?1, key_generation = ?2, schema_version = ?3 WHERE id = ?4",
                 params![sealed, new_generation, SCHEMA_VERSION, &id.0[..]],
@@ -312,7 +312,7 @@ impl Vault {
     /// Decrypts every record with `key` into memory.
     fn load(&mut self, format: String, generation: i64, key: DataKey) -> Result<()> {
         let sealer = self.sealer_for(&format, &key)?;
-        let (records, mut damaged) = storage::load_records(&self.conn, &sealer)?;
+        let (records, mut damaged) = store::load_records(&self.conn, &sealer)?;
         let mut master = None;
         let mut settings = None;
         let mut facts = BTreeMap::new();

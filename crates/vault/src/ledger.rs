@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use tessera_protocol::packet::SharedItem;
 use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName};
 
-use crate::storage::{begin, Kind, RecordId, Unlocked};
+use crate::store::{begin, Kind, RecordId, Unlocked};
 use crate::{files, Result, Vault, VaultError};
 
 /// A packet the consumer shared, as recorded when it was written.

@@ -3,7 +3,7 @@
 //! Owns everything a consumer keeps on their own machine, on top of
 //! `tessera-protocol` and `tessera-seal`:
 //!
-//! * [`storage`] — one SQLite file (WAL, `synchronous=FULL`, `temp_store=MEMORY`,
+//! * [`store`] — one SQLite file (WAL, `synchronous=FULL`, `temp_store=MEMORY`,
 //!   `secure_delete=ON`) of sealed records; schema migrations;
 //! * [`keys`] — the vault key, wrapped by the passphrase (Argon2id) and by a
 //!   recovery secret shown once; unlock, lock, passphrase change, recovery, key rotation;
@@ -32,14 +32,14 @@ pub mod keys;
 pub mod ledger;
 pub mod purchases;
 pub mod settings;
-pub mod storage;
+pub mod store;
 
 use std::path::PathBuf;
 
 use tessera_protocol::ProtocolError;
 
 pub use keys::RecoverySecret;
-pub use storage::Vault;
+pub use store::Vault;
 
 /// What went wrong in the vault, in words a person can act on.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_protocol::items;
 
-use crate::storage::{begin, Kind, RecordId};
+use crate::store::{begin, Kind, RecordId};
 use crate::{Result, Vault, VaultError};
 
 /// One purchase. `amount` is exact; positive for money spent, negative for a refund.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::facts::Sensitivity;
-use crate::storage::{begin, Kind};
+use crate::store::{begin, Kind};
 use crate::{Result, Vault, VaultError};
 
 /// Preferences kept in the vault.
