@@ -3,7 +3,10 @@
 //! Both are standard age files (scrypt passphrase recipient): `age --decrypt`
 //! opens them anywhere. A restore decrypts and checks the whole backup before
 //! anything in the vault is replaced, then replaces everything in one
-//! transaction.
+//! transaction (the vault does that, collection by collection).
+//!
+//! What it must never do: write a backup or an export in clear, or hand back
+//! a backup it has not checked entirely.
 
 use std::io::{Read, Write};
 use std::iter;
@@ -12,31 +15,33 @@ use std::path::Path;
 use age::secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tessera_protocol::MasterSecret;
 use zeroize::Zeroizing;
 
-use crate::consent::PinnedBrand;
+use crate::brands::PinnedBrand;
+use crate::error::{Result, VaultError};
 use crate::facts::{is_profile_fact, Fact};
-use crate::ledger::LedgerEntry;
+use crate::files;
+use crate::keys::MIN_PASSPHRASE_CHARS;
+use crate::ledger::{BrandKnowledge, LedgerEntry};
 use crate::purchases::Purchase;
 use crate::settings::Settings;
-use crate::store::{begin, Kind, RecordId};
-use crate::{files, Result, Vault, VaultError};
 
-const BACKUP_FORMAT: &str = "tessera-vault-backup";
+pub(crate) const BACKUP_FORMAT: &str = "tessera-vault-backup";
+pub(crate) const BACKUP_VERSION: u32 = 1;
 
+/// Everything in a vault, as a backup holds it.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BackupContent {
-    format: String,
-    version: u32,
-    created_at: i64,
-    master_secret: [u8; 32],
-    settings: Settings,
-    facts: Vec<Fact>,
-    purchases: Vec<Purchase>,
-    brands: Vec<PinnedBrand>,
-    ledger: Vec<LedgerEntry>,
+pub(crate) struct BackupContent {
+    pub(crate) format: String,
+    pub(crate) version: u32,
+    pub(crate) created_at: i64,
+    pub(crate) master_secret: [u8; 32],
+    pub(crate) settings: Settings,
+    pub(crate) facts: Vec<Fact>,
+    pub(crate) purchases: Vec<Purchase>,
+    pub(crate) brands: Vec<PinnedBrand>,
+    pub(crate) ledger: Vec<LedgerEntry>,
 }
 
 impl Drop for BackupContent {
@@ -56,8 +61,8 @@ pub struct RestoreReport {
 }
 
 fn encrypt(plain: &[u8], passphrase: &str) -> Result<Vec<u8>> {
-    if passphrase.chars().count() < crate::keys::MIN_PASSPHRASE_CHARS {
-        return Err(VaultError::WeakPassphrase { min: crate::keys::MIN_PASSPHRASE_CHARS });
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(VaultError::WeakPassphrase { min: MIN_PASSPHRASE_CHARS });
     }
     let encryptor = age::Encryptor::with_user_passphrase(SecretString::from(passphrase.to_owned()));
     let mut out = Vec::with_capacity(plain.len() + 256);
@@ -86,114 +91,70 @@ fn decrypt(bytes: &[u8], passphrase: &str, path: &Path) -> Result<Zeroizing<Vec<
     Ok(plain)
 }
 
-impl Vault {
-    /// Writes an encrypted backup of everything to `path`, protected by `backup_passphrase`.
-    pub fn backup(&self, path: &Path, backup_passphrase: &str, now: i64) -> Result<()> {
-        let open = self.unlocked()?;
-        let content = BackupContent {
-            format: BACKUP_FORMAT.into(),
-            version: 1,
-            created_at: now,
-            master_secret: *open.master.as_bytes(),
-            settings: open.settings.1.clone(),
-            facts: open.facts.values().map(|(_, f)| f.clone()).collect(),
-            purchases: open.purchases.iter().map(|(_, p)| p.clone()).collect(),
-            brands: open.brands.values().map(|(_, b)| b.clone()).collect(),
-            ledger: open.ledger.iter().map(|(_, e)| e.clone()).collect(),
-        };
-        let plain =
-            Zeroizing::new(serde_json::to_vec(&content).unwrap_or_else(|e| unreachable!("backups serialise: {e}")));
-        files::write_private(path, &encrypt(&plain, backup_passphrase)?)
-    }
+/// Writes an encrypted backup of `content` to `path`, protected by `backup_passphrase`.
+pub(crate) fn write(path: &Path, backup_passphrase: &str, content: &BackupContent) -> Result<()> {
+    let plain = Zeroizing::new(serde_json::to_vec(content).unwrap_or_else(|e| unreachable!("backups serialise: {e}")));
+    files::write_private(path, &encrypt(&plain, backup_passphrase)?)
+}
 
-    /// Replaces the whole vault content with the backup at `path`. The backup
-    /// is decrypted and checked entirely first; nothing changes if it fails.
-    pub fn restore(&mut self, path: &Path, backup_passphrase: &str) -> Result<RestoreReport> {
-        self.unlocked()?;
-        let bytes =
-            std::fs::read(path).map_err(|e| VaultError::Backup { path: path.to_owned(), detail: e.to_string() })?;
-        let plain = decrypt(&bytes, backup_passphrase, path)?;
-        let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
-        let content: BackupContent =
-            serde_json::from_slice(&plain).map_err(|e| fail(format!("not a Tessera backup ({e})")))?;
-        if content.format != BACKUP_FORMAT || content.version != 1 {
-            return Err(fail(format!("unknown backup format {} version {}", content.format, content.version)));
-        }
-        for fact in &content.facts {
-            if !is_profile_fact(&fact.item) {
-                return Err(fail(format!("{} is not a profile fact", fact.item)));
-            }
-            fact.item.validate(&fact.value).map_err(|e| fail(e.to_string()))?;
-        }
-        for purchase in &content.purchases {
-            purchase.validate().map_err(|e| fail(e.to_string()))?;
-        }
-        let report = RestoreReport {
-            created_at: content.created_at,
-            facts: content.facts.len(),
-            purchases: content.purchases.len(),
-            packets: content.ledger.len(),
-        };
-
-        let (conn, open) = self.parts()?;
-        let master_id = RecordId::random();
-        let settings_id = RecordId::random();
-        let facts: Vec<(RecordId, Fact)> = content.facts.iter().map(|f| (RecordId::random(), f.clone())).collect();
-        let purchases: Vec<(RecordId, Purchase)> =
-            content.purchases.iter().map(|p| (RecordId::random(), p.clone())).collect();
-        let brands: Vec<(RecordId, PinnedBrand)> =
-            content.brands.iter().map(|b| (RecordId::random(), b.clone())).collect();
-        let ledger: Vec<(RecordId, LedgerEntry)> =
-            content.ledger.iter().map(|e| (RecordId::random(), e.clone())).collect();
-        let writer = begin(conn, open)?;
-        writer.tx.execute("DELETE FROM records", [])?;
-        writer.put(Kind::Master, &master_id, &crate::keys::MasterRecord { secret: content.master_secret })?;
-        writer.put(Kind::Settings, &settings_id, &content.settings)?;
-        for (id, f) in &facts {
-            writer.put(Kind::Fact, id, f)?;
-        }
-        for (id, p) in &purchases {
-            writer.put(Kind::Purchase, id, p)?;
-        }
-        for (id, b) in &brands {
-            writer.put(Kind::Brand, id, b)?;
-        }
-        for (id, e) in &ledger {
-            writer.put(Kind::Ledger, id, e)?;
-        }
-        writer.commit()?;
-        open.master = MasterSecret::from_bytes(&content.master_secret);
-        open.settings = (settings_id, content.settings.clone());
-        open.facts = facts.into_iter().map(|(id, f)| (f.item, (id, f))).collect();
-        open.purchases = purchases;
-        crate::purchases::sort_newest_first(&mut open.purchases);
-        open.brands = brands.into_iter().map(|(id, b)| (b.key(), (id, b))).collect();
-        open.ledger = ledger;
-        open.ledger.sort_by_key(|(_, e)| std::cmp::Reverse(e.shared_at));
-        open.damaged.clear();
-        Ok(report)
+/// Decrypts and checks the whole backup at `path`; nothing is returned unless all of it is sound.
+pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<BackupContent> {
+    let bytes = std::fs::read(path).map_err(|e| VaultError::Backup { path: path.to_owned(), detail: e.to_string() })?;
+    let plain = decrypt(&bytes, backup_passphrase, path)?;
+    let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
+    let content: BackupContent =
+        serde_json::from_slice(&plain).map_err(|e| fail(format!("not a Tessera backup ({e})")))?;
+    if content.format != BACKUP_FORMAT || content.version != BACKUP_VERSION {
+        return Err(fail(format!("unknown backup format {} version {}", content.format, content.version)));
     }
-
-    /// Writes all my data as readable JSON inside an age file protected by `passphrase`
-    /// (`age --decrypt FILE` shows it).
-    pub fn export_all(&self, path: &Path, passphrase: &str, now: i64) -> Result<()> {
-        let settings = self.settings()?;
-        let facts: Vec<_> = self
-            .facts()?
-            .into_iter()
-            .map(|f| json!({"item": f.item, "label_en": f.item.spec().label_en, "label_fr": f.item.spec().label_fr, "value": f.value, "sensitivity": f.sensitivity}))
-            .collect();
-        let purchases = self.all_purchases(&Default::default())?;
-        let export = json!({
-            "exported_at": tessera_protocol::display_time(now),
-            "settings": settings,
-            "facts": facts,
-            "purchases": purchases,
-            "what_brands_know": self.what_brands_know(now)?,
-        });
-        let text = Zeroizing::new(
-            serde_json::to_vec_pretty(&export).unwrap_or_else(|e| unreachable!("exports serialise: {e}")),
-        );
-        files::write_private(path, &encrypt(&text, passphrase)?)
+    for fact in &content.facts {
+        if !is_profile_fact(&fact.item) {
+            return Err(fail(format!("{} is not a profile fact", fact.item)));
+        }
+        fact.item.validate(&fact.value).map_err(|e| fail(e.to_string()))?;
     }
+    for purchase in &content.purchases {
+        purchase.validate().map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(content)
+}
+
+impl BackupContent {
+    /// What restoring this backup brings back.
+    pub(crate) fn report(&self) -> RestoreReport {
+        RestoreReport {
+            created_at: self.created_at,
+            facts: self.facts.len(),
+            purchases: self.purchases.len(),
+            packets: self.ledger.len(),
+        }
+    }
+}
+
+/// What "export all my data" holds.
+pub(crate) struct ExportContent<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) facts: Vec<Fact>,
+    pub(crate) purchases: Vec<Purchase>,
+    pub(crate) what_brands_know: Vec<BrandKnowledge>,
+}
+
+/// Writes all my data as readable JSON inside an age file protected by `passphrase`
+/// (`age --decrypt FILE` shows it).
+pub(crate) fn export(path: &Path, passphrase: &str, now: i64, content: ExportContent<'_>) -> Result<()> {
+    let facts: Vec<_> = content
+        .facts
+        .into_iter()
+        .map(|f| json!({"item": f.item, "label_en": f.item.spec().label_en, "label_fr": f.item.spec().label_fr, "value": f.value, "sensitivity": f.sensitivity}))
+        .collect();
+    let export = json!({
+        "exported_at": tessera_protocol::display_time(now),
+        "settings": content.settings,
+        "facts": facts,
+        "purchases": content.purchases,
+        "what_brands_know": content.what_brands_know,
+    });
+    let text =
+        Zeroizing::new(serde_json::to_vec_pretty(&export).unwrap_or_else(|e| unreachable!("exports serialise: {e}")));
+    files::write_private(path, &encrypt(&text, passphrase)?)
 }

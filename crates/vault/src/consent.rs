@@ -1,54 +1,30 @@
-//! Consent decisions: open a request, check who sends it, decide item by item, write the packet.
+//! Consent decisions: open a request, check who sends it, decide item by item, seal the packet.
 //!
 //! A brand's key is pinned the first time the consumer shares with it (or
-//! trusts it explicitly). A later request under the same brand name but a
-//! different key is refused with a loud warning until the consumer re-trusts
-//! it. Nothing is pre-approved: every requested item needs a decision —
-//! exact, generalised or deny — and `never share` facts are always refused.
+//! trusts it explicitly; see [`crate::brands`]). A later request under the
+//! same brand name but a different key is refused with a loud warning until
+//! the consumer re-trusts it. Nothing is pre-approved: every requested item
+//! needs a decision — exact, generalised or deny — and `never share` facts are
+//! always refused.
+//!
+//! Decisions only read the vault ([`Holdings`]); the vault writes the packet
+//! file, the ledger entry and the brand's pin in one step.
 
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_protocol::packet::{self, PacketClaims, SharedItem};
 use tessera_protocol::request::{self, SignedRequest};
-use tessera_protocol::{derive_brand_key, envelope, items, Did, ItemName};
+use tessera_protocol::{derive_brand_key, envelope, items, Did, ItemName, MasterSecret};
 
-use crate::facts::Sensitivity;
+use crate::brands::PinnedBrands;
+use crate::error::{Result, VaultError};
+use crate::facts::{Facts, Sensitivity};
 use crate::ledger::LedgerEntry;
-use crate::purchases::{fold, PurchaseFilter};
-use crate::store::{begin, Kind, RecordId};
-use crate::{files, Result, Vault, VaultError};
+use crate::purchases::{PurchaseFilter, Purchases};
+use crate::settings::Settings;
 
-/// A brand the consumer has shared with or trusted, and the key it used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PinnedBrand {
-    pub name: String,
-    pub did: Did,
-    pub trusted_at: i64,
-}
-
-impl PinnedBrand {
-    /// Brands are recognised by their name, ignoring case and accents.
-    pub(crate) fn key(&self) -> String {
-        brand_key(&self.name)
-    }
-}
-
-fn brand_key(name: &str) -> String {
-    fold(name.trim())
-}
-
-/// What the vault knows of the brand behind a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum BrandTrust {
-    /// Never seen: its key will be pinned when you share.
-    FirstContact,
-    /// The same key as before.
-    Known,
-    /// The brand name is known but the key is different: possibly an impostor.
-    KeyChanged { pinned_fingerprint: String, pinned_did: String },
-}
+pub use crate::brands::{BrandTrust, PinnedBrand};
 
 /// One requested item, as the consumer sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,25 +111,47 @@ impl RequestReview {
     pub fn request_jws(&self) -> &str {
         &self.request.jws
     }
+
+    /// The pin of the request's brand key, trusted at `now`.
+    pub(crate) fn brand_pin(&self, now: i64) -> PinnedBrand {
+        PinnedBrand {
+            name: self.request.claims.brand_name.clone(),
+            did: self.request.claims.iss.clone(),
+            trusted_at: now,
+        }
+    }
 }
 
-impl Vault {
+/// What a consent decision reads from the unlocked vault: the facts and
+/// purchases it could share, the preferences, the brands already trusted, and
+/// the master secret the per-brand keys come from.
+pub(crate) struct Holdings<'a> {
+    pub(crate) master: &'a MasterSecret,
+    pub(crate) settings: &'a Settings,
+    pub(crate) facts: &'a Facts,
+    pub(crate) purchases: &'a Purchases,
+    pub(crate) brands: &'a PinnedBrands,
+}
+
+impl Holdings<'_> {
     /// The value of `source` the vault holds, and its sensitivity.
     fn source_value(&self, source: &ItemName, now: i64) -> Result<Option<(Value, Sensitivity)>> {
-        let open = self.unlocked()?;
         if source.as_str() == "purchases" {
             let to = today(now);
             let from = to.checked_sub_months(Months::new(PURCHASE_MONTHS_SHARED)).unwrap_or(to);
-            let purchases =
-                self.all_purchases(&PurchaseFilter { from: Some(from), to: Some(to), ..PurchaseFilter::default() })?;
+            let purchases = self.purchases.matching(&PurchaseFilter {
+                from: Some(from),
+                to: Some(to),
+                ..PurchaseFilter::default()
+            });
             if purchases.is_empty() {
                 return Ok(None);
             }
             let shared: Vec<items::Purchase> = purchases.iter().map(|p| p.to_shared()).collect();
             let value = serde_json::to_value(shared).unwrap_or_else(|e| unreachable!("purchases serialise: {e}"));
-            return Ok(Some((value, open.settings.1.purchases_sensitivity)));
+            return Ok(Some((value, self.settings.purchases_sensitivity)));
         }
-        Ok(open.facts.get(source).map(|(_, f)| (f.value.clone(), f.sensitivity)))
+        Ok(self.facts.get(source).map(|f| (f.value.clone(), f.sensitivity)))
     }
 
     /// The value `delivered` would have, computed from the first fact the vault has among its sources.
@@ -168,18 +166,11 @@ impl Vault {
     }
 
     fn trust_of(&self, brand_name: &str, did: &Did) -> Result<BrandTrust> {
-        Ok(match self.unlocked()?.brands.get(&brand_key(brand_name)) {
-            None => BrandTrust::FirstContact,
-            Some((_, pinned)) if &pinned.did == did => BrandTrust::Known,
-            Some((_, pinned)) => BrandTrust::KeyChanged {
-                pinned_fingerprint: pinned.did.fingerprint(),
-                pinned_did: pinned.did.to_string(),
-            },
-        })
+        Ok(self.brands.trust_of(brand_name, did))
     }
 
     /// Verifies a request (signature, format, dates) and describes it for a decision.
-    pub fn review_request(&self, jws: &str, now: i64) -> Result<RequestReview> {
+    pub(crate) fn review_request(&self, jws: &str, now: i64) -> Result<RequestReview> {
         let request = request::verify(jws)?;
         request.check_answerable(now)?;
         let claims = &request.claims;
@@ -225,25 +216,14 @@ impl Vault {
         })
     }
 
-    /// Pins (or re-pins, after a key change the brand confirmed) the request's brand key.
-    pub fn trust_brand(&mut self, review: &RequestReview, now: i64) -> Result<()> {
-        let pinned = PinnedBrand {
-            name: review.request.claims.brand_name.clone(),
-            did: review.request.claims.iss.clone(),
-            trusted_at: now,
-        };
-        let (conn, open) = self.parts()?;
-        let id = open.brands.get(&pinned.key()).map(|(id, _)| *id).unwrap_or_else(RecordId::random);
-        let writer = begin(conn, open)?;
-        writer.put(Kind::Brand, &id, &pinned)?;
-        writer.commit()?;
-        open.brands.insert(pinned.key(), (id, pinned));
-        Ok(())
-    }
-
     /// Computes exactly what the packet would contain for `decisions`. Every
     /// requested item needs one decision; `never share` facts must be denied.
-    pub fn preview_packet(&self, review: &RequestReview, decisions: &[Decision], now: i64) -> Result<PacketPreview> {
+    pub(crate) fn preview_packet(
+        &self,
+        review: &RequestReview,
+        decisions: &[Decision],
+        now: i64,
+    ) -> Result<PacketPreview> {
         let request = &review.request;
         request.check_answerable(now)?;
         if let BrandTrust::KeyChanged { pinned_fingerprint, .. } =
@@ -307,7 +287,7 @@ impl Vault {
         if shared.is_empty() {
             return Err(VaultError::InvalidInput("every item is denied: there is nothing to send".into()));
         }
-        let consumer = derive_brand_key(&self.unlocked()?.master, request.brand()).did();
+        let consumer = derive_brand_key(self.master, request.brand()).did();
         let claims = packet::draft(request, &consumer, shared, now)?;
         Ok(PacketPreview {
             brand_name: request.claims.brand_name.clone(),
@@ -319,68 +299,44 @@ impl Vault {
             claims,
         })
     }
+}
 
-    /// Signs the previewed packet with the per-brand key, writes the encrypted
-    /// packet file to `path` and records it in the ledger (pinning the brand's
-    /// key on first contact). If the ledger cannot be updated, the file is removed.
-    pub fn write_packet(
-        &mut self,
-        review: &RequestReview,
-        preview: &PacketPreview,
-        path: &std::path::Path,
-        now: i64,
-    ) -> Result<LedgerEntry> {
-        let request = &review.request;
-        if preview.claims.request_jti != request.claims.jti {
-            return Err(VaultError::InvalidInput("this preview belongs to another request".into()));
-        }
-        let key = derive_brand_key(&self.unlocked()?.master, request.brand());
-        let signed = packet::sign(&preview.claims, &key)?;
-        let file = envelope::seal(&signed.jws, &request.claims.age_recipient)?;
-        let entry = LedgerEntry {
-            packet_jti: signed.claims.jti.clone(),
-            packet_hash: signed.hash.clone(),
-            brand_did: request.claims.iss.clone(),
-            brand_name: request.claims.brand_name.clone(),
-            request_jti: request.claims.jti.clone(),
-            purposes: request.claims.items.iter().map(|i| (i.item, i.purpose.clone())).collect(),
-            offer: request.claims.offer.clone(),
-            consumer_did: key.did(),
-            shared_at: signed.claims.iat,
-            retention_end: signed.claims.exp,
-            items: signed.claims.items.clone(),
-            revocation_jti: None,
-            revoked_at: None,
-            deletion: None,
-        };
-        files::write_atomic(path, &file)?;
-        let first_contact =
-            matches!(self.trust_of(&request.claims.brand_name, &request.claims.iss)?, BrandTrust::FirstContact);
-        let stored = (|| {
-            let (conn, open) = self.parts()?;
-            let entry_id = RecordId::random();
-            let pinned = PinnedBrand {
-                name: request.claims.brand_name.clone(),
-                did: request.claims.iss.clone(),
-                trusted_at: now,
-            };
-            let brand_id = RecordId::random();
-            let writer = begin(conn, open)?;
-            writer.put(Kind::Ledger, &entry_id, &entry)?;
-            if first_contact {
-                writer.put(Kind::Brand, &brand_id, &pinned)?;
-            }
-            writer.commit()?;
-            if first_contact {
-                open.brands.insert(pinned.key(), (brand_id, pinned));
-            }
-            open.ledger.insert(0, (entry_id, entry.clone()));
-            Ok(())
-        })();
-        if let Err(e) = stored {
-            let _ = std::fs::remove_file(path);
-            return Err(e);
-        }
-        Ok(entry)
+/// A packet signed and encrypted for its brand, with the ledger entry that records it.
+pub(crate) struct SealedPacket {
+    /// The age file for the brand.
+    pub(crate) file: Vec<u8>,
+    pub(crate) entry: LedgerEntry,
+}
+
+/// Signs the previewed packet with the per-brand key derived from `master` and
+/// encrypts it to the brand; writes nothing.
+pub(crate) fn seal_packet(
+    review: &RequestReview,
+    preview: &PacketPreview,
+    master: &MasterSecret,
+) -> Result<SealedPacket> {
+    let request = &review.request;
+    if preview.claims.request_jti != request.claims.jti {
+        return Err(VaultError::InvalidInput("this preview belongs to another request".into()));
     }
+    let key = derive_brand_key(master, request.brand());
+    let signed = packet::sign(&preview.claims, &key)?;
+    let file = envelope::seal(&signed.jws, &request.claims.age_recipient)?;
+    let entry = LedgerEntry {
+        packet_jti: signed.claims.jti.clone(),
+        packet_hash: signed.hash.clone(),
+        brand_did: request.claims.iss.clone(),
+        brand_name: request.claims.brand_name.clone(),
+        request_jti: request.claims.jti.clone(),
+        purposes: request.claims.items.iter().map(|i| (i.item, i.purpose.clone())).collect(),
+        offer: request.claims.offer.clone(),
+        consumer_did: key.did(),
+        shared_at: signed.claims.iat,
+        retention_end: signed.claims.exp,
+        items: signed.claims.items.clone(),
+        revocation_jti: None,
+        revoked_at: None,
+        deletion: None,
+    };
+    Ok(SealedPacket { file, entry })
 }

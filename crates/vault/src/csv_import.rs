@@ -11,12 +11,14 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::purchases::{fold, suggest_category, Purchase};
-use crate::{Result, Vault, VaultError};
+use crate::error::{Result, VaultError};
+use crate::parse::{date_parts, fold};
+use crate::purchases::{suggest_category, Purchase};
+
+pub use crate::parse::{parse_amount, parse_date, DateOrder};
 
 /// The file's text encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,18 +27,6 @@ pub enum Encoding {
     Utf8,
     /// ISO 8859-1, read as Windows-1252 (so `0x80` is `€`).
     Latin1,
-}
-
-/// Which part of a date comes first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DateOrder {
-    /// `31/12/2026` (French).
-    DayFirst,
-    /// `12/31/2026` (US).
-    MonthFirst,
-    /// `2026-12-31` (ISO).
-    YearFirst,
 }
 
 /// Which column holds what (0-based indexes).
@@ -140,82 +130,6 @@ fn sniff_delimiter(text: &str) -> char {
         }
     }
     counts.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0).map(|(d, _)| *d).unwrap_or(',')
-}
-
-/// Parses an amount such as `12,50`, `-1 234,56 €`, `(12.50)`, `$1,234.00`.
-pub fn parse_amount(raw: &str, decimal_comma: bool) -> Option<Decimal> {
-    let mut text: String =
-        raw.trim().chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '€' | '$' | '£')).collect();
-    for code in ["EUR", "USD", "GBP", "CHF"] {
-        text = text.replace(code, "");
-    }
-    if text.is_empty() {
-        return None;
-    }
-    let mut negative = false;
-    if text.starts_with('(') && text.ends_with(')') {
-        negative = true;
-        text = text[1..text.len() - 1].to_owned();
-    }
-    if let Some(rest) = text.strip_suffix('-') {
-        negative = !negative;
-        text = rest.to_owned();
-    }
-    if let Some(rest) = text.strip_prefix('-') {
-        negative = !negative;
-        text = rest.to_owned();
-    } else if let Some(rest) = text.strip_prefix('+') {
-        text = rest.to_owned();
-    }
-    let normalised = if decimal_comma { text.replace('.', "").replace(',', ".") } else { text.replace(',', "") };
-    let digits_ok = !normalised.is_empty()
-        && normalised.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && normalised.matches('.').count() <= 1
-        && !normalised.starts_with('.')
-        && !normalised.ends_with('.');
-    if !digits_ok {
-        return None;
-    }
-    let value = Decimal::from_str_exact(&normalised).ok()?;
-    Some(if negative { -value } else { value })
-}
-
-fn date_parts(raw: &str) -> Option<(u32, u32, u32, usize)> {
-    let text = raw.trim();
-    let text = text.split([' ', 'T']).next().unwrap_or(text);
-    let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit())) {
-        return None;
-    }
-    let first_len = parts[0].len();
-    Some((parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?, first_len))
-}
-
-fn full_year(year: u32) -> i32 {
-    let year = year as i32;
-    if year < 100 {
-        if year < 70 {
-            2000 + year
-        } else {
-            1900 + year
-        }
-    } else {
-        year
-    }
-}
-
-/// Parses a date in the given order; `None` when it is not a real date.
-pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
-    let (a, b, c, first_len) = date_parts(raw)?;
-    let (y, m, d) = if first_len == 4 {
-        (full_year(a), b, c)
-    } else {
-        match order {
-            DateOrder::DayFirst | DateOrder::YearFirst => (full_year(c), b, a),
-            DateOrder::MonthFirst => (full_year(c), a, b),
-        }
-    };
-    NaiveDate::from_ymd_opt(y, m, d)
 }
 
 fn looks_like_date(raw: &str) -> bool {
@@ -557,37 +471,23 @@ pub struct CsvImportReport {
     pub errors: Vec<RowError>,
 }
 
-impl Vault {
-    /// Reads a CSV file and says what importing it would do; writes nothing.
-    pub fn preview_csv(&self, bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
-        let mut preview = parse(bytes, options)?;
-        let mut existing: HashMap<_, usize> = HashMap::new();
-        for (_, p) in &self.unlocked()?.purchases {
-            *existing.entry(p.duplicate_key()).or_default() += 1;
-        }
-        // Each purchase already in the vault cancels one identical row of the
-        // file: two identical coffees on one day in the file stay two purchases.
-        for row in &mut preview.rows {
-            if let Some(count) = existing.get_mut(&row.purchase.duplicate_key()).filter(|c| **c > 0) {
-                *count -= 1;
-                row.duplicate = true;
-            }
-        }
-        preview.duplicate_count = preview.rows.iter().filter(|r| r.duplicate).count();
-        preview.new_count = preview.rows.len() - preview.duplicate_count;
-        Ok(preview)
+/// Marks the rows already in the vault as duplicates, and counts the new ones.
+///
+/// Each purchase already in the vault cancels one identical row of the file:
+/// two identical coffees on one day in the file stay two purchases.
+pub(crate) fn mark_duplicates<'a>(preview: &mut CsvPreview, existing: impl Iterator<Item = &'a Purchase>) {
+    let mut existing_keys: HashMap<_, usize> = HashMap::new();
+    for p in existing {
+        *existing_keys.entry(p.duplicate_key()).or_default() += 1;
     }
-
-    /// Imports the readable, new rows of a CSV file in one transaction.
-    pub fn import_csv(&mut self, bytes: &[u8], options: &CsvOptions) -> Result<CsvImportReport> {
-        let preview = self.preview_csv(bytes, options)?;
-        let new: Vec<Purchase> = preview.rows.into_iter().filter(|r| !r.duplicate).map(|r| r.purchase).collect();
-        let imported = new.len();
-        if imported > 0 {
-            self.insert_purchases(new)?;
+    for row in &mut preview.rows {
+        if let Some(count) = existing_keys.get_mut(&row.purchase.duplicate_key()).filter(|c| **c > 0) {
+            *count -= 1;
+            row.duplicate = true;
         }
-        Ok(CsvImportReport { imported, duplicates: preview.duplicate_count, errors: preview.errors })
     }
+    preview.duplicate_count = preview.rows.iter().filter(|r| r.duplicate).count();
+    preview.new_count = preview.rows.len() - preview.duplicate_count;
 }
 
 #[cfg(test)]
@@ -595,27 +495,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_in_french_and_english_forms_are_exact() {
-        let d = |s: &str| Decimal::from_str_exact(s).unwrap();
-        assert_eq!(parse_amount("12,50", true), Some(d("12.50")));
-        assert_eq!(parse_amount("-1 234,56 €", true), Some(d("-1234.56")));
-        assert_eq!(parse_amount("1.234,56", true), Some(d("1234.56")));
-        assert_eq!(parse_amount("1,234.56", false), Some(d("1234.56")));
-        assert_eq!(parse_amount("(12.50)", false), Some(d("-12.50")));
-        assert_eq!(parse_amount("12.50-", false), Some(d("-12.50")));
-        assert_eq!(parse_amount("0,1", true).map(|a| a + parse_amount("0,2", true).unwrap()), Some(d("0.3")));
-        assert_eq!(parse_amount("douze", true), None);
-        assert_eq!(parse_amount("", true), None);
-    }
-
-    #[test]
-    fn dates_in_each_order() {
-        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-        assert_eq!(parse_date("31/12/2026", DateOrder::DayFirst), date(2026, 12, 31));
-        assert_eq!(parse_date("12/31/2026", DateOrder::MonthFirst), date(2026, 12, 31));
-        assert_eq!(parse_date("2026-12-31", DateOrder::DayFirst), date(2026, 12, 31));
-        assert_eq!(parse_date("31.12.26", DateOrder::DayFirst), date(2026, 12, 31));
-        assert_eq!(parse_date("31/02/2026", DateOrder::DayFirst), None);
+    fn date_order_is_detected_from_the_values() {
         assert_eq!(detect_date_order(&["03/04/2026", "25/04/2026"]), DateOrder::DayFirst);
         assert_eq!(detect_date_order(&["04/25/2026"]), DateOrder::MonthFirst);
     }

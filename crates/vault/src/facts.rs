@@ -1,12 +1,18 @@
 //! Profile facts: typed values from the item vocabulary, each with a sensitivity.
+//!
+//! [`Facts`] is the collection of `fact` records, one per item. What it must
+//! never do: store a fact that is not a profile fact (generalised forms and
+//! purchase history are computed when sharing) or a value its item refuses.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_protocol::items::{Family, ValueKind};
+use tessera_protocol::items::{Family, ValueKind, VOCABULARY};
 use tessera_protocol::ItemName;
 
-use crate::store::{begin, Kind, RecordId};
-use crate::{Result, Vault, VaultError};
+use crate::error::{Result, VaultError};
+use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Writer};
 
 /// How freely a fact may be shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,50 +78,77 @@ pub fn value_from_text(item: &ItemName, text: &str) -> Result<Value> {
     Ok(value)
 }
 
-impl Vault {
-    /// All facts, in vocabulary-name order.
-    pub fn facts(&self) -> Result<Vec<Fact>> {
-        Ok(self.unlocked()?.facts.values().map(|(_, f)| f.clone()).collect())
+/// Reads an item name as a person types it (`email`, `address.postal_code`);
+/// an unknown name is answered with the list of profile facts.
+pub fn parse_fact_item(name: &str) -> Result<ItemName> {
+    name.parse().map_err(|_| {
+        let known: Vec<&str> = VOCABULARY
+            .iter()
+            .filter(|s| ItemName::lookup(s.name).is_some_and(|i| is_profile_fact(&i)))
+            .map(|s| s.name)
+            .collect();
+        VaultError::InvalidInput(format!("{name:?} is not a fact Tessera knows; known facts: {}", known.join(", ")))
+    })
+}
+
+/// The profile facts: every `fact` record, one per item, in vocabulary-name order.
+#[derive(Default)]
+pub(crate) struct Facts {
+    by_item: BTreeMap<ItemName, (RecordId, Fact)>,
+}
+
+impl Facts {
+    pub(crate) fn load(store: &RecordStore, key: &RecordKey, damaged: &mut Vec<DamagedRecord>) -> Result<Facts> {
+        let records = store.load::<Fact>(Kind::Fact, key, damaged)?;
+        Ok(Facts { by_item: records.into_iter().map(|(id, fact)| (fact.item, (id, fact))).collect() })
     }
 
-    pub fn fact(&self, item: &ItemName) -> Result<Option<Fact>> {
-        Ok(self.unlocked()?.facts.get(item).map(|(_, f)| f.clone()))
+    /// Writes `facts` as new records (a restore); the collection once committed.
+    pub(crate) fn write_new(writer: &Writer<'_>, facts: &[Fact]) -> Result<Facts> {
+        let mut by_item = BTreeMap::new();
+        for fact in facts {
+            let id = RecordId::random();
+            writer.put(Kind::Fact, &id, fact)?;
+            by_item.insert(fact.item, (id, fact.clone()));
+        }
+        Ok(Facts { by_item })
+    }
+
+    /// All facts, in vocabulary-name order.
+    pub(crate) fn list(&self) -> Vec<Fact> {
+        self.by_item.values().map(|(_, f)| f.clone()).collect()
+    }
+
+    pub(crate) fn get(&self, item: &ItemName) -> Option<&Fact> {
+        self.by_item.get(item).map(|(_, f)| f)
     }
 
     /// Adds or replaces a fact.
-    pub fn set_fact(&mut self, item: ItemName, value: Value, sensitivity: Sensitivity) -> Result<()> {
-        if !is_profile_fact(&item) {
+    pub(crate) fn set(&mut self, store: &mut RecordStore, key: &RecordKey, fact: Fact) -> Result<()> {
+        if !is_profile_fact(&fact.item) {
             return Err(VaultError::InvalidInput(format!(
-                "{item} is not a profile fact: it is computed from your facts or purchases when you share"
+                "{} is not a profile fact: it is computed from your facts or purchases when you share",
+                fact.item
             )));
         }
-        item.validate(&value)?;
-        let fact = Fact { item, value, sensitivity };
-        let (conn, open) = self.parts()?;
-        let id = open.facts.get(&item).map(|(id, _)| *id).unwrap_or_else(RecordId::random);
-        let writer = begin(conn, open)?;
+        fact.item.validate(&fact.value)?;
+        let id = self.by_item.get(&fact.item).map(|(id, _)| *id).unwrap_or_else(RecordId::random);
+        let writer = store.write(key)?;
         writer.put(Kind::Fact, &id, &fact)?;
         writer.commit()?;
-        open.facts.insert(item, (id, fact));
+        self.by_item.insert(fact.item, (id, fact));
         Ok(())
     }
 
-    /// Changes how freely a fact may be shared.
-    pub fn set_sensitivity(&mut self, item: &ItemName, sensitivity: Sensitivity) -> Result<()> {
-        let fact = self.fact(item)?.ok_or_else(|| VaultError::InvalidInput(format!("you have no {item} fact")))?;
-        self.set_fact(fact.item, fact.value, sensitivity)
-    }
-
     /// Deletes a fact.
-    pub fn remove_fact(&mut self, item: &ItemName) -> Result<()> {
-        let (conn, open) = self.parts()?;
-        let Some((id, _)) = open.facts.get(item).cloned() else {
+    pub(crate) fn remove(&mut self, store: &mut RecordStore, key: &RecordKey, item: &ItemName) -> Result<()> {
+        let Some((id, _)) = self.by_item.get(item).cloned() else {
             return Err(VaultError::InvalidInput(format!("you have no {item} fact")));
         };
-        let writer = begin(conn, open)?;
+        let writer = store.write(key)?;
         writer.delete(&id)?;
         writer.commit()?;
-        open.facts.remove(item);
+        self.by_item.remove(item);
         Ok(())
     }
 }

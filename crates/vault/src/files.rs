@@ -1,9 +1,11 @@
 //! Writing files the user asked for, atomically.
+//!
+//! What it must never do: leave half a file where the user expects a whole one.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::{Result, VaultError};
+use crate::error::{Result, VaultError};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`. Either the old file

@@ -1,30 +1,31 @@
-//! The vault key and what unlocks it: the passphrase (Argon2id) and the recovery secret.
+//! The vault key and what unlocks it: the passphrase (Argon2id) and the recovery
+//! secret; and the master secret every per-brand key is derived from.
 //!
 //! A random 256-bit vault key seals every record. It is stored twice, wrapped:
 //! once under a key derived from the passphrase with Argon2id (parameters kept
 //! in the slot, between the floor and ceiling of `tessera-seal`), once under
-//! the recovery secret (HKDF). Every change to the slots is one SQLite
+//! the recovery secret (HKDF). Both slots live in the vault header of the
+//! [record store](crate::store); every change to them is one SQLite
 //! transaction, so after a crash either the old or the new passphrase opens
-//! the vault, never neither.
+//! the vault, never neither. The master secret is the one record of kind
+//! `master`; [`Master`] is its collection.
+//!
+//! What it must never do: keep a key or a secret in memory that is not
+//! zeroised when dropped, or write one in clear.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use rusqlite::{params, Connection};
 use tessera_protocol::MasterSecret;
 use tessera_seal::{Argon2Params, DataKey, Keyslot, RecordCipher, SealError};
 use zeroize::Zeroizing;
 
-use crate::settings::Settings;
-use crate::store::{
-    self, parse_record, Kind, RecordId, Sealer, Unlocked, Vault, Writer, DATABASE_FILE, SCHEMA_VERSION,
-};
-use crate::{Result, VaultError};
+use crate::error::{Result, VaultError};
+use crate::store::{DamagedRecord, Header, Kind, RecordId, RecordKey, RecordStore, Sealer, Writer};
 
 pub(crate) const VAULT_FORMAT: &str = "tessera-vault";
 #[cfg(feature = "plaintext-control")]
-const PLAINTEXT_CONTROL_FORMAT: &str = "tessera-vault-plaintext-control";
+pub(crate) const PLAINTEXT_CONTROL_FORMAT: &str = "tessera-vault-plaintext-control";
 
 /// Whether `format` names a vault this build can open.
 pub(crate) fn is_known_format(format: &str) -> bool {
@@ -50,7 +51,7 @@ impl fmt::Debug for RecoverySecret {
 }
 
 impl RecoverySecret {
-    fn generate() -> RecoverySecret {
+    pub(crate) fn generate() -> RecoverySecret {
         let mut bytes = Zeroizing::new([0u8; 32]);
         tessera_protocol::encoding::fill_random(bytes.as_mut());
         RecoverySecret(bytes)
@@ -132,239 +133,117 @@ pub fn passphrase_strength(passphrase: &str) -> u8 {
     }
 }
 
+/// The vault header, read: the format, the key generation and both wrapped copies of the vault key.
+pub(crate) struct Keyslots {
+    pub(crate) format: String,
+    pub(crate) generation: i64,
+    passphrase: Keyslot,
+    recovery: Keyslot,
+}
+
+impl Keyslots {
+    /// Wraps a new vault `key` under `passphrase` and `recovery`, as the header of key generation `generation`.
+    pub(crate) fn wrap(
+        format: &str,
+        generation: i64,
+        key: &DataKey,
+        passphrase: &str,
+        recovery: &RecoverySecret,
+    ) -> Result<Header> {
+        let passphrase_slot = Keyslot::wrap_with_passphrase(key, passphrase, Argon2Params::RECOMMENDED)?;
+        let recovery_slot = Keyslot::wrap_with_secret(key, recovery.0.as_ref())?;
+        Ok(Header {
+            format: format.to_owned(),
+            key_generation: generation,
+            passphrase_slot: slot_json(&passphrase_slot),
+            recovery_slot: slot_json(&recovery_slot),
+        })
+    }
+
+    /// A passphrase slot for `key`, as stored.
+    pub(crate) fn passphrase_slot(key: &DataKey, passphrase: &str) -> Result<String> {
+        Ok(slot_json(&Keyslot::wrap_with_passphrase(key, passphrase, Argon2Params::RECOMMENDED)?))
+    }
+
+    pub(crate) fn read(store: &RecordStore) -> Result<Keyslots> {
+        let header = store.header()?;
+        let corrupt = |e: serde_json::Error| VaultError::Corrupt {
+            dir: store.dir().to_owned(),
+            detail: format!("key slot: {e}"),
+        };
+        Ok(Keyslots {
+            format: header.format,
+            generation: header.key_generation,
+            passphrase: serde_json::from_str(&header.passphrase_slot).map_err(corrupt)?,
+            recovery: serde_json::from_str(&header.recovery_slot).map_err(corrupt)?,
+        })
+    }
+
+    /// The vault key, unwrapped with the passphrase (Argon2id).
+    pub(crate) fn open_with_passphrase(&self, passphrase: &str) -> Result<DataKey> {
+        self.passphrase.unwrap_with_passphrase(passphrase).map_err(|e| match e {
+            SealError::WrongPassphrase => VaultError::WrongPassphrase,
+            other => other.into(),
+        })
+    }
+
+    /// The vault key, unwrapped with the recovery secret.
+    pub(crate) fn open_with_recovery(&self, recovery: &RecoverySecret) -> Result<DataKey> {
+        self.recovery.unwrap_with_secret(recovery.0.as_ref()).map_err(|e| match e {
+            SealError::WrongSecret => VaultError::WrongRecoverySecret,
+            other => other.into(),
+        })
+    }
+}
+
+/// The key records are sealed under, for a vault of `format`.
+pub(crate) fn record_key(dir: &Path, format: &str, key: DataKey, generation: i64) -> Result<RecordKey> {
+    let sealer = match format {
+        VAULT_FORMAT => Sealer::Aead(Box::new(RecordCipher::new(&key))),
+        #[cfg(feature = "plaintext-control")]
+        PLAINTEXT_CONTROL_FORMAT => Sealer::Plaintext,
+        other => {
+            return Err(VaultError::Corrupt { dir: dir.to_owned(), detail: format!("unknown vault format {other:?}") })
+        }
+    };
+    Ok(RecordKey::new(key, sealer, generation))
+}
+
 fn slot_json(slot: &Keyslot) -> String {
     serde_json::to_string(slot).unwrap_or_else(|e| unreachable!("keyslots serialise: {e}"))
 }
 
-fn map_passphrase_error(e: SealError) -> VaultError {
-    match e {
-        SealError::WrongPassphrase => VaultError::WrongPassphrase,
-        other => other.into(),
-    }
+/// The master secret every per-brand key is derived from: the collection of the one `master` record.
+pub(crate) struct Master {
+    secret: MasterSecret,
 }
 
-impl Vault {
-    /// Creates a vault in `dir` protected by `passphrase`, and returns it
-    /// unlocked with the recovery secret to show the user once.
-    pub fn create(dir: &Path, passphrase: &str) -> Result<(Vault, RecoverySecret)> {
-        check_new_passphrase(passphrase)?;
-        let key = DataKey::generate()?;
-        Self::create_with(dir, passphrase, VAULT_FORMAT, Sealer::Aead(Box::new(RecordCipher::new(&key))), key)
-    }
-
-    /// Test-only: a vault that stores its records in clear, to prove the plaintext scanner can fail.
-    #[cfg(feature = "plaintext-control")]
-    pub fn create_plaintext_control(dir: &Path, passphrase: &str) -> Result<(Vault, RecoverySecret)> {
-        let key = DataKey::generate()?;
-        Self::create_with(dir, passphrase, PLAINTEXT_CONTROL_FORMAT, Sealer::Plaintext, key)
-    }
-
-    fn create_with(
-        dir: &Path,
-        passphrase: &str,
-        format: &str,
-        sealer: Sealer,
-        key: DataKey,
-    ) -> Result<(Vault, RecoverySecret)> {
-        if Vault::exists(dir) {
-            return Err(VaultError::VaultExists { dir: dir.to_owned() });
-        }
-        std::fs::create_dir_all(dir).map_err(|e| VaultError::File { path: dir.to_owned(), detail: e.to_string() })?;
-        let recovery = RecoverySecret::generate();
-        let passphrase_slot = Keyslot::wrap_with_passphrase(&key, passphrase, Argon2Params::RECOMMENDED)?;
-        let recovery_slot = Keyslot::wrap_with_secret(&key, recovery.0.as_ref())?;
-        let master = MasterSecret::generate();
-        let master_id = RecordId::random();
-        let settings = (RecordId::random(), Settings::default());
-
-        // Built under a temporary name and renamed: a crash leaves no vault or a whole one.
-        let partial = dir.join(format!("{DATABASE_FILE}.creating"));
-        let _ = std::fs::remove_file(&partial);
-        {
-            let mut conn = Connection::open(&partial)?;
-            conn.pragma_update(None, "secure_delete", "ON")?;
-            store::migrate(&mut conn, dir)?;
-            let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO vault (id, format, key_generation, passphrase_slot, recovery_slot) VALUES (1, ?1, 1, ?2, ?3)",
-                params![format, slot_json(&passphrase_slot), slot_json(&recovery_slot)],
-            )?;
-            let writer = Writer { tx, sealer: &sealer, generation: 1 };
-            writer.put(Kind::Master, &master_id, &MasterRecord { secret: *master.as_bytes() })?;
-            writer.put(Kind::Settings, &settings.0, &settings.1)?;
-            writer.commit()?;
-        }
-        let path = dir.join(DATABASE_FILE);
-        std::fs::rename(&partial, &path).map_err(|e| VaultError::File { path: path.clone(), detail: e.to_string() })?;
-        let mut vault = Vault::open(dir)?;
-        vault.open = Some(Unlocked {
-            key,
-            sealer,
-            generation: 1,
-            master,
-            settings,
-            facts: BTreeMap::new(),
-            purchases: Vec::new(),
-            brands: BTreeMap::new(),
-            ledger: Vec::new(),
-            damaged: Vec::new(),
-        });
-        Ok((vault, recovery))
-    }
-
-    fn slots(&self) -> Result<(String, i64, Keyslot, Keyslot)> {
-        let (format, generation, passphrase_slot, recovery_slot): (String, i64, String, String) = self.conn.query_row(
-            "SELECT format, key_generation, passphrase_slot, recovery_slot FROM vault WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let corrupt =
-            |e: serde_json::Error| VaultError::Corrupt { dir: self.dir.clone(), detail: format!("key slot: {e}") };
-        Ok((
-            format,
-            generation,
-            serde_json::from_str(&passphrase_slot).map_err(corrupt)?,
-            serde_json::from_str(&recovery_slot).map_err(corrupt)?,
-        ))
-    }
-
-    fn sealer_for(&self, format: &str, key: &DataKey) -> Result<Sealer> {
-        match format {
-            VAULT_FORMAT => Ok(Sealer::Aead(Box::new(RecordCipher::new(key)))),
-            #[cfg(feature = "plaintext-control")]
-            PLAINTEXT_CONTROL_FORMAT => Ok(Sealer::Plaintext),
-            other => {
-                Err(VaultError::Corrupt { dir: self.dir.clone(), detail: format!("unknown vault format {other:?}") })
-            }
-        }
-    }
-
-    /// Unlocks with the passphrase: derives the key (Argon2id), then decrypts every record into memory.
-    /// Records that cannot be read are listed by [`Vault::damaged_records`]; the others are available.
-    pub fn unlock(&mut self, passphrase: &str) -> Result<()> {
-        let (format, generation, slot, _) = self.slots()?;
-        let key = slot.unwrap_with_passphrase(passphrase).map_err(map_passphrase_error)?;
-        self.load(format, generation, key)
-    }
-
-    /// Unlocks with the recovery secret and sets a new passphrase, in one transaction.
-    pub fn recover(&mut self, recovery: &RecoverySecret, new_passphrase: &str) -> Result<()> {
-        check_new_passphrase(new_passphrase)?;
-        let (format, generation, _, recovery_slot) = self.slots()?;
-        let key = recovery_slot.unwrap_with_secret(recovery.0.as_ref()).map_err(|e| match e {
-            SealError::WrongSecret => VaultError::WrongRecoverySecret,
-            other => other.into(),
-        })?;
-        let new_slot = Keyslot::wrap_with_passphrase(&key, new_passphrase, Argon2Params::RECOMMENDED)?;
-        self.conn.execute("UPDATE vault SET passphrase_slot = ?1 WHERE id = 1", [slot_json(&new_slot)])?;
-        self.load(format, generation, key)
-    }
-
-    /// Replaces the passphrase, after checking the current one, in one transaction.
-    pub fn change_passphrase(&mut self, current: &str, new: &str) -> Result<()> {
-        self.unlocked()?;
-        check_new_passphrase(new)?;
-        let (_, _, slot, _) = self.slots()?;
-        let key = slot.unwrap_with_passphrase(current).map_err(map_passphrase_error)?;
-        let new_slot = Keyslot::wrap_with_passphrase(&key, new, Argon2Params::RECOMMENDED)?;
-        let tx = self.conn.transaction()?;
-        tx.execute("UPDATE vault SET passphrase_slot = ?1 WHERE id = 1", [slot_json(&new_slot)])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Replaces the vault key: every record is sealed again under a new key and
-    /// key generation, in one transaction. The old recovery secret stops
-    /// working; the new one is returned, to be shown once.
-    pub fn rotate_key(&mut self, passphrase: &str) -> Result<RecoverySecret> {
-        let (format, generation, slot, _) = self.slots()?;
-        let old_key = slot.unwrap_with_passphrase(passphrase).map_err(map_passphrase_error)?;
-        self.unlocked()?;
-        let old_sealer = self.sealer_for(&format, &old_key)?;
-        let new_key = DataKey::generate()?;
-        let new_sealer = self.sealer_for(&format, &new_key)?;
-        let new_generation = generation + 1;
-        let recovery = RecoverySecret::generate();
-        let passphrase_slot = Keyslot::wrap_with_passphrase(&new_key, passphrase, Argon2Params::RECOMMENDED)?;
-        let recovery_slot = Keyslot::wrap_with_secret(&new_key, recovery.0.as_ref())?;
-        let (records, _damaged) = store::load_records(&self.conn, &old_sealer)?;
-        let tx = self.conn.transaction()?;
-        for (kind, id, plain) in &records {
-            let sealed = new_sealer.seal(&store::record_aad(*kind, id, SCHEMA_VERSION, new_generation), plain)?;
-            tx.execute(
-                "UPDATE records SET sealed = ?1, key_generation = ?2, schema_version = ?3 WHERE id = ?4",
-                params![sealed, new_generation, SCHEMA_VERSION, &id.0[..]],
-            )?;
-        }
-        tx.execute(
-            "UPDATE vault SET key_generation = ?1, passphrase_slot = ?2, recovery_slot = ?3 WHERE id = 1",
-            params![new_generation, slot_json(&passphrase_slot), slot_json(&recovery_slot)],
-        )?;
-        tx.commit()?;
-        if let Some(open) = self.open.as_mut() {
-            open.key = new_key;
-            open.sealer = new_sealer;
-            open.generation = new_generation;
-        }
-        Ok(recovery)
-    }
-
-    /// Decrypts every record with `key` into memory.
-    fn load(&mut self, format: String, generation: i64, key: DataKey) -> Result<()> {
-        let sealer = self.sealer_for(&format, &key)?;
-        let (records, mut damaged) = store::load_records(&self.conn, &sealer)?;
-        let mut master = None;
-        let mut settings = None;
-        let mut facts = BTreeMap::new();
-        let mut purchases = Vec::with_capacity(records.len());
-        let mut brands = BTreeMap::new();
-        let mut ledger = Vec::new();
-        for (kind, id, plain) in records {
-            match kind {
-                Kind::Master => {
-                    master = parse_record::<MasterRecord>(kind, id, &plain, &mut damaged)
-                        .map(|m| MasterSecret::from_bytes(&m.secret))
-                }
-                Kind::Settings => settings = parse_record(kind, id, &plain, &mut damaged).map(|s| (id, s)),
-                Kind::Fact => {
-                    if let Some(fact) = parse_record::<crate::facts::Fact>(kind, id, &plain, &mut damaged) {
-                        facts.insert(fact.item, (id, fact));
-                    }
-                }
-                Kind::Purchase => {
-                    if let Some(p) = parse_record(kind, id, &plain, &mut damaged) {
-                        purchases.push((id, p));
-                    }
-                }
-                Kind::Brand => {
-                    if let Some(b) = parse_record::<crate::consent::PinnedBrand>(kind, id, &plain, &mut damaged) {
-                        brands.insert(b.key(), (id, b));
-                    }
-                }
-                Kind::Ledger => {
-                    if let Some(e) = parse_record(kind, id, &plain, &mut damaged) {
-                        ledger.push((id, e));
-                    }
-                }
-            }
-        }
-        let master = master.ok_or_else(|| VaultError::Corrupt {
-            dir: self.dir.clone(),
+impl Master {
+    /// Reads the master secret; the vault cannot be used without it.
+    pub(crate) fn load(store: &RecordStore, key: &RecordKey, damaged: &mut Vec<DamagedRecord>) -> Result<Master> {
+        let records = store.load::<MasterRecord>(Kind::Master, key, damaged)?;
+        let (_, record) = records.into_iter().last().ok_or_else(|| VaultError::Corrupt {
+            dir: store.dir().to_owned(),
             detail: "the master secret record cannot be read".into(),
         })?;
-        let settings = settings.unwrap_or_else(|| (RecordId::random(), Settings::default()));
-        crate::purchases::sort_newest_first(&mut purchases);
-        ledger.sort_by_key(|(_, e): &(RecordId, crate::ledger::LedgerEntry)| std::cmp::Reverse(e.shared_at));
-        self.open =
-            Some(Unlocked { key, sealer, generation, master, settings, facts, purchases, brands, ledger, damaged });
-        Ok(())
+        Ok(Master { secret: MasterSecret::from_bytes(&record.secret) })
+    }
+
+    /// Writes `secret` as a new master record (a new vault, a restore); the collection once committed.
+    pub(crate) fn write_new(writer: &Writer<'_>, secret: MasterSecret) -> Result<Master> {
+        writer.put(Kind::Master, &RecordId::random(), &MasterRecord { secret: *secret.as_bytes() })?;
+        Ok(Master { secret })
+    }
+
+    pub(crate) fn secret(&self) -> &MasterSecret {
+        &self.secret
     }
 }
 
 /// The content of the master-secret record.
 #[derive(serde::Serialize, serde::Deserialize)]
-pub(crate) struct MasterRecord {
-    pub(crate) secret: [u8; 32],
+struct MasterRecord {
+    secret: [u8; 32],
 }
 
 impl Drop for MasterRecord {

@@ -1,11 +1,20 @@
 //! The ledger: every packet shared, what it holds, and what became of it.
+//!
+//! [`Ledger`] is the collection of `ledger` records, newest first: revoking a
+//! packet signs a revocation with the per-brand key, and a brand's deletion
+//! receipt is checked against the entry before it is recorded. What it must
+//! never do: forget a packet that was shared, or mark a deletion confirmed
+//! without a receipt that verifies.
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tessera_protocol::packet::SharedItem;
-use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName};
+use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName, MasterSecret};
 
-use crate::store::{begin, Kind, RecordId, Unlocked};
-use crate::{files, Result, Vault, VaultError};
+use crate::error::{Result, VaultError};
+use crate::files;
+use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Staged, Writer};
 
 /// A packet the consumer shared, as recorded when it was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,38 +105,49 @@ pub struct BrandKnowledge {
     pub packets: Vec<LedgerLine>,
 }
 
-/// Saves an updated ledger entry, then mirrors it in memory.
-fn store_entry(
-    conn: &mut rusqlite::Connection,
-    open: &mut Unlocked,
-    id: RecordId,
-    updated: LedgerEntry,
-    now: i64,
-) -> Result<LedgerLine> {
-    let writer = begin(conn, open)?;
-    writer.put(Kind::Ledger, &id, &updated)?;
-    writer.commit()?;
-    if let Some(slot) = open.ledger.iter_mut().find(|(i, _)| *i == id) {
-        slot.1 = updated.clone();
-    }
-    Ok(LedgerLine { status: updated.status(now), entry: updated })
+/// Every packet shared: the `ledger` records, newest first.
+#[derive(Default)]
+pub(crate) struct Ledger {
+    entries: Vec<(RecordId, LedgerEntry)>,
 }
 
-impl Vault {
-    /// Every packet shared, newest first.
-    pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
-        Ok(self
-            .unlocked()?
-            .ledger
-            .iter()
-            .map(|(_, e)| LedgerLine { status: e.status(now), entry: e.clone() })
-            .collect())
+fn sort_newest_first(entries: &mut [(RecordId, LedgerEntry)]) {
+    entries.sort_by_key(|(_, e)| std::cmp::Reverse(e.shared_at));
+}
+
+impl Ledger {
+    pub(crate) fn load(store: &RecordStore, key: &RecordKey, damaged: &mut Vec<DamagedRecord>) -> Result<Ledger> {
+        let mut entries = store.load(Kind::Ledger, key, damaged)?;
+        sort_newest_first(&mut entries);
+        Ok(Ledger { entries })
+    }
+
+    /// Writes `entries` as new records (a restore); the collection once committed.
+    pub(crate) fn write_new(writer: &Writer<'_>, entries: &[LedgerEntry]) -> Result<Ledger> {
+        let mut ledger = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let id = RecordId::random();
+            writer.put(Kind::Ledger, &id, entry)?;
+            ledger.push((id, entry.clone()));
+        }
+        sort_newest_first(&mut ledger);
+        Ok(Ledger { entries: ledger })
+    }
+
+    /// Every entry, newest first.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &LedgerEntry> {
+        self.entries.iter().map(|(_, e)| e)
+    }
+
+    /// Every packet shared, newest first, with its status at `now`.
+    pub(crate) fn lines(&self, now: i64) -> Vec<LedgerLine> {
+        self.entries().map(|e| LedgerLine { status: e.status(now), entry: e.clone() }).collect()
     }
 
     /// For each brand: what it holds now and every packet it received.
-    pub fn what_brands_know(&self, now: i64) -> Result<Vec<BrandKnowledge>> {
+    pub(crate) fn what_brands_know(&self, now: i64) -> Vec<BrandKnowledge> {
         let mut brands: Vec<BrandKnowledge> = Vec::new();
-        for line in self.ledger(now)? {
+        for line in self.lines(now) {
             let at = match brands.iter().position(|b| b.brand_did == line.entry.brand_did.to_string()) {
                 Some(at) => at,
                 None => {
@@ -147,43 +167,84 @@ impl Vault {
             brands[at].packets.push(line);
         }
         brands.sort_by(|a, b| a.brand_name.cmp(&b.brand_name));
-        Ok(brands)
+        brands
     }
 
-    /// Signs a revocation of packet `packet_jti`, writes it to `path` for the brand, and marks the packet revoked.
-    pub fn revoke_packet(&mut self, packet_jti: &str, path: &std::path::Path, now: i64) -> Result<LedgerLine> {
-        let (conn, open) = self.parts()?;
-        let (id, entry) = open
-            .ledger
+    /// Writes a new entry in `writer`'s transaction.
+    pub(crate) fn stage(&self, writer: &Writer<'_>, entry: LedgerEntry) -> Result<Staged<LedgerEntry>> {
+        let id = RecordId::random();
+        writer.put(Kind::Ledger, &id, &entry)?;
+        Ok(Staged { id, value: entry })
+    }
+
+    /// Applies a new entry once its transaction committed: it is the newest.
+    pub(crate) fn apply(&mut self, staged: Staged<LedgerEntry>) {
+        self.entries.insert(0, (staged.id, staged.value));
+    }
+
+    fn find(&self, packet_jti: &str) -> Result<(RecordId, LedgerEntry)> {
+        self.entries
             .iter()
             .find(|(_, e)| e.packet_jti == packet_jti)
             .cloned()
-            .ok_or_else(|| VaultError::UnknownPacket { packet_jti: packet_jti.to_owned() })?;
+            .ok_or_else(|| VaultError::UnknownPacket { packet_jti: packet_jti.to_owned() })
+    }
+
+    /// Saves an updated entry, then mirrors it in memory.
+    fn update(
+        &mut self,
+        store: &mut RecordStore,
+        key: &RecordKey,
+        id: RecordId,
+        updated: LedgerEntry,
+        now: i64,
+    ) -> Result<LedgerLine> {
+        let writer = store.write(key)?;
+        writer.put(Kind::Ledger, &id, &updated)?;
+        writer.commit()?;
+        if let Some(slot) = self.entries.iter_mut().find(|(i, _)| *i == id) {
+            slot.1 = updated.clone();
+        }
+        Ok(LedgerLine { status: updated.status(now), entry: updated })
+    }
+
+    /// Signs a revocation of packet `packet_jti` with the per-brand key derived
+    /// from `master`, writes it to `path` for the brand, and marks the packet revoked.
+    pub(crate) fn revoke(
+        &mut self,
+        store: &mut RecordStore,
+        key: &RecordKey,
+        master: &MasterSecret,
+        packet_jti: &str,
+        path: &Path,
+        now: i64,
+    ) -> Result<LedgerLine> {
+        let (id, entry) = self.find(packet_jti)?;
         if entry.deletion.is_some() {
             return Err(VaultError::InvalidInput(format!(
                 "{} already confirmed deleting this packet: there is nothing left to revoke",
                 entry.brand_name
             )));
         }
-        let key = derive_brand_key(&open.master, &entry.brand_did);
-        let (jws, claims) = revocation::sign(&key, &entry.brand_did, &entry.packet_jti, &entry.packet_hash, now);
+        let brand_key = derive_brand_key(master, &entry.brand_did);
+        let (jws, claims) = revocation::sign(&brand_key, &entry.brand_did, &entry.packet_jti, &entry.packet_hash, now);
         let mut updated = entry;
         updated.revocation_jti = Some(claims.jti);
         updated.revoked_at = Some(now);
         files::write_atomic(path, format!("{jws}\n").as_bytes())?;
-        store_entry(conn, open, id, updated, now)
+        self.update(store, key, id, updated, now)
     }
 
     /// Checks a brand's deletion receipt against the ledger and records the deletion as confirmed.
-    pub fn import_receipt(&mut self, jws: &str, now: i64) -> Result<LedgerLine> {
+    pub(crate) fn import_receipt(
+        &mut self,
+        store: &mut RecordStore,
+        key: &RecordKey,
+        jws: &str,
+        now: i64,
+    ) -> Result<LedgerLine> {
         let about = receipt::inspect(jws)?;
-        let (conn, open) = self.parts()?;
-        let (id, entry) = open
-            .ledger
-            .iter()
-            .find(|(_, e)| e.packet_jti == about.packet_jti)
-            .cloned()
-            .ok_or_else(|| VaultError::UnknownPacket { packet_jti: about.packet_jti.clone() })?;
+        let (id, entry) = self.find(&about.packet_jti)?;
         let claims =
             receipt::verify(jws, &entry.brand_did, &entry.consumer_did, &entry.packet_jti, &entry.packet_hash, now)?;
         let mut updated = entry;
@@ -193,6 +254,6 @@ impl Vault {
             receipt_jti: claims.jti,
             receipt: jws.to_owned(),
         });
-        store_entry(conn, open, id, updated, now)
+        self.update(store, key, id, updated, now)
     }
 }

@@ -1,20 +1,26 @@
 //! # tessera-vault — the consumer's encrypted vault
 //!
 //! Owns everything a consumer keeps on their own machine, on top of
-//! `tessera-protocol` and `tessera-seal`:
+//! `tessera-protocol` and `tessera-seal`. Layered, each module using only
+//! those below it:
 //!
-//! * [`store`] — one SQLite file (WAL, `synchronous=FULL`, `temp_store=MEMORY`,
-//!   `secure_delete=ON`) of sealed records; schema migrations;
+//! * [`vault`] — [`Vault`], the one entry point: opens the store, unlocks it,
+//!   and composes the collections below; adds no rule of its own;
+//! * [`consent`] — deciding on a brand's request item by item and sealing the
+//!   packet; [`backup`] — encrypted backup and restore, export of all my data;
+//! * one collection per domain, each owning one kind of record:
+//!   [`facts`] (profile facts with a sensitivity each), [`purchases`]
+//!   (purchase history: entry, search, filters, totals), [`settings`],
+//!   [`brands`] (pinned brand keys), [`ledger`] (what each brand holds,
+//!   revocations, deletion receipts), and the master secret in [`keys`];
+//!   [`csv_import`] reads bank and shop exports into purchases;
 //! * [`keys`] — the vault key, wrapped by the passphrase (Argon2id) and by a
-//!   recovery secret shown once; unlock, lock, passphrase change, recovery, key rotation;
-//! * [`facts`] — profile facts with a sensitivity each;
-//! * [`purchases`] and [`csv_import`] — purchase history: manual entry, CSV import
-//!   (French and English formats), search, filters, totals;
-//! * [`consent`] — opening a brand's request, pinning the brand's key, deciding
-//!   item by item, previewing and writing the packet;
-//! * [`ledger`] — what each brand holds, revocations, deletion receipts;
-//! * [`backup`] — encrypted backup and restore, export of all my data;
-//! * [`files`] — atomic file writes.
+//!   recovery secret shown once;
+//! * [`store`] — the record store: one SQLite file (WAL, `synchronous=FULL`,
+//!   `temp_store=MEMORY`, `secure_delete=ON`) of sealed records, its
+//!   migrations and the kinds of record; it knows no domain type;
+//! * [`parse`] — amounts, dates and words as people type them; [`files`] —
+//!   atomic file writes; [`error`] — [`VaultError`].
 //!
 //! What it must never do: write a key or a personal value to disk in clear
 //! (every record is sealed with associated data binding it to its kind, id,
@@ -24,68 +30,20 @@
 //! plaintext index on disk.
 
 pub mod backup;
+pub mod brands;
 pub mod consent;
 pub mod csv_import;
+pub mod error;
 pub mod facts;
 pub mod files;
 pub mod keys;
 pub mod ledger;
+pub mod parse;
 pub mod purchases;
 pub mod settings;
 pub mod store;
+pub mod vault;
 
-use std::path::PathBuf;
-
-use tessera_protocol::ProtocolError;
-
+pub use error::{Result, VaultError};
 pub use keys::RecoverySecret;
-pub use store::Vault;
-
-/// What went wrong in the vault, in words a person can act on.
-#[derive(Debug, thiserror::Error)]
-pub enum VaultError {
-    #[error("no vault in {dir}: create one first")]
-    NoVault { dir: PathBuf },
-    #[error("a vault already exists in {dir}; nothing was changed")]
-    VaultExists { dir: PathBuf },
-    #[error("the vault is locked: unlock it with your passphrase")]
-    Locked,
-    #[error("wrong passphrase")]
-    WrongPassphrase,
-    #[error("wrong recovery secret")]
-    WrongRecoverySecret,
-    #[error("the recovery secret is not in the expected form (13 groups of 4 letters and digits): {0}")]
-    MalformedRecoverySecret(String),
-    #[error("choose a passphrase of at least {min} characters; several words are easiest to remember")]
-    WeakPassphrase { min: usize },
-    #[error("the vault in {dir} is damaged or is not a Tessera vault: {detail}")]
-    Corrupt { dir: PathBuf, detail: String },
-    #[error(
-        "this vault was made by a newer Tessera (schema {found}; this one knows up to {supported}); update Tessera"
-    )]
-    NewerSchema { found: i64, supported: i64 },
-    #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
-    #[error("{path}: {detail}")]
-    File { path: PathBuf, detail: String },
-    #[error(transparent)]
-    Protocol(#[from] ProtocolError),
-    #[error("{0}")]
-    Seal(#[from] tessera_seal::SealError),
-    #[error("{0}")]
-    InvalidInput(String),
-    #[error("line {line}: {detail}")]
-    CsvLine { line: u64, detail: String },
-    #[error("{0}")]
-    Csv(String),
-    #[error("the brand {brand_name} now signs with a different key ({new_fingerprint}) than the one you trusted ({pinned_fingerprint}); this may be an impostor. Nothing was shared. Re-trust the new key only if the brand confirmed the change.")]
-    BrandKeyChanged { brand_name: String, pinned_fingerprint: String, new_fingerprint: String },
-    #[error("{item} is set to never share: it was refused")]
-    NeverShare { item: String },
-    #[error("no packet {packet_jti} in your ledger")]
-    UnknownPacket { packet_jti: String },
-    #[error("cannot read the backup {path}: {detail}")]
-    Backup { path: PathBuf, detail: String },
-}
-
-pub type Result<T, E = VaultError> = std::result::Result<T, E>;
+pub use vault::Vault;

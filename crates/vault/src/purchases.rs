@@ -1,4 +1,9 @@
 //! Purchase history: entry, search, filters and totals, all in memory after unlock.
+//!
+//! [`Purchases`] is the collection of `purchase` records, newest first;
+//! [`PurchaseEntry`] reads a purchase as a person types it. What it must never
+//! do: keep an index of purchases on disk, or store a purchase that does not
+//! pass [`Purchase::validate`].
 
 use std::collections::BTreeMap;
 
@@ -7,8 +12,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_protocol::items;
 
-use crate::store::{begin, Kind, RecordId};
-use crate::{Result, Vault, VaultError};
+use crate::error::{Result, VaultError};
+use crate::parse::{fold, typed_amount, typed_date};
+use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Writer};
 
 /// One purchase. `amount` is exact; positive for money spent, negative for a refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,25 +110,6 @@ const CATEGORY_KEYWORDS: &[(&str, &[&str])] = &[
     ("travel", &["airbnb", "booking", "hotel", "air france", "easyjet", "ryanair"]),
     ("utilities", &["edf", "engie", "orange", "sfr", "free mobile", "bouygues", "veolia"]),
 ];
-
-/// Lower-cases and strips French accents, for matching.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match c {
-            'à' | 'â' | 'ä' | 'á' => out.push('a'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' | 'í' => out.push('i'),
-            'ô' | 'ö' | 'ó' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ç' => out.push('c'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            other => out.push(other),
-        }
-    }
-    out
-}
 
 /// A category suggested from the merchant's name, `other` when nothing matches.
 pub fn suggest_category(merchant: &str) -> &'static str {
@@ -262,60 +249,121 @@ impl Matcher {
     }
 }
 
-pub(crate) fn sort_newest_first(purchases: &mut [(RecordId, Purchase)]) {
+fn sort_newest_first(purchases: &mut [(RecordId, Purchase)]) {
     purchases.sort_by(|a, b| {
         b.1.date.cmp(&a.1.date).then_with(|| a.1.merchant.cmp(&b.1.merchant)).then_with(|| a.0.cmp(&b.0))
     });
 }
 
-impl Vault {
-    /// Adds one purchase typed by the user.
-    pub fn add_purchase(&mut self, purchase: Purchase) -> Result<String> {
-        purchase.validate()?;
-        let ids = self.insert_purchases(vec![purchase])?;
-        Ok(ids[0].hex())
+/// A purchase as a person types it: the app's form, `tessera vault purchase add`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurchaseEntry {
+    /// `2026-03-14` or `14/03/2026`.
+    pub date: String,
+    pub merchant: String,
+    /// `12.50` or `12,50`; negative for a refund.
+    pub amount: String,
+    pub currency: String,
+    /// Suggested from the merchant when empty.
+    pub category: Option<String>,
+}
+
+impl PurchaseEntry {
+    /// Reads the entry: the date day first ([`typed_date`]), the amount with a
+    /// decimal comma or point ([`typed_amount`]), the merchant trimmed, the
+    /// currency trimmed and in capitals, and the category suggested from the
+    /// merchant when none is given. The result still needs [`Purchase::validate`].
+    pub fn read(&self) -> Result<Purchase> {
+        let date = typed_date(&self.date)?;
+        let amount = typed_amount(&self.amount)?;
+        let category = self
+            .category
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| suggest_category(&self.merchant).to_owned());
+        Ok(Purchase {
+            date,
+            merchant: self.merchant.trim().to_owned(),
+            amount,
+            currency: self.currency.trim().to_uppercase(),
+            category,
+        })
+    }
+}
+
+/// The purchase history: every `purchase` record, newest first.
+#[derive(Default)]
+pub(crate) struct Purchases {
+    rows: Vec<(RecordId, Purchase)>,
+}
+
+impl Purchases {
+    pub(crate) fn load(store: &RecordStore, key: &RecordKey, damaged: &mut Vec<DamagedRecord>) -> Result<Purchases> {
+        let mut rows = store.load(Kind::Purchase, key, damaged)?;
+        sort_newest_first(&mut rows);
+        Ok(Purchases { rows })
     }
 
-    /// Deletes one purchase.
-    pub fn remove_purchase(&mut self, id: &str) -> Result<()> {
-        let id =
-            RecordId::parse_hex(id).ok_or_else(|| VaultError::InvalidInput(format!("{id:?} is not a purchase id")))?;
-        let (conn, open) = self.parts()?;
-        let Some(position) = open.purchases.iter().position(|(pid, _)| *pid == id) else {
-            return Err(VaultError::InvalidInput(format!("no purchase {}", id.hex())));
-        };
-        let writer = begin(conn, open)?;
-        writer.delete(&id)?;
-        writer.commit()?;
-        open.purchases.remove(position);
-        Ok(())
+    /// Writes `purchases` as new records (a restore); the collection once committed.
+    pub(crate) fn write_new(writer: &Writer<'_>, purchases: &[Purchase]) -> Result<Purchases> {
+        let mut rows = Vec::with_capacity(purchases.len());
+        for p in purchases {
+            let id = RecordId::random();
+            writer.put(Kind::Purchase, &id, p)?;
+            rows.push((id, p.clone()));
+        }
+        sort_newest_first(&mut rows);
+        Ok(Purchases { rows })
+    }
+
+    /// Every purchase, newest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Purchase> {
+        self.rows.iter().map(|(_, p)| p)
+    }
+
+    /// How many purchases there are.
+    pub(crate) fn count(&self) -> usize {
+        self.rows.len()
     }
 
     /// Stores purchases in one transaction: all of them or none.
-    pub(crate) fn insert_purchases(&mut self, purchases: Vec<Purchase>) -> Result<Vec<RecordId>> {
-        let (conn, open) = self.parts()?;
+    pub(crate) fn add_all(
+        &mut self,
+        store: &mut RecordStore,
+        key: &RecordKey,
+        purchases: Vec<Purchase>,
+    ) -> Result<Vec<RecordId>> {
         let ids: Vec<RecordId> = purchases.iter().map(|_| RecordId::random()).collect();
-        let writer = begin(conn, open)?;
+        let writer = store.write(key)?;
         for (id, p) in ids.iter().zip(&purchases) {
             writer.put(Kind::Purchase, id, p)?;
         }
         writer.commit()?;
-        open.purchases.extend(ids.iter().copied().zip(purchases));
-        sort_newest_first(&mut open.purchases);
+        self.rows.extend(ids.iter().copied().zip(purchases));
+        sort_newest_first(&mut self.rows);
         Ok(ids)
     }
 
-    /// How many purchases the vault holds.
-    pub fn purchase_count(&self) -> Result<usize> {
-        Ok(self.unlocked()?.purchases.len())
+    /// Deletes one purchase, by the id shown in listings.
+    pub(crate) fn remove(&mut self, store: &mut RecordStore, key: &RecordKey, id: &str) -> Result<()> {
+        let id =
+            RecordId::parse_hex(id).ok_or_else(|| VaultError::InvalidInput(format!("{id:?} is not a purchase id")))?;
+        let Some(position) = self.rows.iter().position(|(pid, _)| *pid == id) else {
+            return Err(VaultError::InvalidInput(format!("no purchase {}", id.hex())));
+        };
+        let writer = store.write(key)?;
+        writer.delete(&id)?;
+        writer.commit()?;
+        self.rows.remove(position);
+        Ok(())
     }
 
     /// Purchases matching `filter`, newest first, `limit` from `offset`.
-    pub fn purchases(&self, filter: &PurchaseFilter, offset: usize, limit: usize) -> Result<PurchasePage> {
+    pub(crate) fn page(&self, filter: &PurchaseFilter, offset: usize, limit: usize) -> PurchasePage {
         let matcher = Matcher::new(filter);
         let mut total_matching = 0;
         let mut rows = Vec::with_capacity(limit.min(500));
-        for (id, p) in &self.unlocked()?.purchases {
+        for (id, p) in &self.rows {
             if matcher.matches(p) {
                 if total_matching >= offset && rows.len() < limit {
                     rows.push(ListedPurchase { id: id.hex(), purchase: p.clone() });
@@ -323,21 +371,21 @@ impl Vault {
                 total_matching += 1;
             }
         }
-        Ok(PurchasePage { total_matching, rows })
+        PurchasePage { total_matching, rows }
     }
 
-    /// Every purchase matching `filter` (for sharing and exports).
-    pub fn all_purchases(&self, filter: &PurchaseFilter) -> Result<Vec<Purchase>> {
+    /// Every purchase matching `filter`.
+    pub(crate) fn matching(&self, filter: &PurchaseFilter) -> Vec<Purchase> {
         let matcher = Matcher::new(filter);
-        Ok(self.unlocked()?.purchases.iter().filter(|(_, p)| matcher.matches(p)).map(|(_, p)| p.clone()).collect())
+        self.rows.iter().filter(|(_, p)| matcher.matches(p)).map(|(_, p)| p.clone()).collect()
     }
 
     /// Totals of the purchases matching `filter`, by category and by category and month.
-    pub fn purchase_totals(&self, filter: &PurchaseFilter) -> Result<Totals> {
+    pub(crate) fn totals(&self, filter: &PurchaseFilter) -> Totals {
         let matcher = Matcher::new(filter);
         let mut by_category: BTreeMap<(&str, &str), (Decimal, u32)> = BTreeMap::new();
         let mut by_month: BTreeMap<(String, &str, &str), (Decimal, u32)> = BTreeMap::new();
-        for (_, p) in &self.unlocked()?.purchases {
+        for (_, p) in &self.rows {
             if !matcher.matches(p) {
                 continue;
             }
@@ -370,13 +418,31 @@ impl Vault {
                 count,
             })
             .collect();
-        Ok(Totals { by_category, by_month })
+        Totals { by_category, by_month }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_purchase_is_read_with_a_suggested_category() {
+        let entry = PurchaseEntry {
+            date: "14/03/2026".into(),
+            merchant: " Fnac ".into(),
+            amount: "12,50".into(),
+            currency: "eur ".into(),
+            category: Some(" ".into()),
+        };
+        let purchase = entry.read().unwrap();
+        assert_eq!(purchase.date, NaiveDate::from_ymd_opt(2026, 3, 14).unwrap());
+        assert_eq!((purchase.merchant.as_str(), purchase.currency.as_str()), ("Fnac", "EUR"));
+        assert_eq!(purchase.amount, Decimal::new(1250, 2));
+        assert_eq!(purchase.category, "culture");
+        assert!(PurchaseEntry { amount: "douze".into(), ..entry.clone() }.read().is_err());
+        assert!(PurchaseEntry { date: "2026-13-01".into(), ..entry }.read().is_err());
+    }
 
     #[test]
     fn merchants_suggest_categories_whatever_their_accents() {

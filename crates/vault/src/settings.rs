@@ -1,10 +1,13 @@
 //! The consumer's preferences, sealed like everything else.
+//!
+//! [`StoredSettings`] is the collection of the one `settings` record. What it
+//! must never do: save preferences it has not checked.
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Result, VaultError};
 use crate::facts::Sensitivity;
-use crate::store::{begin, Kind};
-use crate::{Result, Vault, VaultError};
+use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Writer};
 
 /// Preferences kept in the vault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,13 +27,36 @@ impl Default for Settings {
     }
 }
 
-impl Vault {
-    pub fn settings(&self) -> Result<Settings> {
-        Ok(self.unlocked()?.settings.1.clone())
+/// The preferences: the one `settings` record (defaults when it is missing or unreadable).
+pub(crate) struct StoredSettings {
+    id: RecordId,
+    settings: Settings,
+}
+
+impl StoredSettings {
+    pub(crate) fn load(
+        store: &RecordStore,
+        key: &RecordKey,
+        damaged: &mut Vec<DamagedRecord>,
+    ) -> Result<StoredSettings> {
+        let records = store.load::<Settings>(Kind::Settings, key, damaged)?;
+        let (id, settings) = records.into_iter().last().unwrap_or_else(|| (RecordId::random(), Settings::default()));
+        Ok(StoredSettings { id, settings })
+    }
+
+    /// Writes `settings` as a new record (a new vault, a restore); the collection once committed.
+    pub(crate) fn write_new(writer: &Writer<'_>, settings: &Settings) -> Result<StoredSettings> {
+        let id = RecordId::random();
+        writer.put(Kind::Settings, &id, settings)?;
+        Ok(StoredSettings { id, settings: settings.clone() })
+    }
+
+    pub(crate) fn get(&self) -> &Settings {
+        &self.settings
     }
 
     /// Saves new preferences after checking them.
-    pub fn set_settings(&mut self, settings: Settings) -> Result<()> {
+    pub(crate) fn set(&mut self, store: &mut RecordStore, key: &RecordKey, settings: Settings) -> Result<()> {
         if let Some(language) = &settings.language {
             if language != "fr" && language != "en" {
                 return Err(VaultError::InvalidInput(format!(
@@ -41,11 +67,10 @@ impl Vault {
         if !(1..=240).contains(&settings.auto_lock_minutes) {
             return Err(VaultError::InvalidInput("auto-lock must be between 1 and 240 minutes".into()));
         }
-        let (conn, open) = self.parts()?;
-        let writer = begin(conn, open)?;
-        writer.put(Kind::Settings, &open.settings.0, &settings)?;
+        let writer = store.write(key)?;
+        writer.put(Kind::Settings, &self.id, &settings)?;
         writer.commit()?;
-        open.settings.1 = settings;
+        self.settings = settings;
         Ok(())
     }
 }

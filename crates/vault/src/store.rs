@@ -1,4 +1,4 @@
-//! The vault file: one SQLite database of sealed records, and its migrations.
+//! The record store: one SQLite file of sealed records, its migrations, and the kinds of record.
 //!
 //! In clear, each record has only a random 16-byte id, its kind, the schema
 //! version and the key generation it was sealed under. The content is sealed
@@ -6,24 +6,27 @@
 //! `tessera-vault/v1/<kind>/<id hex>/s<schema>/g<generation>`, so a record
 //! altered, moved to another row, relabelled or replayed from another key
 //! generation does not open.
+//!
+//! The store knows no domain type: it seals what a collection hands it
+//! (serialised as JSON) and opens records one kind at a time, so each
+//! collection loads only its own records and a record that does not open is
+//! reported without hiding the others. Beside the records it keeps the vault
+//! header (format, key generation, the two wrapped copies of the vault key) as
+//! text that [`crate::keys`] reads and writes.
+//!
+//! What it must never do: write a record's content in clear, or decide what a
+//! record means.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tessera_protocol::{ItemName, MasterSecret};
 use tessera_seal::{DataKey, RecordCipher};
 use zeroize::Zeroizing;
 
-use crate::consent::PinnedBrand;
-use crate::facts::Fact;
-use crate::ledger::LedgerEntry;
-use crate::purchases::Purchase;
-use crate::settings::Settings;
-use crate::{Result, VaultError};
+use crate::error::{Result, VaultError};
 
 /// The schema version this code writes and reads (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 1;
@@ -51,17 +54,27 @@ CREATE INDEX records_by_kind ON records(kind);
 "];
 
 /// The kinds of record, the only thing about a record's content that is in clear.
+/// Each kind belongs to one collection, which alone reads and writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
+    /// The master secret ([`crate::keys`]).
     Master,
+    /// The preferences ([`crate::settings`]).
     Settings,
+    /// A profile fact ([`crate::facts`]).
     Fact,
+    /// A purchase ([`crate::purchases`]).
     Purchase,
+    /// A pinned brand key ([`crate::brands`]).
     Brand,
+    /// A ledger entry ([`crate::ledger`]).
     Ledger,
 }
 
 impl Kind {
+    /// Every kind this build knows.
+    pub const ALL: [Kind; 6] = [Kind::Master, Kind::Settings, Kind::Fact, Kind::Purchase, Kind::Brand, Kind::Ledger];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Master => "master",
@@ -74,9 +87,7 @@ impl Kind {
     }
 
     fn parse(text: &str) -> Option<Kind> {
-        [Kind::Master, Kind::Settings, Kind::Fact, Kind::Purchase, Kind::Brand, Kind::Ledger]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -144,6 +155,21 @@ impl Sealer {
     }
 }
 
+/// The vault key while the vault is unlocked: the key itself (zeroised on drop),
+/// the sealer made from it, and its generation.
+pub(crate) struct RecordKey {
+    /// Kept so that it lives exactly as long as the sealer made from it.
+    _key: DataKey,
+    sealer: Sealer,
+    generation: i64,
+}
+
+impl RecordKey {
+    pub(crate) fn new(key: DataKey, sealer: Sealer, generation: i64) -> RecordKey {
+        RecordKey { _key: key, sealer, generation }
+    }
+}
+
 pub(crate) fn record_aad(kind: Kind, id: &RecordId, schema: i64, generation: i64) -> Vec<u8> {
     format!("tessera-vault/v1/{}/{}/s{schema}/g{generation}", kind.as_str(), id.hex()).into_bytes()
 }
@@ -156,34 +182,29 @@ pub struct DamagedRecord {
     pub detail: String,
 }
 
-/// Everything that exists only while the vault is unlocked.
-pub(crate) struct Unlocked {
-    pub(crate) key: DataKey,
-    pub(crate) sealer: Sealer,
-    pub(crate) generation: i64,
-    pub(crate) master: MasterSecret,
-    pub(crate) settings: (RecordId, Settings),
-    pub(crate) facts: BTreeMap<ItemName, (RecordId, Fact)>,
-    pub(crate) purchases: Vec<(RecordId, Purchase)>,
-    pub(crate) brands: BTreeMap<String, (RecordId, PinnedBrand)>,
-    pub(crate) ledger: Vec<(RecordId, LedgerEntry)>,
-    pub(crate) damaged: Vec<DamagedRecord>,
+/// The vault header, as stored: which format, which key generation, and the
+/// two wrapped copies of the vault key (JSON written and read by [`crate::keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) format: String,
+    pub(crate) key_generation: i64,
+    pub(crate) passphrase_slot: String,
+    pub(crate) recovery_slot: String,
 }
 
-/// A consumer's vault. Locked when opened; [`Vault::unlock`] loads and decrypts everything into memory.
-pub struct Vault {
-    pub(crate) dir: PathBuf,
-    pub(crate) conn: Connection,
-    pub(crate) open: Option<Unlocked>,
+/// The vault's SQLite file.
+pub(crate) struct RecordStore {
+    dir: PathBuf,
+    conn: Connection,
 }
 
-impl fmt::Debug for Vault {
+impl fmt::Debug for RecordStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Vault").field("dir", &self.dir).field("unlocked", &self.open.is_some()).finish()
+        f.debug_struct("RecordStore").field("dir", &self.dir).finish_non_exhaustive()
     }
 }
 
-pub(crate) fn configure(conn: &Connection) -> Result<()> {
+fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -193,7 +214,7 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
 }
 
 /// Brings the schema up to [`SCHEMA_VERSION`], one migration per transaction.
-pub(crate) fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {
+fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(VaultError::NewerSchema { found: version, supported: SCHEMA_VERSION });
@@ -210,14 +231,46 @@ pub(crate) fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-impl Vault {
+impl RecordStore {
     /// Whether a vault exists in `dir`.
-    pub fn exists(dir: &Path) -> bool {
+    pub(crate) fn exists(dir: &Path) -> bool {
         dir.join(DATABASE_FILE).is_file()
     }
 
-    /// Opens the vault in `dir`, locked.
-    pub fn open(dir: &Path) -> Result<Vault> {
+    /// Creates the database in `dir` with `header` and the first records that
+    /// `fill` writes. It is built under a temporary name and renamed: a crash
+    /// leaves no vault or a whole one.
+    pub(crate) fn create<T>(
+        dir: &Path,
+        header: &Header,
+        key: &RecordKey,
+        fill: impl FnOnce(&Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        std::fs::create_dir_all(dir).map_err(|e| VaultError::File { path: dir.to_owned(), detail: e.to_string() })?;
+        let partial = dir.join(format!("{DATABASE_FILE}.creating"));
+        let _ = std::fs::remove_file(&partial);
+        let filled = {
+            let mut conn = Connection::open(&partial)?;
+            conn.pragma_update(None, "secure_delete", "ON")?;
+            migrate(&mut conn, dir)?;
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO vault (id, format, key_generation, passphrase_slot, recovery_slot) VALUES (1, ?1, ?2, ?3, ?4)",
+                params![header.format, header.key_generation, header.passphrase_slot, header.recovery_slot],
+            )?;
+            let writer = Writer { tx, sealer: &key.sealer, generation: key.generation };
+            let filled = fill(&writer)?;
+            writer.commit()?;
+            filled
+        };
+        let path = dir.join(DATABASE_FILE);
+        std::fs::rename(&partial, &path).map_err(|e| VaultError::File { path: path.clone(), detail: e.to_string() })?;
+        Ok(filled)
+    }
+
+    /// Opens the database in `dir`, bringing its schema up to date, and
+    /// returns it with the format its header names (`None` without a header).
+    pub(crate) fn open(dir: &Path) -> Result<(RecordStore, Option<String>)> {
         let path = dir.join(DATABASE_FILE);
         if !path.is_file() {
             return Err(VaultError::NoVault { dir: dir.to_owned() });
@@ -228,33 +281,40 @@ impl Vault {
         migrate(&mut conn, dir)?;
         let format: Option<String> =
             conn.query_row("SELECT format FROM vault WHERE id = 1", [], |r| r.get(0)).optional().map_err(corrupt)?;
-        if !format.as_deref().is_some_and(crate::keys::is_known_format) {
-            return Err(VaultError::Corrupt { dir: dir.to_owned(), detail: "no vault header".into() });
-        }
-        Ok(Vault { dir: dir.to_owned(), conn, open: None })
+        Ok((RecordStore { dir: dir.to_owned(), conn }, format))
     }
 
     /// The vault's directory.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// Whether the vault is unlocked.
-    pub fn is_unlocked(&self) -> bool {
-        self.open.is_some()
+    /// The vault header.
+    pub(crate) fn header(&self) -> Result<Header> {
+        Ok(self.conn.query_row(
+            "SELECT format, key_generation, passphrase_slot, recovery_slot FROM vault WHERE id = 1",
+            [],
+            |r| {
+                Ok(Header {
+                    format: r.get(0)?,
+                    key_generation: r.get(1)?,
+                    passphrase_slot: r.get(2)?,
+                    recovery_slot: r.get(3)?,
+                })
+            },
+        )?)
     }
 
-    pub(crate) fn unlocked(&self) -> Result<&Unlocked> {
-        self.open.as_ref().ok_or(VaultError::Locked)
-    }
-
-    /// Records that could not be read at unlock (the others are available).
-    pub fn damaged_records(&self) -> Result<&[DamagedRecord]> {
-        Ok(&self.unlocked()?.damaged)
+    /// Replaces the wrapped copy of the vault key that the passphrase opens, in one transaction.
+    pub(crate) fn set_passphrase_slot(&mut self, slot: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE vault SET passphrase_slot = ?1 WHERE id = 1", [slot])?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Runs SQLite's integrity check; `Ok(())` when the database file is sound.
-    pub fn integrity_check(&self) -> Result<()> {
+    pub(crate) fn integrity_check(&self) -> Result<()> {
         let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" {
             Ok(())
@@ -263,17 +323,127 @@ impl Vault {
         }
     }
 
-    /// Drops every key and every decrypted value from memory.
-    pub fn lock(&mut self) {
-        self.open = None;
+    /// Starts a write transaction sealing under `key`.
+    pub(crate) fn write<'a>(&'a mut self, key: &'a RecordKey) -> Result<Writer<'a>> {
+        Ok(Writer { tx: self.conn.transaction()?, sealer: &key.sealer, generation: key.generation })
+    }
+
+    /// Opens and parses every record of `kind`; those that do not open or do
+    /// not parse as `T` are added to `damaged`, and the others are returned.
+    pub(crate) fn load<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        key: &RecordKey,
+        damaged: &mut Vec<DamagedRecord>,
+    ) -> Result<Vec<(RecordId, T)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, schema_version, key_generation, sealed FROM records WHERE kind = ?1 ORDER BY rowid",
+        )?;
+        let mut rows = stmt.query([kind.as_str()])?;
+        let mut records = Vec::new();
+        while let Some(row) = rows.next()? {
+            let Some((kind, id, plain)) = open_row(row, &key.sealer, damaged)? else { continue };
+            match serde_json::from_slice(&plain) {
+                Ok(value) => records.push((id, value)),
+                Err(e) => damaged.push(DamagedRecord {
+                    id,
+                    kind: kind.as_str().into(),
+                    detail: format!("unreadable content: {e}"),
+                }),
+            }
+        }
+        Ok(records)
+    }
+
+    /// Reports the records of a kind this build does not know.
+    pub(crate) fn report_unknown_kinds(&self, damaged: &mut Vec<DamagedRecord>) -> Result<()> {
+        let known: Vec<String> = Kind::ALL.iter().map(|k| format!("'{}'", k.as_str())).collect();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, kind FROM records WHERE kind NOT IN ({}) ORDER BY rowid",
+            known.join(", ")
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id_bytes: Vec<u8> = row.get(0)?;
+            let kind: String = row.get(1)?;
+            let id = <[u8; 16]>::try_from(id_bytes.as_slice()).map(RecordId).unwrap_or(RecordId([0; 16]));
+            damaged.push(DamagedRecord { id, kind, detail: "unknown record kind".into() });
+        }
+        Ok(())
+    }
+
+    /// Seals every record that opens under `old` again under `new`, and writes
+    /// `header` (the new key's slots and generation), in one transaction.
+    /// Records that do not open are left as they are.
+    pub(crate) fn rekey(&mut self, old: &RecordKey, new: &RecordKey, header: &Header) -> Result<()> {
+        let mut records = Vec::new();
+        {
+            let mut stmt = self.conn.prepare("SELECT id, kind, schema_version, key_generation, sealed FROM records")?;
+            let mut rows = stmt.query([])?;
+            let mut ignored = Vec::new();
+            while let Some(row) = rows.next()? {
+                if let Some(record) = open_row(row, &old.sealer, &mut ignored)? {
+                    records.push(record);
+                }
+            }
+        }
+        let tx = self.conn.transaction()?;
+        for (kind, id, plain) in &records {
+            let sealed = new.sealer.seal(&record_aad(*kind, id, SCHEMA_VERSION, new.generation), plain)?;
+            tx.execute(
+                "UPDATE records SET sealed = ?1, key_generation = ?2, schema_version = ?3 WHERE id = ?4",
+                params![sealed, new.generation, SCHEMA_VERSION, &id.0[..]],
+            )?;
+        }
+        tx.execute(
+            "UPDATE vault SET key_generation = ?1, passphrase_slot = ?2, recovery_slot = ?3 WHERE id = 1",
+            params![header.key_generation, header.passphrase_slot, header.recovery_slot],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// A record opened: its kind, id and plaintext (zeroised when dropped).
+type OpenedRecord = (Kind, RecordId, Zeroizing<Vec<u8>>);
+
+/// Opens one row of `records`; a row that does not open is added to `damaged`.
+fn open_row(
+    row: &rusqlite::Row<'_>,
+    sealer: &Sealer,
+    damaged: &mut Vec<DamagedRecord>,
+) -> Result<Option<OpenedRecord>> {
+    let id_bytes: Vec<u8> = row.get(0)?;
+    let kind_text: String = row.get(1)?;
+    let schema: i64 = row.get(2)?;
+    let generation: i64 = row.get(3)?;
+    let sealed: Vec<u8> = row.get_ref(4)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default();
+    let Ok(id) = <[u8; 16]>::try_from(id_bytes.as_slice()).map(RecordId) else {
+        damaged.push(DamagedRecord { id: RecordId([0; 16]), kind: kind_text, detail: "malformed record id".into() });
+        return Ok(None);
+    };
+    let Some(kind) = Kind::parse(&kind_text) else {
+        damaged.push(DamagedRecord { id, kind: kind_text, detail: "unknown record kind".into() });
+        return Ok(None);
+    };
+    match sealer.open(&record_aad(kind, &id, schema, generation), &sealed) {
+        Ok(plain) => Ok(Some((kind, id, plain))),
+        Err(_) => {
+            damaged.push(DamagedRecord {
+                id,
+                kind: kind_text,
+                detail: "altered, moved, or sealed under another key".into(),
+            });
+            Ok(None)
+        }
     }
 }
 
 /// Seals and writes records inside one transaction.
 pub(crate) struct Writer<'a> {
-    pub(crate) tx: rusqlite::Transaction<'a>,
-    pub(crate) sealer: &'a Sealer,
-    pub(crate) generation: i64,
+    tx: rusqlite::Transaction<'a>,
+    sealer: &'a Sealer,
+    generation: i64,
 }
 
 impl Writer<'_> {
@@ -296,77 +466,22 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Deletes every record (a restore replaces them all).
+    pub(crate) fn delete_all(&self) -> Result<()> {
+        self.tx.execute("DELETE FROM records", [])?;
+        Ok(())
+    }
+
     pub(crate) fn commit(self) -> Result<()> {
         self.tx.commit()?;
         Ok(())
     }
 }
 
-impl Vault {
-    /// The database and the unlocked state, borrowed apart: start a write
-    /// with [`begin`], commit it, then update the in-memory state.
-    pub(crate) fn parts(&mut self) -> Result<(&mut Connection, &mut Unlocked)> {
-        let open = self.open.as_mut().ok_or(VaultError::Locked)?;
-        Ok((&mut self.conn, open))
-    }
-}
-
-/// Starts a write transaction sealing under the unlocked vault's key.
-pub(crate) fn begin<'a>(conn: &'a mut Connection, open: &'a Unlocked) -> Result<Writer<'a>> {
-    Ok(Writer { tx: conn.transaction()?, sealer: &open.sealer, generation: open.generation })
-}
-
-/// A decrypted record: its kind, id and plaintext.
-pub(crate) type OpenedRecord = (Kind, RecordId, Zeroizing<Vec<u8>>);
-
-/// Reads and decrypts every record; those that do not open are reported apart.
-pub(crate) fn load_records(conn: &Connection, sealer: &Sealer) -> Result<(Vec<OpenedRecord>, Vec<DamagedRecord>)> {
-    let mut stmt = conn.prepare("SELECT id, kind, schema_version, key_generation, sealed FROM records")?;
-    let mut rows = stmt.query([])?;
-    let mut records = Vec::new();
-    let mut damaged = Vec::new();
-    while let Some(row) = rows.next()? {
-        let id_bytes: Vec<u8> = row.get(0)?;
-        let kind_text: String = row.get(1)?;
-        let schema: i64 = row.get(2)?;
-        let generation: i64 = row.get(3)?;
-        let sealed: Vec<u8> = row.get_ref(4)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default();
-        let Ok(id) = <[u8; 16]>::try_from(id_bytes.as_slice()).map(RecordId) else {
-            damaged.push(DamagedRecord {
-                id: RecordId([0; 16]),
-                kind: kind_text,
-                detail: "malformed record id".into(),
-            });
-            continue;
-        };
-        let Some(kind) = Kind::parse(&kind_text) else {
-            damaged.push(DamagedRecord { id, kind: kind_text, detail: "unknown record kind".into() });
-            continue;
-        };
-        match sealer.open(&record_aad(kind, &id, schema, generation), &sealed) {
-            Ok(plain) => records.push((kind, id, plain)),
-            Err(_) => damaged.push(DamagedRecord {
-                id,
-                kind: kind_text,
-                detail: "altered, moved, or sealed under another key".into(),
-            }),
-        }
-    }
-    Ok((records, damaged))
-}
-
-/// Parses a record's JSON, reporting a damaged record on failure.
-pub(crate) fn parse_record<T: DeserializeOwned>(
-    kind: Kind,
-    id: RecordId,
-    plain: &[u8],
-    damaged: &mut Vec<DamagedRecord>,
-) -> Option<T> {
-    match serde_json::from_slice(plain) {
-        Ok(value) => Some(value),
-        Err(e) => {
-            damaged.push(DamagedRecord { id, kind: kind.as_str().into(), detail: format!("unreadable content: {e}") });
-            None
-        }
-    }
+/// A record written in a transaction that is not committed yet: a collection
+/// applies it to its in-memory copy only once the transaction commits.
+#[must_use = "apply it to the collection once the transaction commits"]
+pub(crate) struct Staged<T> {
+    pub(crate) id: RecordId,
+    pub(crate) value: T,
 }
