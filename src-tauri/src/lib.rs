@@ -1,9 +1,10 @@
 //! # tessera-app — the desktop shell
 //!
 //! Owns the Tauri application: the window, the app state holding the open
-//! vault, auto-lock after idle, file dialogs, and the commands the page calls.
-//! Commands only translate between the page and `tessera-vault`: arguments
-//! in, vault calls, results or `{code, message}` errors out.
+//! vault, auto-lock after idle, file dialogs, and the commands the page calls
+//! ([`commands`], one module per screen of the interface). Commands only
+//! translate between the page and `tessera-vault`: arguments in, vault calls,
+//! results or `{code, message}` errors out.
 //!
 //! What it must never do: put vault logic here, expose a file-system or shell
 //! plugin to the page, hand paths to the page, or keep keys once locked.
