@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use tessera_protocol::ItemName;
 use tessera_vault::consent::{BrandTrust, Choice, Decision, RequestReview};
 
-use crate::vault_cmd::VaultArgs;
+use crate::vault::VaultArgs;
 use crate::{files, show_time, CliError};
 
 #[derive(Debug, Args)]

@@ -11,11 +11,11 @@
 //! secret or a personal value unless the user asked to see it, and every file
 //! it writes is written atomically.
 
-mod brand_cmd;
+mod brand;
 mod consent;
 mod files;
 mod secrets;
-mod vault_cmd;
+mod vault;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,18 +53,18 @@ struct Cli {
 enum Command {
     /// A brand's tools: keys, requests, importing packets, exporting data, revocations.
     #[command(subcommand)]
-    Brand(brand_cmd::BrandCommand),
+    Brand(brand::BrandCommand),
     /// Your vault: facts, purchases, passphrase, backups.
     Vault {
         #[command(flatten)]
-        vault: vault_cmd::VaultArgs,
+        vault: vault::VaultArgs,
         #[command(subcommand)]
-        command: vault_cmd::VaultCommand,
+        command: vault::VaultCommand,
     },
     /// Your consent: answer a brand's request, see what brands know, revoke, confirm deletions.
     Consent {
         #[command(flatten)]
-        vault: vault_cmd::VaultArgs,
+        vault: vault::VaultArgs,
         #[command(subcommand)]
         command: consent::ConsentCommand,
     },
@@ -94,7 +94,7 @@ fn inspect(path: &std::path::Path) -> Result<(), CliError> {
                 r.claims.iss,
                 r.brand().fingerprint()
             );
-            brand_cmd::print_request(&r);
+            brand::print_request(&r);
             return Ok(());
         }
         Err(ProtocolError::WrongType { expected: Artifact::Request, .. }) => {}
@@ -119,8 +119,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let now = current_time(cli.now);
     let outcome = match cli.command {
-        Command::Brand(command) => brand_cmd::run(command, now),
-        Command::Vault { vault, command } => vault_cmd::run(command, &vault, now),
+        Command::Brand(command) => brand::run(command, now),
+        Command::Vault { vault, command } => vault::run(command, &vault, now),
         Command::Consent { vault, command } => consent::run(command, &vault, now),
         Command::Inspect { file } => inspect(&file),
     };
