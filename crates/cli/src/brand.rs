@@ -1,4 +1,9 @@
-//! `tessera brand …`: the brand's tools.
+//! `tessera brand …`: the brand's tools — keys, requests, importing packets,
+//! listing and exporting the data held, revocations and receipts, purges.
+//!
+//! Every subcommand opens the brand store (`tessera-brand`), which deletes
+//! what is past its retention first, and is one small function below; this
+//! module only reads arguments and files and prints what happened.
 
 use std::path::{Path, PathBuf};
 
@@ -196,181 +201,230 @@ fn read_spec(path: &Path) -> Result<RequestSpec, CliError> {
 
 pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
     match command {
-        BrandCommand::Init { name, store } => {
-            let secret = store.source().read("Choose a passphrase for the brand's keys", true)?;
-            crate::secrets::check_new_passphrase(&secret)?;
-            let brand = with_unlock(&secret, |unlock| BrandStore::create(&store.dir(), &name, unlock, now))?;
-            println!("Created the brand store in {}", store.dir().display());
-            print_identity(&brand);
+        BrandCommand::Init { name, store } => init(&store, &name, now),
+        BrandCommand::Identity { store } => {
+            print_identity(&open(&store, now)?);
+            Ok(())
         }
-        BrandCommand::Identity { store } => print_identity(&open(&store, now)?),
-        BrandCommand::Request { spec, out, store } => {
-            let spec = read_spec(&spec)?;
-            let mut brand = open(&store, now)?;
-            let request = brand.create_request(&spec, now)?;
-            files::write_atomic(&out, format!("{}\n", request.jws).as_bytes())?;
-            println!("Wrote the signed request to {}", out.display());
-            print_request(&request);
-        }
-        BrandCommand::Import { files: paths, store } => {
-            let mut brand = open(&store, now)?;
-            let mut contents = Vec::with_capacity(paths.len());
-            let mut failures = 0;
-            for path in &paths {
-                contents.push(files::read(path));
-            }
-            let readable: Vec<&[u8]> = contents.iter().filter_map(|c| c.as_ref().ok().map(Vec::as_slice)).collect();
-            let mut outcomes = brand.import_packets(&readable, now)?.into_iter();
-            for (path, content) in paths.iter().zip(&contents) {
-                let outcome = match content {
-                    Err(e) => Err(match e {
-                        CliError::File { detail, .. } => detail.clone(),
-                        other => other.to_string(),
-                    }),
-                    Ok(_) => outcomes
-                        .next()
-                        .unwrap_or_else(|| unreachable!("one outcome per readable file"))
-                        .map_err(|e| e.to_string()),
-                };
-                match outcome {
-                    Ok(ImportOutcome::Imported { packet_jti, items }) => {
-                        println!("{}: imported packet {packet_jti} ({items} item(s))", path.display())
-                    }
-                    Ok(ImportOutcome::AlreadyImported { packet_jti }) => {
-                        println!("{}: packet {packet_jti} was already imported; nothing changed", path.display())
-                    }
-                    Err(e) => {
-                        failures += 1;
-                        eprintln!("error: {}: {e}", path.display());
-                    }
-                }
-            }
-            if failures > 0 {
-                let imported = paths.len() - failures;
-                return Err(CliError::Usage(format!(
-                    "{failures} of {} file(s) could not be imported ({imported} imported)",
-                    paths.len()
-                )));
-            }
-        }
-        BrandCommand::List { requests, deleted, store } => {
-            let mut brand = open(&store, now)?;
-            if requests {
-                for issued in brand.requests()? {
-                    let c = &issued.request.claims;
-                    println!(
-                        "{}  issued {}  expires {}  {} item(s)  {} packet(s) held",
-                        c.jti,
-                        show_time(c.iat),
-                        show_time(c.exp),
-                        c.items.len(),
-                        issued.packets_held
-                    );
-                }
-            } else if deleted {
-                for t in brand.tombstones()? {
-                    let receipt = if t.receipt.is_some() { "receipt issued" } else { "no receipt yet" };
-                    println!("{}  deleted {}  {}  {receipt}", t.packet_jti, show_time(t.deleted_at), t.reason);
-                }
-            } else {
-                let packets = brand.packets()?;
-                if packets.is_empty() {
-                    println!("No packet held.");
-                }
-                for p in packets {
-                    let names: Vec<&str> = p.items.iter().map(|i| i.item.as_str()).collect();
-                    println!(
-                        "{}  from {}  kept until {}  items: {}",
-                        p.packet_jti,
-                        p.consumer,
-                        show_time(p.retention_end),
-                        names.join(", ")
-                    );
-                }
-            }
-        }
-        BrandCommand::Show { packet, store } => {
-            let brand = open(&store, now)?;
-            let p = brand.packet(&packet)?;
-            println!("Packet {}", p.packet_jti);
-            println!("  from consumer {}", p.consumer);
-            println!("  answers request {}", p.request_jti);
-            println!(
-                "  shared {}, imported {}, kept until {}",
-                show_time(p.issued_at),
-                show_time(p.imported_at),
-                show_time(p.retention_end)
-            );
-            for item in &p.items {
-                let form =
-                    if item.is_generalised() { format!(" (generalised from {})", item.answers) } else { String::new() };
-                println!("  {}{form}: {}", item.item, item.value);
-            }
-        }
-        BrandCommand::Export { format, out, store } => {
-            let brand = open(&store, now)?;
-            let text = match format {
-                ExportFormat::Json => brand.export_json()?,
-                ExportFormat::Csv => brand.export_csv()?,
-            };
-            files::write_atomic(&out, text.as_bytes())?;
-            println!("Exported {} packet(s) to {}", brand.packets()?.len(), out.display());
-        }
-        BrandCommand::RevokeImport { revocation, out, store } => {
-            let text = files::read_artifact(&revocation)?;
-            let mut brand = open(&store, now)?;
-            let outcome = brand.import_revocation(&text, now).map_err(|e| match e {
-                tessera_brand::BrandError::Protocol(source) => CliError::Artifact { path: revocation.clone(), source },
-                other => other.into(),
-            })?;
-            files::write_atomic(&out, format!("{}\n", outcome.receipt).as_bytes())?;
-            if outcome.already_deleted {
-                println!("Packet {} had already been deleted.", outcome.packet_jti);
-            } else {
-                println!("Deleted the data of packet {}.", outcome.packet_jti);
-            }
-            println!("Wrote the signed deletion receipt to {}; send it back to the consumer.", out.display());
-        }
-        BrandCommand::Receipt { packet, out, store } => {
-            let mut brand = open(&store, now)?;
-            let receipt = brand.receipt_for(&packet, now)?;
-            files::write_atomic(&out, format!("{receipt}\n").as_bytes())?;
-            println!("Wrote the signed deletion receipt of packet {packet} to {}", out.display());
-        }
-        BrandCommand::Purge { store } => {
-            let secret = store.source().read("Brand passphrase", false)?;
-            let mut brand = with_unlock(&secret, |unlock| BrandStore::open(&store.dir(), unlock))?;
-            let purged = brand.purge_expired(now)?;
-            println!("Deleted {} packet(s) past their retention end.", purged.len());
-            for t in purged {
-                println!("  {} (from {})", t.packet_jti, t.consumer);
-            }
-        }
-        BrandCommand::ExportAgeIdentity { out, store } => {
-            let brand = open(&store, now)?;
-            let identity = brand.export_age_identity();
-            files::write_private(&out, format!("{}\n", identity.as_str()).as_bytes())?;
-            println!(
-                "Wrote the brand's age identity to {} (readable by you only). Keep it secret; delete it when done.",
-                out.display()
-            );
-        }
+        BrandCommand::Request { spec, out, store } => request(&store, &spec, &out, now),
+        BrandCommand::Import { files: paths, store } => import(&store, &paths, now),
+        BrandCommand::List { requests: true, store, .. } => list_requests(&store, now),
+        BrandCommand::List { deleted: true, store, .. } => list_deleted(&store, now),
+        BrandCommand::List { store, .. } => list_packets(&store, now),
+        BrandCommand::Show { packet, store } => show(&store, &packet, now),
+        BrandCommand::Export { format, out, store } => export(&store, format, &out, now),
+        BrandCommand::RevokeImport { revocation, out, store } => revoke_import(&store, &revocation, &out, now),
+        BrandCommand::Receipt { packet, out, store } => receipt(&store, &packet, &out, now),
+        BrandCommand::Purge { store } => purge(&store, now),
+        BrandCommand::ExportAgeIdentity { out, store } => export_age_identity(&store, &out, now),
         BrandCommand::ChangeUnlock { new_passphrase_file, new_key_file, store } => {
-            let mut brand = open(&store, now)?;
-            let new_source = SecretSource { passphrase_file: new_passphrase_file, key_file: new_key_file };
-            // Without a file, the new passphrase is asked for; $TESSERA_PASSPHRASE is the old one.
-            let new_secret = if new_source.passphrase_file.is_none() && new_source.key_file.is_none() {
-                Secret::Passphrase(crate::secrets::prompt("New passphrase", true, "the new passphrase file")?)
-            } else {
-                new_source.read("New passphrase", true)?
-            };
-            crate::secrets::check_new_passphrase(&new_secret)?;
-            with_unlock(&new_secret, |unlock| brand.change_unlock(unlock))?;
-            println!(
-                "The brand's keys are now protected by the new {}.",
-                if matches!(new_secret, Secret::KeyFile(_)) { "key file" } else { "passphrase" }
-            );
+            change_unlock(&store, SecretSource { passphrase_file: new_passphrase_file, key_file: new_key_file }, now)
         }
     }
+}
+
+fn init(store: &StoreArgs, name: &str, now: i64) -> Result<(), CliError> {
+    let secret = store.source().read("Choose a passphrase for the brand's keys", true)?;
+    crate::secrets::check_new_passphrase(&secret)?;
+    let brand = with_unlock(&secret, |unlock| BrandStore::create(&store.dir(), name, unlock, now))?;
+    println!("Created the brand store in {}", store.dir().display());
+    print_identity(&brand);
+    Ok(())
+}
+
+fn request(store: &StoreArgs, spec: &Path, out: &Path, now: i64) -> Result<(), CliError> {
+    let spec = read_spec(spec)?;
+    let mut brand = open(store, now)?;
+    let request = brand.create_request(&spec, now)?;
+    files::write_atomic(out, format!("{}\n", request.jws).as_bytes())?;
+    println!("Wrote the signed request to {}", out.display());
+    print_request(&request);
+    Ok(())
+}
+
+/// Imports every packet file it can read, in one batch, and reports each file
+/// in the order given; fails when any file could not be imported.
+fn import(store: &StoreArgs, paths: &[PathBuf], now: i64) -> Result<(), CliError> {
+    let mut brand = open(store, now)?;
+    let mut outcomes: Vec<(usize, Result<ImportOutcome, String>)> = Vec::with_capacity(paths.len());
+    let mut readable_at = Vec::with_capacity(paths.len());
+    let mut readable = Vec::with_capacity(paths.len());
+    for (at, path) in paths.iter().enumerate() {
+        match files::read(path) {
+            Ok(bytes) => {
+                readable_at.push(at);
+                readable.push(bytes);
+            }
+            Err(CliError::File { detail, .. }) => outcomes.push((at, Err(detail))),
+            Err(other) => outcomes.push((at, Err(other.to_string()))),
+        }
+    }
+    let contents: Vec<&[u8]> = readable.iter().map(Vec::as_slice).collect();
+    // One outcome per packet given, in the same order.
+    let imported = brand.import_packets(&contents, now)?.into_iter().map(|o| o.map_err(|e| e.to_string()));
+    outcomes.extend(readable_at.into_iter().zip(imported));
+    outcomes.sort_by_key(|(at, _)| *at);
+    let mut failures = 0;
+    for (at, outcome) in outcomes {
+        let path = paths[at].display();
+        match outcome {
+            Ok(ImportOutcome::Imported { packet_jti, items }) => {
+                println!("{path}: imported packet {packet_jti} ({items} item(s))")
+            }
+            Ok(ImportOutcome::AlreadyImported { packet_jti }) => {
+                println!("{path}: packet {packet_jti} was already imported; nothing changed")
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("error: {path}: {e}");
+            }
+        }
+    }
+    if failures > 0 {
+        let imported = paths.len() - failures;
+        return Err(CliError::Usage(format!(
+            "{failures} of {} file(s) could not be imported ({imported} imported)",
+            paths.len()
+        )));
+    }
+    Ok(())
+}
+
+fn list_requests(store: &StoreArgs, now: i64) -> Result<(), CliError> {
+    let mut brand = open(store, now)?;
+    for issued in brand.requests()? {
+        let c = &issued.request.claims;
+        println!(
+            "{}  issued {}  expires {}  {} item(s)  {} packet(s) held",
+            c.jti,
+            show_time(c.iat),
+            show_time(c.exp),
+            c.items.len(),
+            issued.packets_held
+        );
+    }
+    Ok(())
+}
+
+fn list_deleted(store: &StoreArgs, now: i64) -> Result<(), CliError> {
+    let brand = open(store, now)?;
+    for t in brand.tombstones()? {
+        let receipt = if t.receipt.is_some() { "receipt issued" } else { "no receipt yet" };
+        println!("{}  deleted {}  {}  {receipt}", t.packet_jti, show_time(t.deleted_at), t.reason);
+    }
+    Ok(())
+}
+
+fn list_packets(store: &StoreArgs, now: i64) -> Result<(), CliError> {
+    let brand = open(store, now)?;
+    let packets = brand.packets()?;
+    if packets.is_empty() {
+        println!("No packet held.");
+    }
+    for p in packets {
+        let names: Vec<&str> = p.items.iter().map(|i| i.item.as_str()).collect();
+        println!(
+            "{}  from {}  kept until {}  items: {}",
+            p.packet_jti,
+            p.consumer,
+            show_time(p.retention_end),
+            names.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn show(store: &StoreArgs, packet: &str, now: i64) -> Result<(), CliError> {
+    let brand = open(store, now)?;
+    let p = brand.packet(packet)?;
+    println!("Packet {}", p.packet_jti);
+    println!("  from consumer {}", p.consumer);
+    println!("  answers request {}", p.request_jti);
+    println!(
+        "  shared {}, imported {}, kept until {}",
+        show_time(p.issued_at),
+        show_time(p.imported_at),
+        show_time(p.retention_end)
+    );
+    for item in &p.items {
+        let form = if item.is_generalised() { format!(" (generalised from {})", item.answers) } else { String::new() };
+        println!("  {}{form}: {}", item.item, item.value);
+    }
+    Ok(())
+}
+
+fn export(store: &StoreArgs, format: ExportFormat, out: &Path, now: i64) -> Result<(), CliError> {
+    let brand = open(store, now)?;
+    let text = match format {
+        ExportFormat::Json => brand.export_json()?,
+        ExportFormat::Csv => brand.export_csv()?,
+    };
+    files::write_atomic(out, text.as_bytes())?;
+    println!("Exported {} packet(s) to {}", brand.packets()?.len(), out.display());
+    Ok(())
+}
+
+fn revoke_import(store: &StoreArgs, revocation: &Path, out: &Path, now: i64) -> Result<(), CliError> {
+    let text = files::read_artifact(revocation)?;
+    let mut brand = open(store, now)?;
+    let outcome = brand.import_revocation(&text, now).map_err(|e| match e {
+        tessera_brand::BrandError::Protocol(source) => CliError::Artifact { path: revocation.to_owned(), source },
+        other => other.into(),
+    })?;
+    files::write_atomic(out, format!("{}\n", outcome.receipt).as_bytes())?;
+    if outcome.already_deleted {
+        println!("Packet {} had already been deleted.", outcome.packet_jti);
+    } else {
+        println!("Deleted the data of packet {}.", outcome.packet_jti);
+    }
+    println!("Wrote the signed deletion receipt to {}; send it back to the consumer.", out.display());
+    Ok(())
+}
+
+fn receipt(store: &StoreArgs, packet: &str, out: &Path, now: i64) -> Result<(), CliError> {
+    let mut brand = open(store, now)?;
+    let receipt = brand.receipt_for(packet, now)?;
+    files::write_atomic(out, format!("{receipt}\n").as_bytes())?;
+    println!("Wrote the signed deletion receipt of packet {packet} to {}", out.display());
+    Ok(())
+}
+
+/// Unlike the other subcommands, says what it purged on stdout.
+fn purge(store: &StoreArgs, now: i64) -> Result<(), CliError> {
+    let secret = store.source().read("Brand passphrase", false)?;
+    let mut brand = with_unlock(&secret, |unlock| BrandStore::open(&store.dir(), unlock))?;
+    let purged = brand.purge_expired(now)?;
+    println!("Deleted {} packet(s) past their retention end.", purged.len());
+    for t in purged {
+        println!("  {} (from {})", t.packet_jti, t.consumer);
+    }
+    Ok(())
+}
+
+fn export_age_identity(store: &StoreArgs, out: &Path, now: i64) -> Result<(), CliError> {
+    let brand = open(store, now)?;
+    let identity = brand.export_age_identity();
+    files::write_private(out, format!("{}\n", identity.as_str()).as_bytes())?;
+    println!(
+        "Wrote the brand's age identity to {} (readable by you only). Keep it secret; delete it when done.",
+        out.display()
+    );
+    Ok(())
+}
+
+fn change_unlock(store: &StoreArgs, new_source: SecretSource, now: i64) -> Result<(), CliError> {
+    let mut brand = open(store, now)?;
+    // Without a file, the new passphrase is asked for; $TESSERA_PASSPHRASE is the old one.
+    let new_secret = if new_source.passphrase_file.is_none() && new_source.key_file.is_none() {
+        Secret::Passphrase(crate::secrets::prompt("New passphrase", true, "the new passphrase file")?)
+    } else {
+        new_source.read("New passphrase", true)?
+    };
+    crate::secrets::check_new_passphrase(&new_secret)?;
+    with_unlock(&new_secret, |unlock| brand.change_unlock(unlock))?;
+    println!(
+        "The brand's keys are now protected by the new {}.",
+        if matches!(new_secret, Secret::KeyFile(_)) { "key file" } else { "passphrase" }
+    );
     Ok(())
 }

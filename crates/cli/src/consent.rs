@@ -3,13 +3,15 @@
 //! Open a brand's request, decide every item (nothing is shared by default),
 //! preview and write the packet; see what each brand knows; revoke; confirm
 //! deletions with the brand's receipt. Everything goes through
-//! `tessera-vault`, which uses `tessera-protocol` for the formats.
+//! `tessera-vault`, which uses `tessera-protocol` for the formats; each
+//! subcommand is one small function that prints what happened.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use tessera_protocol::ItemName;
-use tessera_vault::consent::{BrandTrust, Choice, Decision, RequestReview};
+use tessera_vault::consent::{BrandTrust, Choice, Decision, PacketPreview, RequestReview};
+use tessera_vault::Vault;
 
 use crate::vault::VaultArgs;
 use crate::{files, show_time, CliError};
@@ -64,7 +66,7 @@ pub enum ConsentCommand {
     },
 }
 
-fn review(vault: &tessera_vault::Vault, path: &std::path::Path, now: i64) -> Result<RequestReview, CliError> {
+fn review(vault: &Vault, path: &Path, now: i64) -> Result<RequestReview, CliError> {
     let text = files::read_artifact(path)?;
     vault.review_request(&text, now).map_err(|e| match e {
         tessera_vault::VaultError::Protocol(source) => CliError::Artifact { path: path.to_owned(), source },
@@ -133,79 +135,13 @@ fn decisions(r: &RequestReview, share: &[String], deny: &[String]) -> Result<Vec
 pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), CliError> {
     let mut vault = args.unlock()?;
     match command {
-        ConsentCommand::Show { request } => print_review(&review(&vault, &request, now)?),
-        ConsentCommand::Answer(answer) => {
-            let r = review(&vault, &answer.request, now)?;
-            if answer.trust_new_key && matches!(r.trust, BrandTrust::KeyChanged { .. }) {
-                vault.trust_brand(&r, now)?;
-                println!("You now trust {}'s new key {}.", r.brand_name, r.fingerprint);
-            }
-            let decisions = decisions(&r, &answer.share, &answer.deny)?;
-            let preview = vault.preview_packet(&r, &decisions, now)?;
-            println!(
-                "{} ({}) will receive, until {}:",
-                preview.brand_name,
-                preview.fingerprint,
-                show_time(preview.retention_end)
-            );
-            for item in &preview.items {
-                let form =
-                    if item.is_generalised() { format!(" (instead of {})", item.answers) } else { String::new() };
-                println!("  {}{form}: {}", item.item, item.value);
-            }
-            for item in &preview.denied {
-                println!("  {item}: refused");
-            }
-            println!("In exchange for: {}", preview.offer);
-            let Some(out) = answer.out.as_deref().filter(|_| !answer.preview) else {
-                println!("Preview only: nothing was written.");
-                return Ok(());
-            };
-            let entry = vault.write_packet(&r, &preview, out, now)?;
-            println!("Wrote packet {} to {}; send it to {}.", entry.packet_jti, out.display(), entry.brand_name);
+        ConsentCommand::Show { request } => {
+            print_review(&review(&vault, &request, now)?);
+            Ok(())
         }
-        ConsentCommand::List => {
-            let ledger = vault.ledger(now)?;
-            if ledger.is_empty() {
-                println!("You have shared nothing yet.");
-            }
-            for line in ledger {
-                let e = &line.entry;
-                let names: Vec<&str> = e.items.iter().map(|i| i.item.as_str()).collect();
-                println!(
-                    "{}  to {}  shared {}  kept until {}  {}",
-                    e.packet_jti,
-                    e.brand_name,
-                    show_time(e.shared_at),
-                    show_time(e.retention_end),
-                    line.status.as_str()
-                );
-                println!("    items: {}; offer: {}", names.join(", "), e.offer);
-            }
-        }
-        ConsentCommand::Brands => {
-            let brands = vault.what_brands_know(now)?;
-            if brands.is_empty() {
-                println!("No brand knows anything about you through Tessera.");
-            }
-            for b in brands {
-                println!("{} ({})", b.brand_name, b.fingerprint);
-                if b.holds.is_empty() {
-                    println!("  holds nothing now");
-                }
-                for item in &b.holds {
-                    println!("  holds {}: {}", item.item, item.value);
-                }
-                for p in &b.packets {
-                    println!(
-                        "  packet {} shared {}: {}",
-                        p.entry.packet_jti,
-                        show_time(p.entry.shared_at),
-                        p.status.as_str()
-                    );
-                }
-            }
-        }
+        ConsentCommand::Answer(decided) => answer(&mut vault, &decided, now),
+        ConsentCommand::List => list(&vault, now),
+        ConsentCommand::Brands => brands(&vault, now),
         ConsentCommand::Revoke { packet, out } => {
             let line = vault.revoke_packet(&packet, &out, now)?;
             println!(
@@ -213,19 +149,99 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
                 out.display(),
                 line.entry.brand_name
             );
+            Ok(())
         }
-        ConsentCommand::Receipt { receipt } => {
-            let text = files::read_artifact(&receipt)?;
-            let line = vault.import_receipt(&text, now).map_err(|e| match e {
-                tessera_vault::VaultError::Protocol(source) => CliError::Artifact { path: receipt.clone(), source },
-                other => other.into(),
-            })?;
-            let deletion = line.entry.deletion.as_ref().map(|d| show_time(d.deleted_at)).unwrap_or_default();
-            println!(
-                "{} confirmed deleting packet {} on {deletion}: deletion confirmed.",
-                line.entry.brand_name, line.entry.packet_jti
-            );
+        ConsentCommand::Receipt { receipt } => import_receipt(&mut vault, &receipt, now),
+    }
+}
+
+/// Decides every item, shows exactly what would be sent, and writes the packet unless only previewing.
+fn answer(vault: &mut Vault, answer: &AnswerArgs, now: i64) -> Result<(), CliError> {
+    let r = review(vault, &answer.request, now)?;
+    if answer.trust_new_key && matches!(r.trust, BrandTrust::KeyChanged { .. }) {
+        vault.trust_brand(&r, now)?;
+        println!("You now trust {}'s new key {}.", r.brand_name, r.fingerprint);
+    }
+    let decisions = decisions(&r, &answer.share, &answer.deny)?;
+    let preview = vault.preview_packet(&r, &decisions, now)?;
+    print_preview(&preview);
+    let Some(out) = answer.out.as_deref().filter(|_| !answer.preview) else {
+        println!("Preview only: nothing was written.");
+        return Ok(());
+    };
+    let entry = vault.write_packet(&r, &preview, out, now)?;
+    println!("Wrote packet {} to {}; send it to {}.", entry.packet_jti, out.display(), entry.brand_name);
+    Ok(())
+}
+
+fn print_preview(preview: &PacketPreview) {
+    println!(
+        "{} ({}) will receive, until {}:",
+        preview.brand_name,
+        preview.fingerprint,
+        show_time(preview.retention_end)
+    );
+    for item in &preview.items {
+        let form = if item.is_generalised() { format!(" (instead of {})", item.answers) } else { String::new() };
+        println!("  {}{form}: {}", item.item, item.value);
+    }
+    for item in &preview.denied {
+        println!("  {item}: refused");
+    }
+    println!("In exchange for: {}", preview.offer);
+}
+
+fn list(vault: &Vault, now: i64) -> Result<(), CliError> {
+    let ledger = vault.ledger(now)?;
+    if ledger.is_empty() {
+        println!("You have shared nothing yet.");
+    }
+    for line in ledger {
+        let e = &line.entry;
+        let names: Vec<&str> = e.items.iter().map(|i| i.item.as_str()).collect();
+        println!(
+            "{}  to {}  shared {}  kept until {}  {}",
+            e.packet_jti,
+            e.brand_name,
+            show_time(e.shared_at),
+            show_time(e.retention_end),
+            line.status.as_str()
+        );
+        println!("    items: {}; offer: {}", names.join(", "), e.offer);
+    }
+    Ok(())
+}
+
+fn brands(vault: &Vault, now: i64) -> Result<(), CliError> {
+    let brands = vault.what_brands_know(now)?;
+    if brands.is_empty() {
+        println!("No brand knows anything about you through Tessera.");
+    }
+    for b in brands {
+        println!("{} ({})", b.brand_name, b.fingerprint);
+        if b.holds.is_empty() {
+            println!("  holds nothing now");
+        }
+        for item in &b.holds {
+            println!("  holds {}: {}", item.item, item.value);
+        }
+        for p in &b.packets {
+            println!("  packet {} shared {}: {}", p.entry.packet_jti, show_time(p.entry.shared_at), p.status.as_str());
         }
     }
+    Ok(())
+}
+
+fn import_receipt(vault: &mut Vault, receipt: &Path, now: i64) -> Result<(), CliError> {
+    let text = files::read_artifact(receipt)?;
+    let line = vault.import_receipt(&text, now).map_err(|e| match e {
+        tessera_vault::VaultError::Protocol(source) => CliError::Artifact { path: receipt.to_owned(), source },
+        other => other.into(),
+    })?;
+    let deletion = line.entry.deletion.as_ref().map(|d| show_time(d.deleted_at)).unwrap_or_default();
+    println!(
+        "{} confirmed deleting packet {} on {deletion}: deletion confirmed.",
+        line.entry.brand_name, line.entry.packet_jti
+    );
     Ok(())
 }

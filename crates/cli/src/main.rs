@@ -6,6 +6,14 @@
 //! `tessera consent …` (answer a request, revoke, confirm a deletion) and
 //! `tessera inspect`.
 //!
+//! One module per group of subcommands — [`brand`], [`vault`] (with
+//! `vault::fact` and `vault::purchase`), [`consent`], [`inspect`] — each with a
+//! clap enum of its subcommands, a `run` that only dispatches, and one small
+//! function per subcommand. [`secrets`] reads passphrases and key files,
+//! [`files`] reads and writes the user's files, [`error`] holds [`CliError`].
+//! Its behaviour is pinned by the cases in `tests/cmd/` (exact output) and the
+//! end-to-end tests beside them.
+//!
 //! It only translates: arguments and files in, calls into `tessera-brand`,
 //! `tessera-vault` and `tessera-protocol`, messages out. It must never print a
 //! secret or a personal value unless the user asked to see it, and every file
@@ -13,7 +21,9 @@
 
 mod brand;
 mod consent;
+mod error;
 mod files;
+mod inspect;
 mod secrets;
 mod vault;
 
@@ -22,22 +32,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// An error for the user: what was wrong and what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error("{path}: {detail}", path = path.display())]
-    File { path: PathBuf, detail: String },
-    #[error("{path}: {source}", path = path.display())]
-    Artifact { path: PathBuf, source: tessera_protocol::ProtocolError },
-    #[error("{0}")]
-    Usage(String),
-    #[error(transparent)]
-    Brand(#[from] tessera_brand::BrandError),
-    #[error(transparent)]
-    Protocol(#[from] tessera_protocol::ProtocolError),
-    #[error(transparent)]
-    Vault(#[from] tessera_vault::VaultError),
-}
+pub use error::CliError;
 
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about = "Tessera: share your data with brands on your terms, and take it back.")]
@@ -82,39 +77,6 @@ fn current_time(forced: Option<i64>) -> i64 {
 
 pub use tessera_protocol::display_time as show_time;
 
-fn inspect(path: &std::path::Path) -> Result<(), CliError> {
-    use tessera_protocol::{receipt, request, revocation, Artifact, ProtocolError};
-    let text = files::read_artifact(path)?;
-    let attach = |source: ProtocolError| CliError::Artifact { path: path.to_owned(), source };
-    match request::verify(&text) {
-        Ok(r) => {
-            println!(
-                "A signed request from {} ({}), fingerprint {}",
-                r.claims.brand_name,
-                r.claims.iss,
-                r.brand().fingerprint()
-            );
-            brand::print_request(&r);
-            return Ok(());
-        }
-        Err(ProtocolError::WrongType { expected: Artifact::Request, .. }) => {}
-        Err(e) => return Err(attach(e)),
-    }
-    match receipt::inspect(&text) {
-        Ok(c) => {
-            println!("A signed deletion receipt from {}", c.iss);
-            println!("  packet {} deleted at {} ({})", c.packet_jti, show_time(c.deleted_at), c.reason.as_str());
-            return Ok(());
-        }
-        Err(ProtocolError::WrongType { expected: Artifact::Receipt, .. }) => {}
-        Err(e) => return Err(attach(e)),
-    }
-    let c = revocation::inspect(&text).map_err(attach)?;
-    println!("A signed revocation from {} to {}", c.iss, c.aud);
-    println!("  revokes packet {} (made {})", c.packet_jti, show_time(c.iat));
-    Ok(())
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let now = current_time(cli.now);
@@ -122,7 +84,7 @@ fn main() -> ExitCode {
         Command::Brand(command) => brand::run(command, now),
         Command::Vault { vault, command } => vault::run(command, &vault, now),
         Command::Consent { vault, command } => consent::run(command, &vault, now),
-        Command::Inspect { file } => inspect(&file),
+        Command::Inspect { file } => inspect::run(&file),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

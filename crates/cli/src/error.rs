@@ -1,0 +1,20 @@
+//! The command's errors: what was wrong and what to do, printed as `error: …`.
+
+use std::path::PathBuf;
+
+/// An error for the user: what was wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{path}: {detail}", path = path.display())]
+    File { path: PathBuf, detail: String },
+    #[error("{path}: {source}", path = path.display())]
+    Artifact { path: PathBuf, source: tessera_protocol::ProtocolError },
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Brand(#[from] tessera_brand::BrandError),
+    #[error(transparent)]
+    Protocol(#[from] tessera_protocol::ProtocolError),
+    #[error(transparent)]
+    Vault(#[from] tessera_vault::VaultError),
+}
