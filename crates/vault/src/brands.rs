@@ -63,13 +63,8 @@ impl PinnedBrands {
 
     /// Writes `brands` as new records (a restore); the collection once committed.
     pub(crate) fn write_new(writer: &Writer<'_>, brands: &[PinnedBrand]) -> Result<PinnedBrands> {
-        let mut by_name = BTreeMap::new();
-        for brand in brands {
-            let id = RecordId::random();
-            writer.put(Kind::Brand, &id, brand)?;
-            by_name.insert(brand.key(), (id, brand.clone()));
-        }
-        Ok(PinnedBrands { by_name })
+        let records = writer.put_all_new(Kind::Brand, brands.iter().cloned())?;
+        Ok(PinnedBrands { by_name: records.into_iter().map(|(id, b)| (b.key(), (id, b))).collect() })
     }
 
     /// Every pinned brand, by name.

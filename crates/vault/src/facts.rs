@@ -105,13 +105,8 @@ impl Facts {
 
     /// Writes `facts` as new records (a restore); the collection once committed.
     pub(crate) fn write_new(writer: &Writer<'_>, facts: &[Fact]) -> Result<Facts> {
-        let mut by_item = BTreeMap::new();
-        for fact in facts {
-            let id = RecordId::random();
-            writer.put(Kind::Fact, &id, fact)?;
-            by_item.insert(fact.item, (id, fact.clone()));
-        }
-        Ok(Facts { by_item })
+        let records = writer.put_all_new(Kind::Fact, facts.iter().cloned())?;
+        Ok(Facts { by_item: records.into_iter().map(|(id, fact)| (fact.item, (id, fact))).collect() })
     }
 
     /// All facts, in vocabulary-name order.

@@ -124,14 +124,9 @@ impl Ledger {
 
     /// Writes `entries` as new records (a restore); the collection once committed.
     pub(crate) fn write_new(writer: &Writer<'_>, entries: &[LedgerEntry]) -> Result<Ledger> {
-        let mut ledger = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let id = RecordId::random();
-            writer.put(Kind::Ledger, &id, entry)?;
-            ledger.push((id, entry.clone()));
-        }
-        sort_newest_first(&mut ledger);
-        Ok(Ledger { entries: ledger })
+        let mut entries = writer.put_all_new(Kind::Ledger, entries.iter().cloned())?;
+        sort_newest_first(&mut entries);
+        Ok(Ledger { entries })
     }
 
     /// Every entry, newest first.

@@ -306,12 +306,7 @@ impl Purchases {
 
     /// Writes `purchases` as new records (a restore); the collection once committed.
     pub(crate) fn write_new(writer: &Writer<'_>, purchases: &[Purchase]) -> Result<Purchases> {
-        let mut rows = Vec::with_capacity(purchases.len());
-        for p in purchases {
-            let id = RecordId::random();
-            writer.put(Kind::Purchase, &id, p)?;
-            rows.push((id, p.clone()));
-        }
+        let mut rows = writer.put_all_new(Kind::Purchase, purchases.iter().cloned())?;
         sort_newest_first(&mut rows);
         Ok(Purchases { rows })
     }
@@ -333,13 +328,11 @@ impl Purchases {
         key: &RecordKey,
         purchases: Vec<Purchase>,
     ) -> Result<Vec<RecordId>> {
-        let ids: Vec<RecordId> = purchases.iter().map(|_| RecordId::random()).collect();
         let writer = store.write(key)?;
-        for (id, p) in ids.iter().zip(&purchases) {
-            writer.put(Kind::Purchase, id, p)?;
-        }
+        let rows = writer.put_all_new(Kind::Purchase, purchases)?;
         writer.commit()?;
-        self.rows.extend(ids.iter().copied().zip(purchases));
+        let ids = rows.iter().map(|(id, _)| *id).collect();
+        self.rows.extend(rows);
         sort_newest_first(&mut self.rows);
         Ok(ids)
     }

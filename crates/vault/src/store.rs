@@ -461,6 +461,22 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Writes each value as a new record of `kind`; returns them with their new ids.
+    pub(crate) fn put_all_new<T: Serialize>(
+        &self,
+        kind: Kind,
+        values: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<(RecordId, T)>> {
+        let values = values.into_iter();
+        let mut records = Vec::with_capacity(values.size_hint().0);
+        for value in values {
+            let id = RecordId::random();
+            self.put(kind, &id, &value)?;
+            records.push((id, value));
+        }
+        Ok(records)
+    }
+
     pub(crate) fn delete(&self, id: &RecordId) -> Result<()> {
         self.tx.prepare_cached("DELETE FROM records WHERE id = ?1")?.execute([&id.0[..]])?;
         Ok(())
