@@ -93,7 +93,7 @@ pub enum BrandCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Export all held data as JSON or CSV.
+    /// Export all held data as JSON or CSV (in CSV, a value a spreadsheet would run as a formula starts with ').
     Export {
         #[arg(long, value_enum, default_value = "json")]
         format: ExportFormat,
@@ -164,6 +164,13 @@ fn open(store: &StoreArgs, now: i64) -> Result<BrandStore, CliError> {
         eprintln!("Deleted {} packet(s) that reached their retention end.", purged.len());
     }
     Ok(brand)
+}
+
+/// Warns about stored packets that cannot be read back; the others are listed or exported as usual.
+fn report_unreadable(unreadable: &[tessera_brand::data::UnreadablePacket]) {
+    for u in unreadable {
+        eprintln!("warning: packet {} cannot be read back ({}); it is left out", u.packet_jti, u.reason);
+    }
 }
 
 pub fn print_request(r: &SignedRequest) {
@@ -256,7 +263,14 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
         BrandCommand::List { requests, deleted, store } => {
             let mut brand = open(&store, now)?;
             if requests {
-                for issued in brand.requests()? {
+                let listing = brand.requests()?;
+                for unreadable in &listing.unreadable {
+                    eprintln!(
+                        "warning: request {} cannot be read back ({})",
+                        unreadable.request_jti, unreadable.reason
+                    );
+                }
+                for issued in listing.requests {
                     let c = &issued.request.claims;
                     println!(
                         "{}  issued {}  expires {}  {} item(s)  {} packet(s) held",
@@ -273,11 +287,12 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
                     println!("{}  deleted {}  {}  {receipt}", t.packet_jti, show_time(t.deleted_at), t.reason);
                 }
             } else {
-                let packets = brand.packets()?;
-                if packets.is_empty() {
+                let listing = brand.packet_listing()?;
+                report_unreadable(&listing.unreadable);
+                if listing.packets.is_empty() {
                     println!("No packet held.");
                 }
-                for p in packets {
+                for p in listing.packets {
                     let names: Vec<&str> = p.items.iter().map(|i| i.item.as_str()).collect();
                     println!(
                         "{}  from {}  kept until {}  items: {}",
@@ -309,12 +324,13 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
         }
         BrandCommand::Export { format, out, store } => {
             let brand = open(&store, now)?;
-            let text = match format {
+            let export = match format {
                 ExportFormat::Json => brand.export_json()?,
                 ExportFormat::Csv => brand.export_csv()?,
             };
-            files::write_atomic(&out, text.as_bytes())?;
-            println!("Exported {} packet(s) to {}", brand.packets()?.len(), out.display());
+            report_unreadable(&export.unreadable);
+            files::write_atomic(&out, export.text.as_bytes())?;
+            println!("Exported {} packet(s) to {}", export.packets, out.display());
         }
         BrandCommand::RevokeImport { revocation, out, store } => {
             let text = files::read_artifact(&revocation)?;

@@ -148,7 +148,7 @@ fn the_whole_exchange_runs_from_request_to_confirmed_deletion() {
     ws.tessera(NOW + 160, &["brand", "export", "--format", "csv", "--out", "export.csv"]).ok();
     let csv = std::fs::read_to_string(ws.path("export.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    assert!(csv.contains(",birthdate,age_range,35-44"), "{csv}");
+    assert!(csv.contains(r#","birthdate","age_range","35-44""#), "{csv}");
 
     // The consumer revokes; the brand purges and signs a receipt; the consumer checks it.
     ws.tessera(NOW + DAY, &["consent", "revoke", packet, "--out", "revocation.tessera"]).ok();
