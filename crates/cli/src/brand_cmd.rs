@@ -376,7 +376,11 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             let new_source = SecretSource { passphrase_file: new_passphrase_file, key_file: new_key_file };
             // Without a file, the new passphrase is asked for; $TESSERA_PASSPHRASE is the old one.
             let new_secret = if new_source.passphrase_file.is_none() && new_source.key_file.is_none() {
-                Secret::Passphrase(crate::secrets::prompt("New passphrase", true, "the new passphrase file")?)
+                Secret::Passphrase(crate::secrets::prompt(
+                    "New passphrase",
+                    true,
+                    "give it in a file with --new-passphrase-file (or protect the store with --new-key-file)",
+                )?)
             } else {
                 new_source.read("New passphrase", true)?
             };

@@ -3,7 +3,9 @@
 //! A brand's key is pinned the first time the consumer shares with it (or
 //! trusts it explicitly). A later request under the same brand name but a
 //! different key is refused with a loud warning until the consumer re-trusts
-//! it. Nothing is pre-approved: every requested item needs a decision —
+//! it. A new brand whose name looks like the name of a brand already trusted
+//! (Unicode confusables, UTS #39) is flagged on the review as a possible
+//! impostor. Nothing is pre-approved: every requested item needs a decision —
 //! exact, generalised or deny — and `never share` facts are always refused.
 
 use chrono::{Months, NaiveDate};
@@ -50,6 +52,24 @@ pub enum BrandTrust {
     KeyChanged { pinned_fingerprint: String, pinned_did: String },
 }
 
+/// A brand the consumer already trusts whose name looks like the name in a request signed
+/// by another key: the request may come from an impostor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LookalikeBrand {
+    /// The trusted brand's name, as pinned.
+    pub name: String,
+    pub fingerprint: String,
+    pub did: String,
+}
+
+/// The first trusted brand, other than `did`, whose name looks like `name`.
+fn lookalike_of<'a>(pinned: impl Iterator<Item = &'a PinnedBrand>, name: &str, did: &Did) -> Option<LookalikeBrand> {
+    pinned
+        .filter(|p| &p.did != did && tessera_protocol::text::looks_alike(&p.name, name))
+        .min_by(|a, b| a.name.cmp(&b.name))
+        .map(|p| LookalikeBrand { name: p.name.clone(), fingerprint: p.did.fingerprint(), did: p.did.to_string() })
+}
+
 /// One requested item, as the consumer sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemReview {
@@ -85,6 +105,8 @@ pub struct RequestReview {
     pub brand_did: String,
     pub fingerprint: String,
     pub trust: BrandTrust,
+    /// Set when the brand's name looks like that of another brand you trust (another key).
+    pub lookalike: Option<LookalikeBrand>,
     pub offer: String,
     pub retention_days: u32,
     pub expires_at: i64,
@@ -217,6 +239,7 @@ impl Vault {
             brand_did: claims.iss.to_string(),
             fingerprint: claims.iss.fingerprint(),
             trust: self.trust_of(&claims.brand_name, &claims.iss)?,
+            lookalike: lookalike_of(self.unlocked()?.brands.values().map(|(_, p)| p), &claims.brand_name, &claims.iss),
             offer: claims.offer.clone(),
             retention_days: claims.retention_days,
             expires_at: claims.exp,
