@@ -329,7 +329,13 @@ fn a_revocation_signed_by_someone_else_is_refused_and_the_data_stays() {
     let brand_did: tessera_protocol::Did =
         shown.lines().find(|l| l.starts_with("Identity:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
     let stranger = tessera_protocol::SigningKey::generate();
-    let (forged, _) = tessera_protocol::revocation::sign(&stranger, &brand_did, &packet, "irrelevant-hash", NOW + 200);
+    let (forged, _) = tessera_protocol::revocation::sign(
+        &stranger,
+        &brand_did,
+        &packet,
+        &tessera_protocol::encoding::sha256_b64url(b"irrelevant"),
+        NOW + 200,
+    );
     ws.write("forged.tessera", &forged);
     let refused =
         ws.tessera(NOW + 300, &["brand", "revoke-import", "forged.tessera", "--out", "receipt.tessera"]).fails();
