@@ -375,3 +375,25 @@ fn times_near_the_limits_never_overflow_when_signing() {
     .unwrap_err();
     assert!(matches!(err, ProtocolError::TimeOutOfRange { .. }), "{err}");
 }
+
+#[test]
+fn a_receipt_for_the_same_id_but_another_packet_says_so() {
+    let ex = exchange();
+    let brand = ex.brand.key.did();
+    let packet = packet::verify(&ex.packet_jws, &brand, NOW + 120).unwrap();
+    let deletion = Deletion {
+        consumer: ex.consumer.did(),
+        packet_jti: packet.claims.jti.clone(),
+        packet_hash: tessera_protocol::encoding::sha256_b64url(b"another packet with the same id"),
+        revocation_jti: None,
+        deleted_at: NOW,
+        reason: DeletionReason::Revoked,
+    };
+    let (receipt_jws, _) = receipt::sign(&ex.brand.key, &deletion, NOW + 300);
+    let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400)
+        .unwrap_err();
+    assert!(matches!(err, ProtocolError::PacketHashMismatch { .. }), "{err}");
+    let message = err.to_string();
+    assert!(!message.contains(&format!("not to packet {}", packet.claims.jti)), "{message}");
+    assert!(message.contains("another hash") && message.contains(&packet.hash), "{message}");
+}
