@@ -130,6 +130,18 @@ async fn every_journey_in_the_real_window() {
     s.wait_text("#request-area", "Paquet enregistré").await;
     assert!(files.join("packet.tessera").is_file());
 
+    // 4b. A request from another key under a lookalike name (Cyrillic Е): the screen warns.
+    let impostor = work.path().join("impostor");
+    std::fs::create_dir_all(&impostor).unwrap();
+    brand_cli(&["brand", "init", "--name", "Maison \u{0415}xemple"], &impostor);
+    brand_cli(
+        &["brand", "request", "--spec", "../spec.json", "--out", files.join("request.tessera").to_str().unwrap()],
+        &impostor,
+    );
+    s.click("#request-open").await;
+    s.wait_text("#request-area", "ressemble à « Maison Exemple »").await;
+    s.screenshot("06b-request-lookalike").await;
+
     // 5. The brand CLI imports it and holds exactly the approved items.
     brand_cli(&["brand", "import", files.join("packet.tessera").to_str().unwrap()], work.path());
     brand_cli(&["brand", "export", "--format", "json", "--out", "held.json"], work.path());

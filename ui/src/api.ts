@@ -135,6 +135,8 @@ export interface RequestReview {
   brand_did: string;
   fingerprint: string;
   trust: BrandTrust;
+  /** A brand you trust whose name looks like this one, under another key: a possible impostor. */
+  lookalike: { name: string; fingerprint: string; did: string } | null;
   offer: string;
   retention_days: number;
   expires_at: number;

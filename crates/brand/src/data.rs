@@ -1,8 +1,17 @@
 //! Reading imported data: list, show, export as JSON or CSV.
+//!
+//! A stored packet is read back with the very parser and checks that accepted it on import
+//! (`tessera_protocol::packet::verify_stored`). A row that cannot be read back (altered on
+//! disk, or accepted by an older, laxer Tessera) is reported and skipped: it never makes the
+//! other packets unreadable. CSV exports neutralise values a spreadsheet would run as
+//! formulas (OWASP: a leading `'`, every field quoted).
+
+use std::fmt;
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
-use tessera_protocol::packet::{PacketClaims, SharedItem};
+use tessera_protocol::packet::{self, SharedItem};
+use tessera_protocol::ProtocolError;
 
 use crate::import::packet_aad;
 use crate::{BrandError, BrandStore, Result};
@@ -15,6 +24,7 @@ pub struct HeldPacket {
     pub consumer: String,
     pub request_jti: String,
     pub issued_at: i64,
+    /// When the data is purged: the packet's `exp`, or the request's retention from import if earlier.
     pub retention_end: i64,
     pub imported_at: i64,
     pub items: Vec<SharedItem>,
@@ -22,54 +32,132 @@ pub struct HeldPacket {
     pub jws: String,
 }
 
+/// Why a stored packet cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The sealed row does not open with the store's key: it was altered on disk.
+    Sealed,
+    /// The opened row is not text.
+    NotText,
+    /// The stored JWS no longer passes the checks it is read back with.
+    Invalid(ProtocolError),
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unreadable::Sealed => f.write_str("its sealed record does not open: it was altered or damaged on disk"),
+            Unreadable::NotText => f.write_str("its record is not a packet"),
+            Unreadable::Invalid(e) => write!(f, "it no longer passes the packet checks: {e}"),
+        }
+    }
+}
+
+/// A stored packet that cannot be read back, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadablePacket {
+    pub packet_jti: String,
+    pub reason: Unreadable,
+}
+
+/// Every packet held: those that read back, and those that do not.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PacketListing {
+    pub packets: Vec<HeldPacket>,
+    pub unreadable: Vec<UnreadablePacket>,
+}
+
+/// An export, and the packets it had to leave out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    pub text: String,
+    /// How many packets the export holds.
+    pub packets: usize,
+    pub unreadable: Vec<UnreadablePacket>,
+}
+
+/// A row of the `packets` table.
+struct PacketRow {
+    jti: String,
+    sealed: Vec<u8>,
+    imported_at: i64,
+    retention_end: i64,
+}
+
+impl PacketRow {
+    const COLUMNS: &'static str = "jti, sealed, imported_at, retention_end";
+
+    /// Reads a row; a `sealed` value that is not a blob (a damaged row) reads as empty, so
+    /// that it is reported as unreadable instead of failing the whole listing.
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<PacketRow> {
+        let sealed = match r.get::<_, rusqlite::types::Value>(1)? {
+            rusqlite::types::Value::Blob(bytes) => bytes,
+            _ => Vec::new(),
+        };
+        Ok(PacketRow { jti: r.get(0)?, sealed, imported_at: r.get(2)?, retention_end: r.get(3)? })
+    }
+}
+
 impl BrandStore {
-    fn open_packet_row(&self, jti: String, sealed: Vec<u8>, imported_at: i64) -> Result<HeldPacket> {
-        let plain = self.cipher.open(&packet_aad(&jti), &sealed)?;
-        let jws = String::from_utf8(plain.to_vec()).map_err(|_| BrandError::Corrupt {
-            dir: self.dir.display().to_string(),
-            detail: format!("packet {jti} is not text"),
-        })?;
-        // Stored packets were verified on import; here only their content is read back.
-        let claims: PacketClaims = parse_stored(&jws).ok_or_else(|| BrandError::Corrupt {
-            dir: self.dir.display().to_string(),
-            detail: format!("packet {jti} cannot be read back"),
-        })?;
+    fn open_packet_row(&self, row: PacketRow) -> std::result::Result<HeldPacket, UnreadablePacket> {
+        let unreadable = |reason| UnreadablePacket { packet_jti: row.jti.clone(), reason };
+        let plain = self.cipher.open(&packet_aad(&row.jti), &row.sealed).map_err(|_| unreadable(Unreadable::Sealed))?;
+        let jws = std::str::from_utf8(&plain).map_err(|_| unreadable(Unreadable::NotText))?;
+        let packet = packet::verify_stored(jws, &self.did).map_err(|e| unreadable(Unreadable::Invalid(e)))?;
+        if packet.claims.jti != row.jti {
+            return Err(unreadable(Unreadable::NotText));
+        }
         Ok(HeldPacket {
-            packet_hash: tessera_protocol::encoding::sha256_b64url(jws.as_bytes()),
-            packet_jti: jti,
-            consumer: claims.iss.to_string(),
-            request_jti: claims.request_jti,
-            issued_at: claims.iat,
-            retention_end: claims.exp,
-            imported_at,
-            items: claims.items,
-            jws,
+            packet_hash: packet.hash,
+            packet_jti: row.jti,
+            consumer: packet.claims.iss.to_string(),
+            request_jti: packet.claims.request_jti,
+            issued_at: packet.claims.iat,
+            retention_end: row.retention_end,
+            imported_at: row.imported_at,
+            items: packet.claims.items,
+            jws: packet.jws,
         })
     }
 
-    /// Every packet held, oldest import first.
+    /// Every packet held, oldest import first, with those that cannot be read back listed apart.
+    pub fn packet_listing(&self) -> Result<PacketListing> {
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {} FROM packets ORDER BY imported_at, jti", PacketRow::COLUMNS))?;
+        let rows: Vec<PacketRow> = stmt.query_map([], PacketRow::read)?.collect::<rusqlite::Result<_>>()?;
+        let mut listing = PacketListing::default();
+        for row in rows {
+            match self.open_packet_row(row) {
+                Ok(packet) => listing.packets.push(packet),
+                Err(unreadable) => listing.unreadable.push(unreadable),
+            }
+        }
+        Ok(listing)
+    }
+
+    /// Every packet that reads back, oldest import first (see [`BrandStore::packet_listing`]
+    /// for those that do not).
     pub fn packets(&self) -> Result<Vec<HeldPacket>> {
-        let mut stmt = self.conn.prepare("SELECT jti, sealed, imported_at FROM packets ORDER BY imported_at, jti")?;
-        let rows: Vec<(String, Vec<u8>, i64)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
-        rows.into_iter().map(|(jti, sealed, imported_at)| self.open_packet_row(jti, sealed, imported_at)).collect()
+        Ok(self.packet_listing()?.packets)
     }
 
     /// The packet `jti`.
     pub fn packet(&self, jti: &str) -> Result<HeldPacket> {
-        let row: Option<(Vec<u8>, i64)> = self
+        let row: Option<PacketRow> = self
             .conn
-            .query_row("SELECT sealed, imported_at FROM packets WHERE jti = ?1", [jti], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(&format!("SELECT {} FROM packets WHERE jti = ?1", PacketRow::COLUMNS), [jti], PacketRow::read)
             .optional()?;
-        let (sealed, imported_at) = row.ok_or_else(|| BrandError::UnknownPacket { packet_jti: jti.to_owned() })?;
-        self.open_packet_row(jti.to_owned(), sealed, imported_at)
+        let row = row.ok_or_else(|| BrandError::UnknownPacket { packet_jti: jti.to_owned() })?;
+        self.open_packet_row(row)
+            .map_err(|u| BrandError::UnreadablePacket { packet_jti: u.packet_jti, reason: u.reason })
     }
 
-    /// All held data as a JSON array of packets.
-    pub fn export_json(&self) -> Result<String> {
-        let packets: Vec<serde_json::Value> = self
-            .packets()?
-            .into_iter()
+    /// All readable data as a JSON array of packets.
+    pub fn export_json(&self) -> Result<Export> {
+        let listing = self.packet_listing()?;
+        let packets: Vec<serde_json::Value> = listing
+            .packets
+            .iter()
             .map(|p| {
                 serde_json::json!({
                     "packet_jti": p.packet_jti,
@@ -82,12 +170,18 @@ impl BrandStore {
                 })
             })
             .collect();
-        Ok(serde_json::to_string_pretty(&packets).unwrap_or_else(|e| unreachable!("JSON values serialise: {e}")))
+        Ok(Export {
+            text: serde_json::to_string_pretty(&packets).unwrap_or_else(|e| unreachable!("JSON values serialise: {e}")),
+            packets: listing.packets.len(),
+            unreadable: listing.unreadable,
+        })
     }
 
-    /// All held data as CSV, one row per item: texts as they are, other values as JSON.
-    pub fn export_csv(&self) -> Result<String> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
+    /// All readable data as CSV, one row per item: texts as they are, other values as JSON,
+    /// every field quoted and neutralised against formula injection (see [`csv_cell`]).
+    pub fn export_csv(&self) -> Result<Export> {
+        let listing = self.packet_listing()?;
+        let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).from_writer(Vec::new());
         let io = |e: csv::Error| BrandError::Io { dir: self.dir.display().to_string(), detail: e.to_string() };
         writer
             .write_record([
@@ -101,37 +195,65 @@ impl BrandStore {
                 "value",
             ])
             .map_err(io)?;
-        for p in self.packets()? {
+        for p in &listing.packets {
             for item in &p.items {
                 let value = match &item.value {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                writer
-                    .write_record([
-                        p.packet_jti.as_str(),
-                        &p.consumer,
-                        &p.request_jti,
-                        &p.issued_at.to_string(),
-                        &p.retention_end.to_string(),
-                        item.answers.as_str(),
-                        item.item.as_str(),
-                        &value,
-                    ])
-                    .map_err(io)?;
+                let fields = [
+                    p.packet_jti.clone(),
+                    p.consumer.clone(),
+                    p.request_jti.clone(),
+                    p.issued_at.to_string(),
+                    p.retention_end.to_string(),
+                    item.answers.as_str().to_owned(),
+                    item.item.as_str().to_owned(),
+                    value,
+                ];
+                writer.write_record(fields.iter().map(|f| csv_cell(f).into_owned())).map_err(io)?;
             }
         }
         let bytes = writer
             .into_inner()
             .map_err(|e| BrandError::Io { dir: self.dir.display().to_string(), detail: e.to_string() })?;
-        Ok(String::from_utf8(bytes).unwrap_or_else(|e| unreachable!("CSV of UTF-8 strings is UTF-8: {e}")))
+        Ok(Export {
+            text: String::from_utf8(bytes).unwrap_or_else(|e| unreachable!("CSV of UTF-8 strings is UTF-8: {e}")),
+            packets: listing.packets.len(),
+            unreadable: listing.unreadable,
+        })
     }
 }
 
-/// Reads the claims of a packet that was verified when it was imported.
-fn parse_stored(jws: &str) -> Option<PacketClaims> {
-    let payload = jws.split('.').nth(1)?;
-    let bytes = tessera_protocol::encoding::b64url_decode(payload)?;
-    let claims: PacketClaims = serde_json::from_slice(&bytes).ok()?;
-    Some(claims)
+/// A CSV field a spreadsheet shows as text, never runs: a field starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading `'` (OWASP's advice on CSV injection; the
+/// writer also quotes every field). `+33 6 12 34 56 78` becomes `'+33 6 12 34 56 78`.
+pub fn csv_cell(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{field}"))
+    } else {
+        std::borrow::Cow::Borrowed(field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formula_triggers_are_neutralised_and_other_text_is_kept() {
+        for (field, shown) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+33 6 12 34 56 78", "'+33 6 12 34 56 78"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("ana@example.org", "ana@example.org"),
+            ("35-44", "35-44"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(field), shown);
+        }
+    }
 }

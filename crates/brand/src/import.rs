@@ -38,10 +38,10 @@ impl BrandStore {
         }
         let mut tx = self.conn.transaction()?;
         for packet in checked {
-            outcomes.push(packet.and_then(|packet| {
+            outcomes.push(packet.and_then(|(packet, retention_end)| {
                 // A savepoint per packet: a failure rolls back that packet only.
                 let sp = tx.savepoint()?;
-                let outcome = store_packet(&sp, &self.cipher, &packet, now)?;
+                let outcome = store_packet(&sp, &self.cipher, &packet, retention_end, now)?;
                 sp.commit()?;
                 Ok(outcome)
             }));
@@ -50,12 +50,15 @@ impl BrandStore {
         Ok(outcomes)
     }
 
-    fn check_packet_file(&mut self, file: &[u8], now: i64) -> Result<packet::VerifiedPacket> {
+    /// The verified packet, and when its data must be purged: never later than the
+    /// retention the brand's own request set, counted from now.
+    fn check_packet_file(&mut self, file: &[u8], now: i64) -> Result<(packet::VerifiedPacket, i64)> {
         let jws = Zeroizing::new(envelope::open(file, &self.age_identity)?);
         let packet = packet::verify(&jws, &self.did, now)?;
         let request = self.request(&packet.claims.request_jti)?;
         packet.check_answers(&request)?;
-        Ok(packet)
+        let retention_end = packet.retention_end(&request, now);
+        Ok((packet, retention_end))
     }
 }
 
@@ -63,6 +66,7 @@ fn store_packet(
     tx: &rusqlite::Connection,
     cipher: &tessera_seal::RecordCipher,
     packet: &packet::VerifiedPacket,
+    retention_end: i64,
     now: i64,
 ) -> Result<ImportOutcome> {
     let jti = &packet.claims.jti;
@@ -90,7 +94,7 @@ fn store_packet(
         packet.claims.request_jti,
         packet.claims.iss.to_string(),
         packet.claims.iat,
-        packet.claims.exp,
+        retention_end,
         now,
         sealed
     ])?;

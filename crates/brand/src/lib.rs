@@ -8,7 +8,9 @@
 //! * [`requests`] — authoring and signing requests;
 //! * [`import`] — importing packet files: decrypt, verify, bind to one of the
 //!   brand's own requests, store (idempotent on re-import);
-//! * [`data`] — listing, showing and exporting (JSON, CSV) imported data;
+//! * [`data`] — listing, showing and exporting (JSON, CSV) imported data; a
+//!   stored packet that cannot be read back is reported and skipped, never
+//!   blocking the others;
 //! * [`deletion`] — revocations, purges past retention, tombstones and signed
 //!   deletion receipts.
 //!
@@ -55,8 +57,10 @@ pub enum BrandError {
     PacketConflict { packet_jti: String },
     #[error("no packet {packet_jti} in this brand store")]
     UnknownPacket { packet_jti: String },
-    #[error("invalid brand name: {0}")]
-    InvalidName(String),
+    #[error("invalid brand name: it {problem}; give the brand's public name, 1 to 200 characters, on one line")]
+    InvalidName { problem: tessera_protocol::text::TextProblem },
+    #[error("packet {packet_jti} cannot be read back ({reason}); the other packets are unaffected")]
+    UnreadablePacket { packet_jti: String, reason: data::Unreadable },
 }
 
 pub type Result<T, E = BrandError> = std::result::Result<T, E>;

@@ -2,7 +2,9 @@
 
 use rusqlite::{params, OptionalExtension};
 use tessera_protocol::request::{self, RequestSpec, SignedRequest};
+use tessera_protocol::{Artifact, ProtocolError};
 
+use crate::data::Unreadable;
 use crate::{BrandError, BrandStore, Result};
 
 /// A request the brand issued, as listed.
@@ -11,6 +13,21 @@ pub struct IssuedRequest {
     pub request: SignedRequest,
     /// How many packets answering it are held now.
     pub packets_held: u64,
+}
+
+/// A stored request that no longer verifies (altered on disk, or written by an older,
+/// laxer Tessera): packets answering it cannot be imported; the others are unaffected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRequest {
+    pub request_jti: String,
+    pub reason: Unreadable,
+}
+
+/// Every request issued: those that verify, and those that do not.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequestListing {
+    pub requests: Vec<IssuedRequest>,
+    pub unreadable: Vec<UnreadableRequest>,
 }
 
 impl BrandStore {
@@ -38,17 +55,19 @@ impl BrandStore {
         let jws = jws.ok_or_else(|| BrandError::UnknownRequest { request_jti: jti.to_owned() })?;
         let verified = request::verify(&jws)?;
         if verified.brand() != &self.did {
-            return Err(BrandError::Corrupt {
-                dir: self.dir.display().to_string(),
-                detail: format!("request {jti} is signed by another brand"),
-            });
+            return Err(ProtocolError::WrongSigner {
+                artifact: Artifact::Request,
+                expected: self.did.to_string(),
+                found: verified.brand().to_string(),
+            }
+            .into());
         }
         self.request_cache.insert(jti.to_owned(), verified.clone());
         Ok(verified)
     }
 
-    /// Every request issued, newest first.
-    pub fn requests(&mut self) -> Result<Vec<IssuedRequest>> {
+    /// Every request issued, newest first, with those that no longer verify listed apart.
+    pub fn requests(&mut self) -> Result<RequestListing> {
         let rows: Vec<(String, u64)> = {
             let mut stmt = self.conn.prepare(
                 "SELECT r.jti, (SELECT COUNT(*) FROM packets p WHERE p.request_jti = r.jti) FROM requests r ORDER BY r.iat DESC, r.jti",
@@ -56,8 +75,16 @@ impl BrandStore {
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
             rows
         };
-        rows.into_iter()
-            .map(|(jti, packets_held)| Ok(IssuedRequest { request: self.request(&jti)?, packets_held }))
-            .collect()
+        let mut listing = RequestListing::default();
+        for (jti, packets_held) in rows {
+            match self.request(&jti) {
+                Ok(request) => listing.requests.push(IssuedRequest { request, packets_held }),
+                Err(BrandError::Protocol(e)) => {
+                    listing.unreadable.push(UnreadableRequest { request_jti: jti, reason: Unreadable::Invalid(e) })
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(listing)
     }
 }

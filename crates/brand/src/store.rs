@@ -13,8 +13,10 @@ use zeroize::Zeroizing;
 
 use crate::{BrandError, Result};
 
-/// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema version this code writes (`PRAGMA user_version`). Version 2 has the tables
+/// of version 1 and one more invariant: no packet's `retention_end` is later than its
+/// `imported_at` plus the retention of the request it answers (see [`migrate_to_v2`]).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// File name of the database inside the store directory.
 pub const DATABASE_FILE: &str = "brand.db";
@@ -126,11 +128,9 @@ impl BrandStore {
     /// Creates a new brand store in `dir` with fresh keys, sealed under `unlock`.
     pub fn create(dir: &Path, name: &str, unlock: Unlock<'_>, now: i64) -> Result<BrandStore> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(BrandError::InvalidName(
-                "give the brand's public name, 1 to 200 characters, on one line".into(),
-            ));
-        }
+        // The name goes into every request: it obeys the protocol's rule for names.
+        tessera_protocol::text::check_name(name, tessera_protocol::request::MAX_BRAND_NAME_CHARS)
+            .map_err(|problem| BrandError::InvalidName { problem })?;
         let path = dir.join(DATABASE_FILE);
         if path.exists() {
             return Err(BrandError::StoreExists { dir: dir.display().to_string() });
@@ -209,7 +209,9 @@ impl BrandStore {
         if version > SCHEMA_VERSION {
             return Err(BrandError::NewerSchema { found: version, supported: SCHEMA_VERSION });
         }
-        if version != SCHEMA_VERSION {
+        if version == 1 {
+            migrate_to_v2(&conn).map_err(|e| corrupt(format!("cannot bring the store to schema 2: {e}")))?;
+        } else if version != SCHEMA_VERSION {
             return Err(corrupt(format!("unknown schema version {version}")));
         }
         let row: Option<(String, String, String, String, Vec<u8>)> = conn
@@ -284,18 +286,47 @@ impl BrandStore {
             "UPDATE brand SET keyslot = ?1, sealed_keys = ?2 WHERE id = 1",
             params![new_slot, cipher.seal(KEYS_AAD, &plain)?],
         )?;
-        let rows: Vec<(String, Vec<u8>)> = {
+        let rows: Vec<(String, rusqlite::types::Value)> = {
             let mut stmt = tx.prepare("SELECT jti, sealed FROM packets")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
             rows
         };
         for (jti, sealed) in rows {
             let aad = crate::import::packet_aad(&jti);
-            let plain = self.cipher.open(&aad, &sealed)?;
+            // A row that does not open is damaged already: it is left as it is (and stays
+            // reported as unreadable) rather than blocking the change for every other one.
+            let rusqlite::types::Value::Blob(sealed) = sealed else { continue };
+            let Ok(plain) = self.cipher.open(&aad, &sealed) else { continue };
             tx.execute("UPDATE packets SET sealed = ?1 WHERE jti = ?2", params![cipher.seal(&aad, &plain)?, jti])?;
         }
         tx.commit()?;
         self.cipher = cipher;
         Ok(())
     }
+}
+
+/// Schema 1 → 2, in one transaction: every packet's purge date is brought within the
+/// retention of the request it answers, counted from its import. Stores written before
+/// this rule could hold a packet whose own times kept it "until 9999"; after this, the
+/// purge relies on the brand's request, whatever a packet claimed.
+pub(crate) fn migrate_to_v2(conn: &Connection) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    let requests: Vec<(String, String)> = {
+        let mut stmt = tx.prepare("SELECT jti, jws FROM requests")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        rows
+    };
+    for (jti, jws) in requests {
+        // A request that no longer verifies keeps its packets to the shortest retention there is.
+        let seconds = tessera_protocol::request::verify(&jws)
+            .map(|r| r.claims.retention_seconds())
+            .unwrap_or(tessera_protocol::DAY_SECONDS);
+        tx.execute(
+            "UPDATE packets SET retention_end = imported_at + ?2 WHERE request_jti = ?1 AND retention_end > imported_at + ?2",
+            params![jti, seconds],
+        )?;
+    }
+    tx.pragma_update(None, "user_version", 2)?;
+    tx.commit()?;
+    Ok(())
 }

@@ -98,7 +98,7 @@ pub enum BrandCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Export all held data as JSON or CSV.
+    /// Export all held data as JSON or CSV (in CSV, a value a spreadsheet would run as a formula starts with ').
     Export {
         #[arg(long, value_enum, default_value = "json")]
         format: ExportFormat,
@@ -169,6 +169,13 @@ fn open(store: &StoreArgs, now: i64) -> Result<BrandStore, CliError> {
         eprintln!("Deleted {} packet(s) that reached their retention end.", purged.len());
     }
     Ok(brand)
+}
+
+/// Warns about stored packets that cannot be read back; the others are listed or exported as usual.
+fn report_unreadable(unreadable: &[tessera_brand::data::UnreadablePacket]) {
+    for u in unreadable {
+        eprintln!("warning: packet {} cannot be read back ({}); it is left out", u.packet_jti, u.reason);
+    }
 }
 
 pub fn print_request(r: &SignedRequest) {
@@ -292,7 +299,11 @@ fn import(store: &StoreArgs, paths: &[PathBuf], now: i64) -> Result<(), CliError
 
 fn list_requests(store: &StoreArgs, now: i64) -> Result<(), CliError> {
     let mut brand = open(store, now)?;
-    for issued in brand.requests()? {
+    let listing = brand.requests()?;
+    for unreadable in &listing.unreadable {
+        eprintln!("warning: request {} cannot be read back ({})", unreadable.request_jti, unreadable.reason);
+    }
+    for issued in listing.requests {
         let c = &issued.request.claims;
         println!(
             "{}  issued {}  expires {}  {} item(s)  {} packet(s) held",
@@ -317,11 +328,12 @@ fn list_deleted(store: &StoreArgs, now: i64) -> Result<(), CliError> {
 
 fn list_packets(store: &StoreArgs, now: i64) -> Result<(), CliError> {
     let brand = open(store, now)?;
-    let packets = brand.packets()?;
-    if packets.is_empty() {
+    let listing = brand.packet_listing()?;
+    report_unreadable(&listing.unreadable);
+    if listing.packets.is_empty() {
         println!("No packet held.");
     }
-    for p in packets {
+    for p in listing.packets {
         let names: Vec<&str> = p.items.iter().map(|i| i.item.as_str()).collect();
         println!(
             "{}  from {}  kept until {}  items: {}",
@@ -355,12 +367,13 @@ fn show(store: &StoreArgs, packet: &str, now: i64) -> Result<(), CliError> {
 
 fn export(store: &StoreArgs, format: ExportFormat, out: &Path, now: i64) -> Result<(), CliError> {
     let brand = open(store, now)?;
-    let text = match format {
+    let export = match format {
         ExportFormat::Json => brand.export_json()?,
         ExportFormat::Csv => brand.export_csv()?,
     };
-    files::write_atomic(out, text.as_bytes())?;
-    println!("Exported {} packet(s) to {}", brand.packets()?.len(), out.display());
+    report_unreadable(&export.unreadable);
+    files::write_atomic(out, export.text.as_bytes())?;
+    println!("Exported {} packet(s) to {}", export.packets, out.display());
     Ok(())
 }
 
@@ -416,7 +429,11 @@ fn change_unlock(store: &StoreArgs, new_source: SecretSource, now: i64) -> Resul
     let mut brand = open(store, now)?;
     // Without a file, the new passphrase is asked for; $TESSERA_PASSPHRASE is the old one.
     let new_secret = if new_source.passphrase_file.is_none() && new_source.key_file.is_none() {
-        Secret::Passphrase(crate::secrets::prompt("New passphrase", true, "the new passphrase file")?)
+        Secret::Passphrase(crate::secrets::prompt(
+            "New passphrase",
+            true,
+            "give it in a file with --new-passphrase-file (or protect the store with --new-key-file)",
+        )?)
     } else {
         new_source.read("New passphrase", true)?
     };

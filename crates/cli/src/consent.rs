@@ -89,6 +89,7 @@ fn print_review(r: &RequestReview) {
             );
         }
     }
+    print_lookalike_warning(r);
     println!("  Offer: {}", r.offer);
     println!("  Keeps your data {} days; answer before {}.", r.retention_days, show_time(r.expires_at));
     for item in &r.items {
@@ -105,6 +106,17 @@ fn print_review(r: &RequestReview) {
                 println!("      or generalised as {}: {}", g.item, g.value);
             }
         }
+    }
+}
+
+/// Warns when the brand's name looks like the name of another brand you trust.
+fn print_lookalike_warning(r: &RequestReview) {
+    if let Some(known) = &r.lookalike {
+        println!(
+            "  CAREFUL: the name \"{}\" looks like \"{}\", a brand you already trust, but this request is signed by another key ({} instead of {}).",
+            r.brand_name, known.name, r.fingerprint, known.fingerprint
+        );
+        println!("  It may be an impostor. Share only if you are sure who sent this request.");
     }
 }
 
@@ -162,6 +174,7 @@ fn answer(vault: &mut Vault, answer: &AnswerArgs, now: i64) -> Result<(), CliErr
         vault.trust_brand(&r, now)?;
         println!("You now trust {}'s new key {}.", r.brand_name, r.fingerprint);
     }
+    print_lookalike_warning(&r);
     let decisions = decisions(&r, &answer.share, &answer.deny)?;
     let preview = vault.preview_packet(&r, &decisions, now)?;
     print_preview(&preview);

@@ -26,13 +26,24 @@ pub fn passphrase(
             return Ok(Zeroizing::new(value));
         }
     }
-    prompt(prompt_text, confirm, env)
+    prompt(prompt_text, confirm, &format!("give it in a file with {}, set {env}", file_option(env)))
 }
 
-/// Asks on the terminal (twice when `confirm`).
-pub fn prompt(prompt: &str, confirm: bool, env: &str) -> Result<Zeroizing<String>, CliError> {
+/// The command-line option that gives, in a file, the secret otherwise read from `env`.
+fn file_option(env: &str) -> &'static str {
+    match env {
+        "TESSERA_NEW_PASSPHRASE" => "--new-passphrase-file",
+        "TESSERA_RECOVERY_SECRET" => "--recovery-secret-file",
+        "TESSERA_BACKUP_PASSPHRASE" => "--backup-passphrase-file (--export-passphrase-file for an export)",
+        _ => "--passphrase-file",
+    }
+}
+
+/// Asks on the terminal (twice when `confirm`); without a terminal, fails with `other_ways`
+/// (e.g. "give it in a file with --passphrase-file, set TESSERA_PASSPHRASE").
+pub fn prompt(prompt: &str, confirm: bool, other_ways: &str) -> Result<Zeroizing<String>, CliError> {
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage(format!("{prompt} is needed: give it with a --…-passphrase-file option, set {env}, or run in a terminal to be asked")));
+        return Err(CliError::Usage(format!("{prompt} is needed: {other_ways}, or run in a terminal to be asked")));
     }
     let read = |text: &str| {
         rpassword::prompt_password(format!("{text}: "))

@@ -148,7 +148,7 @@ fn the_whole_exchange_runs_from_request_to_confirmed_deletion() {
     ws.tessera(NOW + 160, &["brand", "export", "--format", "csv", "--out", "export.csv"]).ok();
     let csv = std::fs::read_to_string(ws.path("export.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    assert!(csv.contains(",birthdate,age_range,35-44"), "{csv}");
+    assert!(csv.contains(r#","birthdate","age_range","35-44""#), "{csv}");
 
     // The consumer revokes; the brand purges and signs a receipt; the consumer checks it.
     ws.tessera(NOW + DAY, &["consent", "revoke", packet, "--out", "revocation.tessera"]).ok();
@@ -329,7 +329,13 @@ fn a_revocation_signed_by_someone_else_is_refused_and_the_data_stays() {
     let brand_did: tessera_protocol::Did =
         shown.lines().find(|l| l.starts_with("Identity:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
     let stranger = tessera_protocol::SigningKey::generate();
-    let (forged, _) = tessera_protocol::revocation::sign(&stranger, &brand_did, &packet, "irrelevant-hash", NOW + 200);
+    let (forged, _) = tessera_protocol::revocation::sign(
+        &stranger,
+        &brand_did,
+        &packet,
+        &tessera_protocol::encoding::sha256_b64url(b"irrelevant"),
+        NOW + 200,
+    );
     ws.write("forged.tessera", &forged);
     let refused =
         ws.tessera(NOW + 300, &["brand", "revoke-import", "forged.tessera", "--out", "receipt.tessera"]).fails();

@@ -1,6 +1,9 @@
-//! The one error type of the protocol: each variant names what failed.
+//! The one error type of the protocol: each variant names what failed, and maps to a stable
+//! [`ProtocolError::code`] that test vectors, the app and other implementations can rely on.
 
 use std::fmt;
+
+use crate::text::TextProblem;
 
 /// The four signed artifacts of an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +44,47 @@ impl fmt::Display for Artifact {
     }
 }
 
+/// The two JSON parts of a JWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwsPart {
+    Header,
+    Payload,
+}
+
+impl fmt::Display for JwsPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JwsPart::Header => "header",
+            JwsPart::Payload => "payload",
+        })
+    }
+}
+
 /// Why an artifact was refused or could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
     #[error("malformed {artifact}: {detail}")]
     Malformed { artifact: Artifact, detail: String },
+
+    #[error(
+        "malformed {artifact}: its {part} repeats the member {member:?}; a JSON object must name each member once"
+    )]
+    DuplicateMember { artifact: Artifact, part: JwsPart, member: String },
+
+    #[error("malformed {artifact}: its {part} lacks the required member {member:?}")]
+    MissingMember { artifact: Artifact, part: JwsPart, member: &'static str },
+
+    #[error("malformed {artifact}: its {part} has the member {member:?}, which the {artifact} format does not have")]
+    UnknownMember { artifact: Artifact, part: JwsPart, member: String },
+
+    #[error("malformed {artifact}: {member} = {value} is not a time between 1970 and 9999 (Unix seconds from 0 to {max})", max = crate::MAX_TIME)]
+    TimeOutOfRange { artifact: Artifact, member: &'static str, value: i64 },
+
+    #[error("malformed {artifact}: {field} {problem}")]
+    InvalidText { artifact: Artifact, field: String, problem: TextProblem },
+
+    #[error("malformed {artifact}: {member} {problem}")]
+    InvalidIdentifier { artifact: Artifact, member: &'static str, problem: crate::encoding::IdentifierProblem },
 
     #[error("unsupported signature algorithm {found:?} in the {artifact}: only EdDSA (Ed25519) is accepted")]
     UnsupportedAlgorithm { artifact: Artifact, found: String },
@@ -54,6 +93,12 @@ pub enum ProtocolError {
         "bad signature: this {artifact} was not signed by the key it names ({kid}), or it was altered after signing"
     )]
     BadSignature { artifact: Artifact, kid: String },
+
+    #[error("weak signature: this {artifact}'s signature is not in canonical form or uses a small-order point, which no honest signer produces; it is refused")]
+    WeakSignature { artifact: Artifact, kid: String },
+
+    #[error("weak key: {found} is an Ed25519 key that anyone can sign for (a small-order point) or is not canonically encoded; it is refused")]
+    WeakKey { found: String },
 
     #[error("wrong type: expected a {expected} ({}), but this file is {found}", expected.typ())]
     WrongType { expected: Artifact, found: String },
@@ -73,11 +118,17 @@ pub enum ProtocolError {
     #[error("expired: request {request_jti} expired on {}, but this packet was made later, on {}", crate::display_time(*expired_at), crate::display_time(*answered_at))]
     AnsweredAfterExpiry { request_jti: String, expired_at: i64, answered_at: i64 },
 
+    #[error("not yet valid: this packet says it was made on {}, before request {request_jti} was issued on {}", crate::display_time(*answered_at), crate::display_time(*issued_at))]
+    AnsweredBeforeIssue { request_jti: String, issued_at: i64, answered_at: i64 },
+
     #[error("not yet valid: this {artifact} says it was issued on {}, in the future (it is now {}); check the computer's clock", crate::display_time(*issued_at), crate::display_time(*now))]
     IssuedInFuture { artifact: Artifact, issued_at: i64, now: i64 },
 
     #[error("scope beyond the request: {detail}")]
     ScopeBeyondRequest { detail: String },
+
+    #[error("scope beyond the request: the packet keeps the data {packet_seconds} s, longer than the {retention_days} days request {request_jti} allows")]
+    RetentionBeyondRequest { request_jti: String, retention_days: u32, packet_seconds: i64 },
 
     #[error("request hash mismatch: this packet answers a request that differs from request {request_jti} held here")]
     RequestHashMismatch { request_jti: String },
@@ -85,8 +136,14 @@ pub enum ProtocolError {
     #[error("wrong packet: this {artifact} refers to packet {found}, not to packet {expected}")]
     PacketMismatch { artifact: Artifact, expected: String, found: String },
 
+    #[error("wrong packet: this {artifact} names packet {packet_jti} but with another hash ({found}) than the packet held ({expected}): it is about a different packet that reuses the id")]
+    PacketHashMismatch { artifact: Artifact, packet_jti: String, expected: String, found: String },
+
     #[error("cannot decrypt the packet file: {detail}")]
     Decryption { detail: String },
+
+    #[error("refused packet file: it is encrypted to {x25519} X25519 recipient(s){}, but a packet is encrypted to its brand alone (one X25519 recipient)", others_text(others))]
+    PacketRecipients { x25519: usize, others: Vec<String> },
 
     #[error("cannot encrypt the packet: {detail}")]
     Encryption { detail: String },
@@ -110,8 +167,55 @@ pub enum ProtocolError {
     InvalidKey { detail: String },
 }
 
+fn others_text(others: &[String]) -> String {
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" and to other recipients ({})", others.join(", "))
+    }
+}
+
 impl ProtocolError {
     pub(crate) fn malformed(artifact: Artifact, detail: impl Into<String>) -> Self {
         ProtocolError::Malformed { artifact, detail: detail.into() }
+    }
+
+    /// A stable, machine-readable name of what failed, in snake case. Test vectors
+    /// (`crates/protocol/tests/vectors/`) and PROTOCOL.md use these names; they never change meaning.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProtocolError::Malformed { .. } => "malformed",
+            ProtocolError::DuplicateMember { .. } => "duplicate_member",
+            ProtocolError::MissingMember { .. } => "missing_member",
+            ProtocolError::UnknownMember { .. } => "unknown_member",
+            ProtocolError::TimeOutOfRange { .. } => "time_out_of_range",
+            ProtocolError::InvalidText { .. } => "invalid_text",
+            ProtocolError::InvalidIdentifier { .. } => "invalid_identifier",
+            ProtocolError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+            ProtocolError::BadSignature { .. } => "bad_signature",
+            ProtocolError::WeakSignature { .. } => "weak_signature",
+            ProtocolError::WeakKey { .. } => "weak_key",
+            ProtocolError::WrongType { .. } => "wrong_type",
+            ProtocolError::UnknownVersion { .. } => "unknown_version",
+            ProtocolError::WrongSigner { .. } => "wrong_signer",
+            ProtocolError::WrongAudience { .. } => "wrong_audience",
+            ProtocolError::Expired { .. } => "expired",
+            ProtocolError::AnsweredAfterExpiry { .. } => "answered_after_expiry",
+            ProtocolError::AnsweredBeforeIssue { .. } => "answered_before_issue",
+            ProtocolError::IssuedInFuture { .. } => "not_yet_valid",
+            ProtocolError::ScopeBeyondRequest { .. } => "scope_beyond_request",
+            ProtocolError::RetentionBeyondRequest { .. } => "retention_beyond_request",
+            ProtocolError::RequestHashMismatch { .. } => "request_hash_mismatch",
+            ProtocolError::PacketMismatch { .. } | ProtocolError::PacketHashMismatch { .. } => "wrong_packet",
+            ProtocolError::Decryption { .. } => "cannot_decrypt",
+            ProtocolError::PacketRecipients { .. } => "packet_recipients",
+            ProtocolError::Encryption { .. } => "cannot_encrypt",
+            ProtocolError::InvalidDid { .. } => "invalid_identity",
+            ProtocolError::UnknownItem { .. } => "unknown_item",
+            ProtocolError::InvalidItemValue { .. } => "invalid_value",
+            ProtocolError::CannotAnswer { .. } => "cannot_answer",
+            ProtocolError::InvalidRequest { .. } => "invalid_request",
+            ProtocolError::InvalidKey { .. } => "invalid_key",
+        }
     }
 }

@@ -4,6 +4,13 @@
 //! multicodec prefix `0xed 0x01` and the 32-byte Ed25519 public key. The JWS
 //! `kid` of every artifact is the DID URL `did:key:z…#z…` (the key's own
 //! fragment), so a verifier needs nothing but the artifact itself.
+//!
+//! Weak keys are refused here, by the verifier itself: mainstream Ed25519 and JOSE
+//! libraries (ring included) accept a public key that is a small-order point, such as
+//! the identity, for which a signature verifies without any private key (R = identity,
+//! S = 0). A `did:key` whose key is one of the eight small-order points, or is not
+//! canonically encoded, is refused wherever it appears; so is a signature whose `S` is not
+//! below the group order or whose `R` is a small-order point or not canonical.
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,6 +29,66 @@ const ED25519_MULTICODEC: [u8; 2] = [0xed, 0x01];
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Did {
     public_key: [u8; 32],
+}
+
+/// The field prime p = 2^255 - 19, little-endian.
+const FIELD_PRIME: [u8; 32] = {
+    let mut p = [0xff; 32];
+    p[0] = 0xed;
+    p[31] = 0x7f;
+    p
+};
+
+/// The order L = 2^252 + 27742317777372353535851937790883648493 of the Ed25519 base point, little-endian.
+const GROUP_ORDER: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// The y coordinates (sign bit cleared) of the eight points of small order: y = 1 (the
+/// identity, order 1), y = p − 1 (order 2), y = 0 (the two points of order 4), and the two
+/// y values shared by the four points of order 8. With the sign bit of x, these encodings
+/// cover all eight points; their non-canonical encodings (y ≥ p) are refused separately.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    {
+        let mut p_minus_1 = FIELD_PRIME;
+        p_minus_1[0] = 0xec;
+        p_minus_1
+    },
+    [0; 32],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf,
+        0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20,
+        0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+    ],
+];
+
+/// Whether the little-endian number `a` is below `b`.
+fn less_than(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().rev().cmp(b.iter().rev()) == std::cmp::Ordering::Less
+}
+
+/// Whether a compressed Edwards point is unfit as a key or as a signature's R: its y is
+/// not below p (non-canonical), or it is one of the eight small-order points.
+pub fn is_weak_point(encoded: &[u8; 32]) -> bool {
+    let mut y = *encoded;
+    y[31] &= 0x7f;
+    !less_than(&y, &FIELD_PRIME) || SMALL_ORDER_Y.contains(&y)
+}
+
+/// The result of checking a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureCheck {
+    Valid,
+    /// Not 64 bytes, or it does not verify.
+    Invalid,
+    /// `S` is not below the group order, or `R` is small-order or not canonical:
+    /// malleable or made without a private key.
+    Weak,
 }
 
 impl Did {
@@ -59,8 +126,8 @@ impl Did {
         Ok(did)
     }
 
-    /// Short human-checkable fingerprint: the first 16 bytes of SHA-256 of the
-    /// public key, as four groups of hex digits (`ab12 cd34 …`).
+    /// Short human-checkable fingerprint: the first 8 bytes of SHA-256 of the
+    /// public key, in upper-case hex, as four groups of four digits (`AB12 CD34 …`).
     pub fn fingerprint(&self) -> String {
         let digest = ring::digest::digest(&ring::digest::SHA256, &self.public_key);
         let hex: String = digest.as_ref()[..8].iter().map(|b| format!("{b:02X}")).collect();
@@ -69,7 +136,23 @@ impl Did {
 
     /// Verifies an Ed25519 signature made by this identity.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        UnparsedPublicKey::new(&ED25519, &self.public_key).verify(message, signature).is_ok()
+        self.check_signature(message, signature) == SignatureCheck::Valid
+    }
+
+    /// Checks an Ed25519 signature made by this identity, refusing weak signatures
+    /// and weak keys before `ring` verifies it.
+    pub fn check_signature(&self, message: &[u8], signature: &[u8]) -> SignatureCheck {
+        let Ok(signature) = <&[u8; 64]>::try_from(signature) else { return SignatureCheck::Invalid };
+        let (r, s) = signature.split_at(32);
+        let r: &[u8; 32] = r.try_into().unwrap_or_else(|_| unreachable!("32 of 64 bytes"));
+        let s: &[u8; 32] = s.try_into().unwrap_or_else(|_| unreachable!("32 of 64 bytes"));
+        if is_weak_point(&self.public_key) || is_weak_point(r) || !less_than(s, &GROUP_ORDER) {
+            return SignatureCheck::Weak;
+        }
+        match UnparsedPublicKey::new(&ED25519, &self.public_key).verify(message, signature) {
+            Ok(()) => SignatureCheck::Valid,
+            Err(_) => SignatureCheck::Invalid,
+        }
     }
 }
 
@@ -103,6 +186,9 @@ impl FromStr for Did {
         // Only the canonical spelling is accepted, so one key has one identity string.
         if did.to_string() != text {
             return Err(invalid("not the canonical encoding of this key"));
+        }
+        if is_weak_point(&public_key) {
+            return Err(ProtocolError::WeakKey { found: text.to_owned() });
         }
         Ok(did)
     }
@@ -263,6 +349,35 @@ mod tests {
         let b = derive_brand_key(&master, &brand_b).did();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
+    }
+
+    #[test]
+    fn the_identity_key_and_its_free_signature_are_refused() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(is_weak_point(&identity));
+        let did = Did { public_key: identity };
+        let text = did.to_string();
+        assert!(matches!(text.parse::<Did>(), Err(ProtocolError::WeakKey { .. })), "{text}");
+        // R = identity, S = 0 "verifies" for the identity key in plain Ed25519; not here.
+        let mut free = [0u8; 64];
+        free[0] = 1;
+        assert_eq!(did.check_signature(b"anything", &free), SignatureCheck::Weak);
+    }
+
+    #[test]
+    fn a_signature_with_s_not_below_the_group_order_is_weak() {
+        let key = SigningKey::generate();
+        let mut sig = key.sign(b"hello");
+        assert_eq!(key.did().check_signature(b"hello", &sig), SignatureCheck::Valid);
+        // S + L verifies in lax implementations (same point); it is malleated, so refused.
+        let mut carry = 0u16;
+        for (byte, order) in sig[32..].iter_mut().zip(GROUP_ORDER) {
+            let sum = u16::from(*byte) + u16::from(order) + carry;
+            *byte = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(key.did().check_signature(b"hello", &sig), SignatureCheck::Weak);
     }
 
     #[test]

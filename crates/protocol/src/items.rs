@@ -24,7 +24,7 @@ use crate::ProtocolError;
 /// The shape a value of an item must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
-    /// A non-empty line of text (at most 500 characters, no control characters).
+    /// A non-empty line of text (at most 500 characters, no control or bidirectional control characters).
     Text,
     /// An e-mail address.
     Email,
@@ -238,15 +238,7 @@ const AGE_RANGES: [&str; 7] = ["under-18", "18-24", "25-34", "35-44", "45-54", "
 
 fn validate_text(value: &Value) -> Result<&str, String> {
     let text = value.as_str().ok_or("expected a text")?;
-    if text.trim().is_empty() {
-        return Err("the text is empty".into());
-    }
-    if text.chars().count() > 500 {
-        return Err("the text is longer than 500 characters".into());
-    }
-    if text.chars().any(char::is_control) {
-        return Err("the text contains control characters".into());
-    }
+    crate::text::check_display_text(text, 500, false).map_err(|problem| format!("the text {problem}"))?;
     Ok(text)
 }
 

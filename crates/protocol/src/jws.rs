@@ -2,34 +2,45 @@
 //!
 //! `BASE64URL(header) "." BASE64URL(payload) "." BASE64URL(signature)`, where
 //! the header is exactly `{"alg":"EdDSA","typ":…,"kid":…}` and the signature
-//! covers the ASCII bytes of the first two parts.
+//! covers the ASCII bytes of the first two parts. [`verify`] is the one reader of
+//! every artifact: import, read-back and the consumer's checks all go through it.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::encoding::{b64url, b64url_decode};
+use crate::error::JwsPart;
+use crate::identity::SignatureCheck;
+use crate::json::{parse_object, StrictJsonError};
 use crate::{Artifact, Did, ProtocolError, SigningKey, FORMAT_VERSION};
 
 /// Largest artifact accepted, in bytes (a packet with a long purchase history fits easily).
 pub const MAX_ARTIFACT_BYTES: usize = 16 * 1024 * 1024;
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Header {
-    alg: String,
-    typ: String,
-    kid: String,
-}
+/// The members of the header, all required.
+const HEADER_MEMBERS: [&str; 3] = ["alg", "typ", "kid"];
 
 /// Claims that name their issuer, which must be the signer.
 pub(crate) trait Claims: Serialize + DeserializeOwned {
     const ARTIFACT: Artifact;
+    /// Every member of the payload; each is required and no other is allowed.
+    const MEMBERS: &'static [&'static str];
     fn issuer(&self) -> &Did;
+    /// The rules the claims obey whatever the context (no clock, no other artifact):
+    /// times in range, identifiers and texts well formed, internal consistency.
+    fn check(&self) -> Result<(), ProtocolError>;
+}
+
+/// The JWS text without the ASCII white space (spaces, tabs, line breaks) a file or a pipe
+/// may put around it. White space never occurs inside a JWS, so this is unambiguous.
+pub fn trim(jws: &str) -> &str {
+    jws.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 /// Signs `claims` with `key`. The caller makes sure `claims.issuer()` is `key.did()`.
 pub(crate) fn sign<C: Claims>(claims: &C, key: &SigningKey) -> String {
-    let header = Header { alg: "EdDSA".into(), typ: C::ARTIFACT.typ().into(), kid: key.did().key_id() };
+    let header = serde_json::json!({"alg": "EdDSA", "typ": C::ARTIFACT.typ(), "kid": key.did().key_id()});
     let header = serde_json::to_vec(&header).unwrap_or_else(|e| unreachable!("header serialises: {e}"));
     let payload = serde_json::to_vec(claims).unwrap_or_else(|e| unreachable!("claims serialise: {e}"));
     let signing_input = format!("{}.{}", b64url(&header), b64url(&payload));
@@ -37,54 +48,111 @@ pub(crate) fn sign<C: Claims>(claims: &C, key: &SigningKey) -> String {
     format!("{signing_input}.{}", b64url(&signature))
 }
 
-/// Checks structure, algorithm, signature, `typ`, version and issuer, in that
+/// Parses one JSON part strictly (no duplicate member at any depth).
+fn parse_part(artifact: Artifact, part: JwsPart, bytes: &[u8]) -> Result<Map<String, Value>, ProtocolError> {
+    parse_object(bytes).map_err(|e| match e {
+        StrictJsonError::Duplicate(member) => ProtocolError::DuplicateMember { artifact, part, member },
+        StrictJsonError::Syntax(detail) => {
+            ProtocolError::malformed(artifact, format!("the JWS {part} is not a JSON object ({detail})"))
+        }
+    })
+}
+
+/// Checks that a part has exactly `members`: every one of them, and no other.
+fn check_members(
+    artifact: Artifact,
+    part: JwsPart,
+    object: &Map<String, Value>,
+    members: &[&'static str],
+) -> Result<(), ProtocolError> {
+    if let Some(unknown) = object.keys().find(|k| !members.contains(&k.as_str())) {
+        return Err(ProtocolError::UnknownMember { artifact, part, member: unknown.clone() });
+    }
+    if let Some(missing) = members.iter().find(|m| !object.contains_key(**m)) {
+        return Err(ProtocolError::MissingMember { artifact, part, member: missing });
+    }
+    Ok(())
+}
+
+fn header_text(artifact: Artifact, header: &Map<String, Value>, member: &str) -> Result<String, ProtocolError> {
+    header
+        .get(member)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| ProtocolError::malformed(artifact, format!("the JWS header's {member} is not a string")))
+}
+
+/// Checks structure, algorithm, signature, `typ`, version, members and issuer, in that
 /// order, and returns the claims. Time, audience and bindings are the caller's.
+/// `jws` must already be trimmed (see [`trim`]).
 pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
     let artifact = C::ARTIFACT;
     let malformed = |detail: &str| ProtocolError::malformed(artifact, detail);
     if jws.len() > MAX_ARTIFACT_BYTES {
         return Err(malformed("larger than 16 MiB"));
     }
+    let not_compact = "not a JWS compact serialization (three base64url parts separated by dots)";
+    if jws.contains(|c: char| c.is_ascii_whitespace()) {
+        let unwrapped: String = jws.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let looks_wrapped = unwrapped.split('.').count() == 3
+            && unwrapped.split('.').all(|part| !part.is_empty() && b64url_decode(part).is_some());
+        if !looks_wrapped {
+            return Err(malformed(not_compact));
+        }
+        return Err(malformed(
+            "the JWS has spaces or line breaks inside it (was it wrapped by a mail program?); it must be one line",
+        ));
+    }
     let mut parts = jws.split('.');
     let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(malformed("not a JWS compact serialization (three base64url parts separated by dots)"));
+        return Err(malformed(not_compact));
     };
     let header_bytes = b64url_decode(header_b64).ok_or_else(|| malformed("the JWS header is not valid base64url"))?;
-    let header: Header = serde_json::from_slice(&header_bytes)
-        .map_err(|e| malformed(&format!("the JWS header is not the expected JSON object ({e})")))?;
-    if header.alg != "EdDSA" {
-        return Err(ProtocolError::UnsupportedAlgorithm { artifact, found: header.alg });
+    let header = parse_part(artifact, JwsPart::Header, &header_bytes)?;
+    check_members(artifact, JwsPart::Header, &header, &HEADER_MEMBERS)?;
+    let (alg, typ, kid) = (
+        header_text(artifact, &header, "alg")?,
+        header_text(artifact, &header, "typ")?,
+        header_text(artifact, &header, "kid")?,
+    );
+    if alg != "EdDSA" {
+        return Err(ProtocolError::UnsupportedAlgorithm { artifact, found: alg });
     }
-    let signer =
-        Did::from_key_id(&header.kid).map_err(|e| malformed(&format!("the JWS header's kid is unusable: {e}")))?;
+    let signer = Did::from_key_id(&kid).map_err(|e| match e {
+        weak @ ProtocolError::WeakKey { .. } => weak,
+        other => malformed(&format!("the JWS header's kid is unusable: {other}")),
+    })?;
     let signature =
         b64url_decode(signature_b64).ok_or_else(|| malformed("the JWS signature is not valid base64url"))?;
     let signing_input_len = header_b64.len() + 1 + payload_b64.len();
-    if signature.len() != 64 || !signer.verify(&jws.as_bytes()[..signing_input_len], &signature) {
-        return Err(ProtocolError::BadSignature { artifact, kid: header.kid });
+    match signer.check_signature(&jws.as_bytes()[..signing_input_len], &signature) {
+        SignatureCheck::Valid => {}
+        SignatureCheck::Weak => return Err(ProtocolError::WeakSignature { artifact, kid }),
+        SignatureCheck::Invalid => return Err(ProtocolError::BadSignature { artifact, kid }),
     }
-    if header.typ != artifact.typ() {
-        let found = match Artifact::from_typ(&header.typ) {
+    if typ != artifact.typ() {
+        let found = match Artifact::from_typ(&typ) {
             Some(other) => format!("a {other}"),
-            None => format!("of type {:?}", header.typ),
+            None => format!("of type {typ:?}"),
         };
         return Err(ProtocolError::WrongType { expected: artifact, found });
     }
     let payload_bytes =
         b64url_decode(payload_b64).ok_or_else(|| malformed("the JWS payload is not valid base64url"))?;
-    let payload: serde_json::Value =
-        serde_json::from_slice(&payload_bytes).map_err(|e| malformed(&format!("the payload is not JSON ({e})")))?;
+    let payload = parse_part(artifact, JwsPart::Payload, &payload_bytes)?;
     match payload.get("ver") {
-        None => return Err(malformed("the payload has no ver (format version) claim")),
+        None => return Err(ProtocolError::MissingMember { artifact, part: JwsPart::Payload, member: "ver" }),
         Some(v) if v.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
         Some(other) => {
             return Err(ProtocolError::UnknownVersion { artifact, found: other.to_string(), supported: FORMAT_VERSION })
         }
     }
-    let claims: C = serde_json::from_value(payload)
+    check_members(artifact, JwsPart::Payload, &payload, C::MEMBERS)?;
+    let claims: C = serde_json::from_value(Value::Object(payload))
         .map_err(|e| malformed(&format!("the payload does not fit the {artifact} format: {e}")))?;
+    claims.check()?;
     if *claims.issuer() != signer {
         return Err(ProtocolError::WrongSigner {
             artifact,
@@ -93,6 +161,28 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
         });
     }
     Ok(claims)
+}
+
+/// Fails with `TimeOutOfRange` unless `value` is a time from 1970 to 9999.
+pub(crate) fn check_time(artifact: Artifact, member: &'static str, value: i64) -> Result<(), ProtocolError> {
+    if !(0..=crate::MAX_TIME).contains(&value) {
+        return Err(ProtocolError::TimeOutOfRange { artifact, member, value });
+    }
+    Ok(())
+}
+
+/// Fails with `InvalidIdentifier` unless `value` is a well-formed identifier.
+pub(crate) fn check_id(artifact: Artifact, member: &'static str, value: &str) -> Result<(), ProtocolError> {
+    crate::encoding::check_identifier(value).map_err(|problem| ProtocolError::InvalidIdentifier {
+        artifact,
+        member,
+        problem,
+    })
+}
+
+/// Fails with `InvalidIdentifier` unless `value` is a well-formed SHA-256 hash.
+pub(crate) fn check_hash(artifact: Artifact, member: &'static str, value: &str) -> Result<(), ProtocolError> {
+    crate::encoding::check_hash(value).map_err(|problem| ProtocolError::InvalidIdentifier { artifact, member, problem })
 }
 
 /// Fails with `Expired` when `now >= exp`.
@@ -120,6 +210,31 @@ pub(crate) fn check_issued(artifact: Artifact, iat: i64, now: i64) -> Result<(),
 pub(crate) fn check_audience(artifact: Artifact, aud: &Did, expected: &Did) -> Result<(), ProtocolError> {
     if aud != expected {
         return Err(ProtocolError::WrongAudience { artifact, expected: expected.to_string(), found: aud.to_string() });
+    }
+    Ok(())
+}
+
+/// Fails with `PacketMismatch` (another id) or `PacketHashMismatch` (same id, another
+/// packet) unless `found` names the packet `expected`, both as `(jti, hash)`.
+pub(crate) fn check_packet(
+    artifact: Artifact,
+    found: (&str, &str),
+    expected: (&str, &str),
+) -> Result<(), ProtocolError> {
+    if found.0 != expected.0 {
+        return Err(ProtocolError::PacketMismatch {
+            artifact,
+            expected: expected.0.to_owned(),
+            found: found.0.to_owned(),
+        });
+    }
+    if found.1 != expected.1 {
+        return Err(ProtocolError::PacketHashMismatch {
+            artifact,
+            packet_jti: expected.0.to_owned(),
+            expected: expected.1.to_owned(),
+            found: found.1.to_owned(),
+        });
     }
     Ok(())
 }

@@ -51,8 +51,23 @@ pub struct PacketClaims {
 
 impl Claims for PacketClaims {
     const ARTIFACT: Artifact = Artifact::Packet;
+    const MEMBERS: &'static [&'static str] =
+        &["ver", "iss", "aud", "iat", "exp", "jti", "request_jti", "request_hash", "request_nonce", "items"];
     fn issuer(&self) -> &Did {
         &self.iss
+    }
+    fn check(&self) -> Result<(), ProtocolError> {
+        const ARTIFACT: Artifact = Artifact::Packet;
+        jws::check_time(ARTIFACT, "iat", self.iat)?;
+        jws::check_time(ARTIFACT, "exp", self.exp)?;
+        jws::check_id(ARTIFACT, "jti", &self.jti)?;
+        jws::check_id(ARTIFACT, "request_jti", &self.request_jti)?;
+        jws::check_hash(ARTIFACT, "request_hash", &self.request_hash)?;
+        jws::check_id(ARTIFACT, "request_nonce", &self.request_nonce)?;
+        if self.exp <= self.iat {
+            return Err(ProtocolError::malformed(ARTIFACT, "exp (retention end) is not after iat"));
+        }
+        check_items(&self.items)
     }
 }
 
@@ -112,12 +127,16 @@ pub fn draft(
 ) -> Result<PacketClaims, ProtocolError> {
     request.check_answerable(now)?;
     check_scope(&items, request)?;
+    let exp = now
+        .checked_add(request.claims.retention_seconds())
+        .filter(|exp| *exp <= crate::MAX_TIME)
+        .ok_or(ProtocolError::TimeOutOfRange { artifact: Artifact::Packet, member: "exp", value: now })?;
     Ok(PacketClaims {
         ver: FORMAT_VERSION,
         iss: consumer.clone(),
         aud: request.claims.iss.clone(),
         iat: now,
-        exp: now + i64::from(request.claims.retention_days) * 86_400,
+        exp,
         jti: random_id(),
         request_jti: request.claims.jti.clone(),
         request_hash: request.hash.clone(),
@@ -136,24 +155,38 @@ pub fn sign(claims: &PacketClaims, key: &SigningKey) -> Result<VerifiedPacket, P
 }
 
 /// Checks a packet JWS for the brand `brand` at `now`: structure, signature,
-/// type, version, issuer, audience, issue time, retention end, and the shape
+/// type, version, members, issuer, audience, times, and the shape
 /// of every item. Binding to the request is [`VerifiedPacket::check_answers`].
+/// White space around the JWS is ignored; the hash is that of the JWS itself.
 pub fn verify(jws: &str, brand: &Did, now: i64) -> Result<VerifiedPacket, ProtocolError> {
+    let packet = verify_stored(jws, brand)?;
+    jws::check_issued(Artifact::Packet, packet.claims.iat, now)?;
+    jws::check_not_expired(Artifact::Packet, "reached its retention end", packet.claims.exp, now)?;
+    Ok(packet)
+}
+
+/// Reads back a packet that was verified when it was imported: the same parser and the
+/// same checks as [`verify`] (signature, strict JSON, members, items, audience), except
+/// those of time, so a stored packet reads back exactly as it was accepted.
+pub fn verify_stored(jws: &str, brand: &Did) -> Result<VerifiedPacket, ProtocolError> {
+    let jws = jws::trim(jws);
     let claims: PacketClaims = jws::verify(jws)?;
     jws::check_audience(Artifact::Packet, &claims.aud, brand)?;
-    jws::check_issued(Artifact::Packet, claims.iat, now)?;
-    if claims.exp <= claims.iat {
-        return Err(ProtocolError::malformed(Artifact::Packet, "exp (retention end) is not after iat"));
-    }
-    jws::check_not_expired(Artifact::Packet, "reached its retention end", claims.exp, now)?;
-    check_items(&claims.items)?;
     Ok(VerifiedPacket { hash: sha256_b64url(jws.as_bytes()), jws: jws.to_owned(), claims })
 }
 
 impl VerifiedPacket {
+    /// The instant a brand that received this packet at `received_at` must delete its data:
+    /// the packet's `exp`, or the request's retention counted from reception if that is earlier.
+    /// Purges rely on this, never on the packet's times alone.
+    pub fn retention_end(&self, request: &SignedRequest, received_at: i64) -> i64 {
+        self.claims.exp.min(received_at.saturating_add(request.claims.retention_seconds()))
+    }
+
     /// Checks that this packet answers `request`: same id, hash and nonce,
-    /// made while the request was open, retention no longer than asked, and
-    /// only items the request asked for.
+    /// made while the request was open (not before it was issued, less the clock
+    /// leeway, nor after it expired), retention no longer than asked, and only items
+    /// the request asked for.
     pub fn check_answers(&self, request: &SignedRequest) -> Result<(), ProtocolError> {
         let claims = &self.claims;
         if claims.request_jti != request.claims.jti
@@ -163,6 +196,13 @@ impl VerifiedPacket {
             return Err(ProtocolError::RequestHashMismatch { request_jti: request.claims.jti.clone() });
         }
         jws::check_audience(Artifact::Packet, &claims.aud, &request.claims.iss)?;
+        if claims.iat < request.claims.iat.saturating_sub(crate::CLOCK_LEEWAY_SECONDS) {
+            return Err(ProtocolError::AnsweredBeforeIssue {
+                request_jti: request.claims.jti.clone(),
+                issued_at: request.claims.iat,
+                answered_at: claims.iat,
+            });
+        }
         if claims.iat >= request.claims.exp {
             return Err(ProtocolError::AnsweredAfterExpiry {
                 request_jti: request.claims.jti.clone(),
@@ -170,14 +210,14 @@ impl VerifiedPacket {
                 answered_at: claims.iat,
             });
         }
-        let asked = i64::from(request.claims.retention_days) * 86_400;
-        if claims.exp - claims.iat > asked {
-            return Err(ProtocolError::ScopeBeyondRequest {
-                detail: format!(
-                    "the packet's retention ({} s) is longer than the {} days requested",
-                    claims.exp - claims.iat,
-                    request.claims.retention_days
-                ),
+        // Both times are within 0..=MAX_TIME (checked when parsing), so this cannot overflow;
+        // it is checked all the same.
+        let kept = claims.exp.checked_sub(claims.iat).unwrap_or(i64::MAX);
+        if kept > request.claims.retention_seconds() {
+            return Err(ProtocolError::RetentionBeyondRequest {
+                request_jti: request.claims.jti.clone(),
+                retention_days: request.claims.retention_days,
+                packet_seconds: kept,
             });
         }
         check_scope(&claims.items, request)

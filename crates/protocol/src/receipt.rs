@@ -46,7 +46,9 @@ pub struct ReceiptClaims {
     pub jti: String,
     pub packet_jti: String,
     pub packet_hash: String,
-    /// The revocation that asked for the deletion, if any.
+    /// The revocation that asked for the deletion, or `null`: a required member all the
+    /// same (present, possibly null), never defaulted when missing.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub revocation_jti: Option<String>,
     pub deleted_at: i64,
     pub reason: DeletionReason,
@@ -54,8 +56,22 @@ pub struct ReceiptClaims {
 
 impl Claims for ReceiptClaims {
     const ARTIFACT: Artifact = Artifact::Receipt;
+    const MEMBERS: &'static [&'static str] =
+        &["ver", "iss", "aud", "iat", "jti", "packet_jti", "packet_hash", "revocation_jti", "deleted_at", "reason"];
     fn issuer(&self) -> &Did {
         &self.iss
+    }
+    fn check(&self) -> Result<(), ProtocolError> {
+        const ARTIFACT: Artifact = Artifact::Receipt;
+        jws::check_time(ARTIFACT, "iat", self.iat)?;
+        jws::check_time(ARTIFACT, "deleted_at", self.deleted_at)?;
+        jws::check_id(ARTIFACT, "jti", &self.jti)?;
+        jws::check_id(ARTIFACT, "packet_jti", &self.packet_jti)?;
+        jws::check_hash(ARTIFACT, "packet_hash", &self.packet_hash)?;
+        if let Some(revocation_jti) = &self.revocation_jti {
+            jws::check_id(ARTIFACT, "revocation_jti", revocation_jti)?;
+        }
+        Ok(())
     }
 }
 
@@ -89,6 +105,7 @@ pub fn sign(key: &SigningKey, deletion: &Deletion, now: i64) -> (String, Receipt
 
 /// Checks a receipt for the consumer: signed by `brand`, addressed to
 /// `consumer` (their per-brand identity), about packet `packet_jti`/`packet_hash`.
+/// White space around the JWS is ignored.
 pub fn verify(
     jws: &str,
     brand: &Did,
@@ -97,7 +114,7 @@ pub fn verify(
     packet_hash: &str,
     now: i64,
 ) -> Result<ReceiptClaims, ProtocolError> {
-    let claims: ReceiptClaims = jws::verify(jws)?;
+    let claims: ReceiptClaims = jws::verify(jws::trim(jws))?;
     if &claims.iss != brand {
         return Err(ProtocolError::WrongSigner {
             artifact: Artifact::Receipt,
@@ -107,17 +124,11 @@ pub fn verify(
     }
     jws::check_audience(Artifact::Receipt, &claims.aud, consumer)?;
     jws::check_issued(Artifact::Receipt, claims.iat, now)?;
-    if claims.packet_jti != packet_jti || claims.packet_hash != packet_hash {
-        return Err(ProtocolError::PacketMismatch {
-            artifact: Artifact::Receipt,
-            expected: packet_jti.to_owned(),
-            found: claims.packet_jti.clone(),
-        });
-    }
+    jws::check_packet(Artifact::Receipt, (&claims.packet_jti, &claims.packet_hash), (packet_jti, packet_hash))?;
     Ok(claims)
 }
 
 /// Checks a receipt's signature and format only, and says which packet it is about.
 pub fn inspect(jws: &str) -> Result<ReceiptClaims, ProtocolError> {
-    jws::verify(jws)
+    jws::verify(jws::trim(jws))
 }

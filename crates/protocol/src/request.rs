@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::encoding::{random_id, sha256_b64url};
 use crate::jws::{self, Claims};
-use crate::{Artifact, Did, ItemName, ProtocolError, SigningKey, FORMAT_VERSION};
+use crate::{text, Artifact, Did, ItemName, ProtocolError, SigningKey, FORMAT_VERSION};
 
 /// Longest retention a request may ask for: ten years.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
@@ -45,8 +45,24 @@ pub struct RequestClaims {
 
 impl Claims for RequestClaims {
     const ARTIFACT: Artifact = Artifact::Request;
+    const MEMBERS: &'static [&'static str] = &[
+        "ver",
+        "iss",
+        "iat",
+        "exp",
+        "jti",
+        "nonce",
+        "brand_name",
+        "age_recipient",
+        "items",
+        "retention_days",
+        "offer",
+    ];
     fn issuer(&self) -> &Did {
         &self.iss
+    }
+    fn check(&self) -> Result<(), ProtocolError> {
+        check_claims(self)
     }
 }
 
@@ -71,45 +87,52 @@ pub struct SignedRequest {
     pub claims: RequestClaims,
 }
 
-fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), String> {
-    if text.trim().is_empty() {
-        return Err(format!("{field} is empty"));
-    }
-    if text.chars().count() > max_chars {
-        return Err(format!("{field} is longer than {max_chars} characters"));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(format!("{field} contains control characters"));
-    }
-    Ok(())
+/// Longest brand name, in characters.
+pub const MAX_BRAND_NAME_CHARS: usize = 200;
+
+fn text_error(field: impl Into<String>, problem: crate::text::TextProblem) -> ProtocolError {
+    ProtocolError::InvalidText { artifact: Artifact::Request, field: field.into(), problem }
 }
 
 /// Rules every request obeys, checked when signing and when verifying.
-fn check_claims(claims: &RequestClaims) -> Result<(), String> {
-    check_text("brand_name", &claims.brand_name, 200)?;
-    check_text("offer", &claims.offer, 2000)?;
-    check_text("jti", &claims.jti, 64)?;
-    check_text("nonce", &claims.nonce, 64)?;
+fn check_claims(claims: &RequestClaims) -> Result<(), ProtocolError> {
+    const ARTIFACT: Artifact = Artifact::Request;
+    jws::check_time(ARTIFACT, "iat", claims.iat)?;
+    jws::check_time(ARTIFACT, "exp", claims.exp)?;
+    jws::check_id(ARTIFACT, "jti", &claims.jti)?;
+    jws::check_id(ARTIFACT, "nonce", &claims.nonce)?;
+    text::check_name(&claims.brand_name, MAX_BRAND_NAME_CHARS).map_err(|p| text_error("brand_name", p))?;
+    text::check_display_text(&claims.offer, 2000, true).map_err(|p| text_error("offer", p))?;
     if claims.items.is_empty() {
-        return Err("the request asks for no item".into());
+        return Err(ProtocolError::malformed(ARTIFACT, "the request asks for no item"));
     }
     for (i, item) in claims.items.iter().enumerate() {
-        check_text(&format!("purpose of {}", item.item), &item.purpose, 500)?;
+        text::check_display_text(&item.purpose, 500, true)
+            .map_err(|p| text_error(format!("the purpose of {}", item.item), p))?;
         if claims.items[..i].iter().any(|earlier| earlier.item == item.item) {
-            return Err(format!("item {} is asked for twice", item.item));
+            return Err(ProtocolError::malformed(ARTIFACT, format!("item {} is asked for twice", item.item)));
         }
     }
     if claims.retention_days == 0 || claims.retention_days > MAX_RETENTION_DAYS {
-        return Err(format!("retention_days must be from 1 to {MAX_RETENTION_DAYS}, not {}", claims.retention_days));
+        return Err(ProtocolError::malformed(
+            ARTIFACT,
+            format!("retention_days must be from 1 to {MAX_RETENTION_DAYS}, not {}", claims.retention_days),
+        ));
     }
     if claims.exp <= claims.iat {
-        return Err("exp is not after iat".into());
+        return Err(ProtocolError::malformed(ARTIFACT, "exp is not after iat"));
     }
-    claims
-        .age_recipient
-        .parse::<age::x25519::Recipient>()
-        .map_err(|e| format!("age_recipient is not an age X25519 recipient (age1…): {e}"))?;
+    claims.age_recipient.parse::<age::x25519::Recipient>().map_err(|e| {
+        ProtocolError::malformed(ARTIFACT, format!("age_recipient is not an age X25519 recipient (age1…): {e}"))
+    })?;
     Ok(())
+}
+
+impl RequestClaims {
+    /// How long the brand may keep shared data, in seconds.
+    pub fn retention_seconds(&self) -> i64 {
+        i64::from(self.retention_days) * crate::DAY_SECONDS
+    }
 }
 
 /// Signs a new request for `spec` with the brand's `key`, issued at `now`.
@@ -125,11 +148,14 @@ pub fn sign(
             detail: format!("valid_days must be from 1 to 366, not {}", spec.valid_days),
         });
     }
+    let exp = now
+        .checked_add(i64::from(spec.valid_days) * crate::DAY_SECONDS)
+        .ok_or_else(|| ProtocolError::InvalidRequest { detail: format!("the time {now} is out of range") })?;
     let claims = RequestClaims {
         ver: FORMAT_VERSION,
         iss: key.did(),
         iat: now,
-        exp: now + i64::from(spec.valid_days) * 86_400,
+        exp,
         jti: random_id(),
         nonce: random_id(),
         brand_name: brand_name.to_owned(),
@@ -138,16 +164,18 @@ pub fn sign(
         retention_days: spec.retention_days,
         offer: spec.offer.clone(),
     };
-    check_claims(&claims).map_err(|detail| ProtocolError::InvalidRequest { detail })?;
+    check_claims(&claims)?;
     let jws = jws::sign(&claims, key);
     Ok(SignedRequest { hash: sha256_b64url(jws.as_bytes()), jws, claims })
 }
 
 /// Checks a request's structure, signature, type and version. Time is not
 /// checked here: see [`SignedRequest::check_answerable`].
+/// White space around the JWS (a file's final line break) is ignored; the hash is that
+/// of the JWS itself.
 pub fn verify(jws: &str) -> Result<SignedRequest, ProtocolError> {
+    let jws = jws::trim(jws);
     let claims: RequestClaims = jws::verify(jws)?;
-    check_claims(&claims).map_err(|detail| ProtocolError::malformed(Artifact::Request, detail))?;
     Ok(SignedRequest { hash: sha256_b64url(jws.as_bytes()), jws: jws.to_owned(), claims })
 }
 

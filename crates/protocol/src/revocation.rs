@@ -24,8 +24,16 @@ pub struct RevocationClaims {
 
 impl Claims for RevocationClaims {
     const ARTIFACT: Artifact = Artifact::Revocation;
+    const MEMBERS: &'static [&'static str] = &["ver", "iss", "aud", "iat", "jti", "packet_jti", "packet_hash"];
     fn issuer(&self) -> &Did {
         &self.iss
+    }
+    fn check(&self) -> Result<(), ProtocolError> {
+        const ARTIFACT: Artifact = Artifact::Revocation;
+        jws::check_time(ARTIFACT, "iat", self.iat)?;
+        jws::check_id(ARTIFACT, "jti", &self.jti)?;
+        jws::check_id(ARTIFACT, "packet_jti", &self.packet_jti)?;
+        jws::check_hash(ARTIFACT, "packet_hash", &self.packet_hash)
     }
 }
 
@@ -50,8 +58,9 @@ pub fn sign(
 }
 
 /// Checks a revocation addressed to `brand`: structure, signature, type, version, audience, issue time.
+/// White space around the JWS is ignored.
 pub fn verify(jws: &str, brand: &Did, now: i64) -> Result<RevocationClaims, ProtocolError> {
-    let claims: RevocationClaims = jws::verify(jws)?;
+    let claims: RevocationClaims = jws::verify(jws::trim(jws))?;
     jws::check_audience(Artifact::Revocation, &claims.aud, brand)?;
     jws::check_issued(Artifact::Revocation, claims.iat, now)?;
     Ok(claims)
@@ -68,18 +77,11 @@ impl RevocationClaims {
                 found: self.iss.to_string(),
             });
         }
-        if self.packet_jti != packet_jti || self.packet_hash != packet_hash {
-            return Err(ProtocolError::PacketMismatch {
-                artifact: Artifact::Revocation,
-                expected: packet_jti.to_owned(),
-                found: self.packet_jti.clone(),
-            });
-        }
-        Ok(())
+        jws::check_packet(Artifact::Revocation, (&self.packet_jti, &self.packet_hash), (packet_jti, packet_hash))
     }
 }
 
 /// Checks a revocation's signature and format only, and says which packet it revokes.
 pub fn inspect(jws: &str) -> Result<RevocationClaims, ProtocolError> {
-    jws::verify(jws)
+    jws::verify(jws::trim(jws))
 }

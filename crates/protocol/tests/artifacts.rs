@@ -315,3 +315,85 @@ fn consumer_keys_are_unlinkable_across_brands() {
     let b = Brand::new().key.did();
     assert_ne!(derive_brand_key(&master, &a).did(), derive_brand_key(&master, &b).did());
 }
+
+#[test]
+fn an_armored_packet_file_opens_and_every_flipped_byte_of_it_is_rejected() {
+    use std::io::Write;
+    let ex = exchange();
+    let mut armored = Vec::new();
+    {
+        let mut writer = age::armor::ArmoredWriter::wrap_output(&mut armored, age::armor::Format::AsciiArmor).unwrap();
+        writer.write_all(&ex.packet_file).unwrap();
+        writer.finish().unwrap();
+    }
+    assert!(armored.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"));
+    assert_eq!(envelope::open(&armored, &ex.brand.age).unwrap(), ex.packet_jws);
+    let brand = ex.brand.key.did();
+    assert_every_flip_rejected(&armored, |b| {
+        let jws = envelope::open(b, &ex.brand.age)?;
+        packet::verify(&jws, &brand, NOW + 120)?.check_answers(&ex.request)
+    });
+}
+
+#[test]
+fn a_packet_file_for_two_recipients_is_refused_before_decrypting() {
+    let ex = exchange();
+    let eavesdropper = age::x25519::Identity::generate();
+    let recipients: Vec<Box<dyn age::Recipient + Send>> =
+        vec![Box::new(ex.brand.age.to_public()), Box::new(eavesdropper.to_public())];
+    let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as _)).unwrap();
+    let mut file = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut file).unwrap();
+    std::io::Write::write_all(&mut writer, ex.packet_jws.as_bytes()).unwrap();
+    writer.finish().unwrap();
+    let err = envelope::open(&file, &ex.brand.age).unwrap_err();
+    assert!(matches!(err, ProtocolError::PacketRecipients { x25519: 2, .. }), "{err}");
+    assert!(err.to_string().contains("its brand alone"), "{err}");
+}
+
+#[test]
+fn times_near_the_limits_never_overflow_when_signing() {
+    let brand = Brand::new();
+    let spec = RequestSpec {
+        items: vec![RequestedItem { item: "email".parse().unwrap(), purpose: "p".into(), required: true }],
+        retention_days: 30,
+        offer: "o".into(),
+        valid_days: 7,
+    };
+    let recipient = brand.age.to_public().to_string();
+    for now in [i64::MAX, tessera_protocol::MAX_TIME, -1, i64::MIN] {
+        assert!(request::sign(&spec, "Maison", &recipient, &brand.key, now).is_err(), "{now}");
+    }
+    let late = request::sign(&spec, "Maison", &recipient, &brand.key, tessera_protocol::MAX_TIME - 8 * DAY).unwrap();
+    let consumer = SigningKey::generate();
+    let err = packet::draft(
+        &late,
+        &consumer.did(),
+        vec![item("email", "email", json!("a@b.fr"))],
+        tessera_protocol::MAX_TIME - 8 * DAY,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ProtocolError::TimeOutOfRange { .. }), "{err}");
+}
+
+#[test]
+fn a_receipt_for_the_same_id_but_another_packet_says_so() {
+    let ex = exchange();
+    let brand = ex.brand.key.did();
+    let packet = packet::verify(&ex.packet_jws, &brand, NOW + 120).unwrap();
+    let deletion = Deletion {
+        consumer: ex.consumer.did(),
+        packet_jti: packet.claims.jti.clone(),
+        packet_hash: tessera_protocol::encoding::sha256_b64url(b"another packet with the same id"),
+        revocation_jti: None,
+        deleted_at: NOW,
+        reason: DeletionReason::Revoked,
+    };
+    let (receipt_jws, _) = receipt::sign(&ex.brand.key, &deletion, NOW + 300);
+    let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400)
+        .unwrap_err();
+    assert!(matches!(err, ProtocolError::PacketHashMismatch { .. }), "{err}");
+    let message = err.to_string();
+    assert!(!message.contains(&format!("not to packet {}", packet.claims.jti)), "{message}");
+    assert!(message.contains("another hash") && message.contains(&packet.hash), "{message}");
+}

@@ -37,3 +37,33 @@ fn the_documented_exchange_verifies_step_by_step() {
     .unwrap();
     assert_eq!(receipt.revocation_jti.as_deref(), Some(revocation.jti.as_str()));
 }
+
+#[test]
+fn the_documented_fingerprint_is_that_of_the_example_brand() {
+    let protocol =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/PROTOCOL.md")).unwrap();
+    let (_, after) = protocol.split_once("has the\nfingerprint `").expect("PROTOCOL.md gives an example fingerprint");
+    let documented = &after[..after.find('`').unwrap()];
+    let request = request::verify(&example("request.tessera")).unwrap();
+    assert_eq!(documented, request.brand().fingerprint());
+    assert!(protocol.contains(&format!("`{}`, has the", request.brand())), "the example names the brand's DID");
+}
+
+#[test]
+fn the_documented_small_order_points_are_refused_as_keys() {
+    let protocol =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/PROTOCOL.md")).unwrap();
+    for hex in [
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    ] {
+        assert!(protocol.contains(hex), "{hex}");
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+        }
+        assert!(tessera_protocol::identity::is_weak_point(&key));
+        key[31] |= 0x80;
+        assert!(tessera_protocol::identity::is_weak_point(&key), "with either sign of x");
+    }
+}

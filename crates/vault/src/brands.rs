@@ -49,6 +49,16 @@ pub enum BrandTrust {
     KeyChanged { pinned_fingerprint: String, pinned_did: String },
 }
 
+/// A brand the consumer already trusts whose name looks like the name in a request signed
+/// by another key: the request may come from an impostor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LookalikeBrand {
+    /// The trusted brand's name, as pinned.
+    pub name: String,
+    pub fingerprint: String,
+    pub did: String,
+}
+
 /// The pinned brands: every `brand` record, by brand name folded.
 #[derive(Default)]
 pub(crate) struct PinnedBrands {
@@ -82,6 +92,16 @@ impl PinnedBrands {
                 pinned_did: pinned.did.to_string(),
             },
         }
+    }
+
+    /// The first trusted brand, other than `did`, whose name looks like `name` (UTS #39 skeletons).
+    pub(crate) fn lookalike_of(&self, name: &str, did: &Did) -> Option<LookalikeBrand> {
+        self.by_name
+            .values()
+            .map(|(_, p)| p)
+            .filter(|p| &p.did != did && tessera_protocol::text::looks_alike(&p.name, name))
+            .min_by(|a, b| a.name.cmp(&b.name))
+            .map(|p| LookalikeBrand { name: p.name.clone(), fingerprint: p.did.fingerprint(), did: p.did.to_string() })
     }
 
     /// Writes `pinned` in `writer`'s transaction, replacing the pin of a brand of the same name.

@@ -3,9 +3,11 @@
 //! A brand's key is pinned the first time the consumer shares with it (or
 //! trusts it explicitly; see [`crate::brands`]). A later request under the
 //! same brand name but a different key is refused with a loud warning until
-//! the consumer re-trusts it. Nothing is pre-approved: every requested item
-//! needs a decision — exact, generalised or deny — and `never share` facts are
-//! always refused.
+//! the consumer re-trusts it. A new brand whose name looks like the name of a
+//! brand already trusted (Unicode confusables, UTS #39) is flagged on the
+//! review as a possible impostor. Nothing is pre-approved: every requested
+//! item needs a decision — exact, generalised or deny — and `never share`
+//! facts are always refused.
 //!
 //! Decisions only read the vault ([`Holdings`]); the vault writes the packet
 //! file, the ledger entry and the brand's pin in one step.
@@ -24,7 +26,7 @@ use crate::ledger::LedgerEntry;
 use crate::purchases::{PurchaseFilter, Purchases};
 use crate::settings::Settings;
 
-pub use crate::brands::{BrandTrust, PinnedBrand};
+pub use crate::brands::{BrandTrust, LookalikeBrand, PinnedBrand};
 
 /// One requested item, as the consumer sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +63,8 @@ pub struct RequestReview {
     pub brand_did: String,
     pub fingerprint: String,
     pub trust: BrandTrust,
+    /// Set when the brand's name looks like that of another brand you trust (another key).
+    pub lookalike: Option<LookalikeBrand>,
     pub offer: String,
     pub retention_days: u32,
     pub expires_at: i64,
@@ -208,6 +212,7 @@ impl Holdings<'_> {
             brand_did: claims.iss.to_string(),
             fingerprint: claims.iss.fingerprint(),
             trust: self.trust_of(&claims.brand_name, &claims.iss)?,
+            lookalike: self.brands.lookalike_of(&claims.brand_name, &claims.iss),
             offer: claims.offer.clone(),
             retention_days: claims.retention_days,
             expires_at: claims.exp,

@@ -10,7 +10,7 @@ use tessera_protocol::ProtocolError;
 /// What went wrong in the vault, in words a person can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
-    #[error("no vault in {dir}: create one first")]
+    #[error("no vault in {dir}: create one with `tessera vault init` (or in the Tessera app)")]
     NoVault { dir: PathBuf },
     #[error("a vault already exists in {dir}; nothing was changed")]
     VaultExists { dir: PathBuf },

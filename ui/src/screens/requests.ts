@@ -114,6 +114,7 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       h("h2", { id: "request-brand" }, t("requests.from", { brand: review.brand_name })),
       h("p", { class: "fingerprint" }, t("requests.fingerprint", { fingerprint: review.fingerprint })),
       trustBanner(area, review),
+      review.lookalike ? notice("warning", t("requests.lookalike", { name: review.lookalike.name, fingerprint: review.lookalike.fingerprint })) : null,
       h("p", { class: "offer" }, t("requests.offer", { offer: review.offer })),
       h("p", {}, t("requests.retention", { days: review.retention_days, date: formatDate(review.expires_at) })),
       ...items,

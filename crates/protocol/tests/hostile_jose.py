@@ -1,0 +1,510 @@
+"""Hostile (and honest) Tessera artifacts made by tools nobody at Tessera wrote.
+
+Signatures come from the Python JOSE library jwcrypto, or, where no JOSE library would
+sign (weak keys, malleated signatures), from raw Ed25519 bytes assembled here with plain
+Python integers. Packet files come from the stock `age` command. Nothing here imports
+Tessera code: it is an independent implementation of the formats of docs/PROTOCOL.md.
+
+    python3 hostile_jose.py vectors DIR
+        (Re)writes the protocol test vectors: one JSON file per case in DIR, each with the
+        artifact, what to check it against, and the expected outcome ("valid" or an error
+        code of ProtocolError::code). crates/protocol/tests/vectors.rs reads them all.
+        Signatures are deterministic (fixed keys below), so re-running gives the same
+        files, except packet files: age encryption is randomised (same outcomes, other bytes).
+
+    python3 hostile_jose.py sign SEED_HEX HEADER_JSON PAYLOAD_JSON
+        Signs HEADER_JSON and PAYLOAD_JSON, used byte for byte (so they may repeat members
+        or hold anything), with the Ed25519 key whose seed is SEED_HEX, through jwcrypto;
+        prints the compact JWS. The literal string KID in HEADER_JSON is replaced by the
+        key's did:key DID URL and ISS in PAYLOAD_JSON by its DID.
+
+    python3 hostile_jose.py did SEED_HEX
+        Prints the did:key of the Ed25519 key whose seed is SEED_HEX.
+
+    python3 hostile_jose.py forge-weak HEADER_JSON PAYLOAD_JSON
+        Makes a JWS "signed" without any private key: the key is the identity point and the
+        signature is R = identity, S = 0, which plain Ed25519 verification accepts. KID and
+        ISS are replaced as for sign.
+
+Run by the Rust tests (crates/protocol, crates/brand, crates/vault, crates/cli); needs
+python3 with jwcrypto (which brings `cryptography`) and the `age` command on PATH.
+"""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwcrypto import jwk, jws
+
+# ---------------------------------------------------------------- encodings
+
+ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def b58encode(data):
+    number = int.from_bytes(data, "big")
+    out = ""
+    while number:
+        number, rest = divmod(number, 58)
+        out = ALPHABET[rest] + out
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * zeros + out
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def did_of_public_key(public_key):
+    return "did:key:z" + b58encode(b"\xed\x01" + public_key)
+
+
+def kid_of(did):
+    return did + "#" + did[len("did:key:"):]
+
+
+def sha256_b64url(text):
+    return b64url(hashlib.sha256(text.encode()).digest())
+
+
+# ---------------------------------------------------------------- Ed25519 by hand
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def recover_x(y, sign):
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if x & 1 != sign:
+        x = P - x
+    return x
+
+
+def add(a, b):
+    (x1, y1), (x2, y2) = a, b
+    t = D * x1 * x2 * y1 * y2 % P
+    return ((x1 * y2 + x2 * y1) * pow(1 + t, P - 2, P) % P, (y1 * y2 + x1 * x2) * pow(1 - t, P - 2, P) % P)
+
+
+def multiply(k, point):
+    result = (0, 1)
+    while k:
+        if k & 1:
+            result = add(result, point)
+        point = add(point, point)
+        k >>= 1
+    return result
+
+
+def encode(point):
+    x, y = point
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+def small_order_points():
+    """The eight points of order dividing 8, found as [L]Q for points Q with a torsion part."""
+    found = {}
+    y = 2
+    while len(found) < 8:
+        for sign in (0, 1):
+            x = recover_x(y, sign)
+            if x is None:
+                continue
+            t = multiply(L, (x, y))
+            for k in range(8):
+                found[multiply(k, t)] = True
+        y += 1
+    return sorted(found)
+
+
+def order(point):
+    for n in (1, 2, 4, 8):
+        if multiply(n, point) == (0, 1):
+            return n
+    raise AssertionError("not a small-order point")
+
+
+IDENTITY = encode((0, 1))
+
+# ---------------------------------------------------------------- keys and signing
+
+
+def key_of_seed(seed):
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_of(private):
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def did_of_seed(seed):
+    return did_of_public_key(public_of(key_of_seed(seed)))
+
+
+def sign_jwcrypto(seed, header_text, payload_text):
+    """A compact JWS over exactly these header and payload texts, signed by jwcrypto."""
+    private = key_of_seed(seed)
+    key = jwk.JWK.from_pyca(private)
+    token = jws.JWS(payload_text.encode())
+    token.add_signature(key, alg="EdDSA", protected=header_text)
+    return token.serialize(compact=True)
+
+
+def sign_cryptography(seed, header_text, payload_text):
+    """The same as sign_jwcrypto, with the Ed25519 of `cryptography` alone, for headers jwcrypto refuses to sign."""
+    signing_input = f"{b64url(header_text.encode())}.{b64url(payload_text.encode())}"
+    return signing_input + "." + b64url(key_of_seed(seed).sign(signing_input.encode()))
+
+
+def sign_raw(public_key, header_text, payload_text, signature):
+    """A compact JWS with a given signature (and a kid for `public_key`)."""
+    return f"{b64url(header_text.encode())}.{b64url(payload_text.encode())}.{b64url(signature)}"
+
+
+def fill(text, did):
+    return text.replace("KID", kid_of(did)).replace("ISS", did)
+
+
+def forge_weak(header_text, payload_text, public_key=IDENTITY):
+    did = did_of_public_key(public_key)
+    return sign_raw(public_key, fill(header_text, did), fill(payload_text, did), IDENTITY + bytes(32))
+
+
+def header(typ, did, extra=""):
+    return '{"alg":"EdDSA","typ":"%s","kid":"%s"%s}' % (typ, kid_of(did), extra)
+
+
+# ---------------------------------------------------------------- the vectors
+
+NOW = 1_795_000_000
+DAY = 86_400
+BRAND_SEED = hashlib.sha256(b"tessera test vectors: brand").digest()
+CONSUMER_SEED = hashlib.sha256(b"tessera test vectors: consumer").digest()
+# A test identity, published on purpose: the brand's age key for packet-file vectors.
+AGE_IDENTITY = "AGE-SECRET-KEY-1EK490NUARV3Y6ZE4599UG875YW6JLSR4Z37YPKNMYVMEV03GS03QVR3DPV"
+OTHER_AGE_IDENTITY = "AGE-SECRET-KEY-1SJ6M89CNJNCQL0LK5ZDGY8GNX9RH6KHGHSR38MCF2V7M6DKRFSLSX8CH7F"
+
+
+def age_recipient(identity):
+    out = subprocess.run(["age-keygen", "-y"], input=identity.encode(), capture_output=True, check=True)
+    return out.stdout.decode().strip()
+
+
+def age_encrypt(plaintext, recipients, armor=False):
+    args = ["age"] + (["--armor"] if armor else [])
+    for r in recipients:
+        args += ["-r", r]
+    return subprocess.run(args, input=plaintext.encode(), capture_output=True, check=True).stdout
+
+
+def dumps(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def vectors():
+    brand = did_of_seed(BRAND_SEED)
+    consumer = did_of_seed(CONSUMER_SEED)
+    recipient = age_recipient(AGE_IDENTITY)
+    other_recipient = age_recipient(OTHER_AGE_IDENTITY)
+    out = {}
+
+    def case(name, description, check, artifact, expect, **context):
+        vector = {"description": description, "check": check, "now": context.pop("now", NOW)}
+        if isinstance(artifact, bytes):
+            vector["artifact_base64"] = base64.b64encode(artifact).decode()
+        else:
+            vector["artifact"] = artifact
+        vector["context"] = context
+        vector["expect"] = expect
+        assert name not in out, name
+        out[name] = vector
+
+    # --- a request and what answers it
+    request_claims = {
+        "ver": 1, "iss": brand, "iat": NOW, "exp": NOW + 7 * DAY, "jti": "vectors-request-0001",
+        "nonce": "vectors-nonce-0001", "brand_name": "Maison Exemple", "age_recipient": recipient,
+        "items": [{"item": "email", "purpose": "Send your loyalty card", "required": True},
+                  {"item": "birthdate", "purpose": "A birthday offer", "required": False},
+                  {"item": "purchases", "purpose": "Suggest what you like", "required": False}],
+        "retention_days": 30, "offer": "15 % off your next order",
+    }
+    request_header = header("tessera-request+jwt", brand)
+
+    def request(claims_text):
+        return sign_jwcrypto(BRAND_SEED, request_header, claims_text)
+
+    def request_with(**changes):
+        return request(dumps({**request_claims, **changes}))
+
+    the_request = request(dumps(request_claims))
+    request_hash = sha256_b64url(the_request)
+    packet_claims = {
+        "ver": 1, "iss": consumer, "aud": brand, "iat": NOW + 60, "exp": NOW + 60 + 30 * DAY,
+        "jti": "vectors-packet-0001", "request_jti": "vectors-request-0001", "request_hash": request_hash,
+        "request_nonce": "vectors-nonce-0001",
+        "items": [{"answers": "email", "item": "email", "value": "ana@example.org"},
+                  {"answers": "birthdate", "item": "age_range", "value": "35-44"}],
+    }
+    packet_header = header("tessera-packet+jwt", consumer)
+
+    def packet(claims_text):
+        return sign_jwcrypto(CONSUMER_SEED, packet_header, claims_text)
+
+    def packet_with(**changes):
+        return packet(dumps({**packet_claims, **changes}))
+
+    the_packet = packet(dumps(packet_claims))
+    packet_ctx = {"brand": brand, "request": the_request}
+    file_ctx = {"brand": brand, "request": the_request, "age_identity": AGE_IDENTITY}
+    packet_hash = sha256_b64url(the_packet)
+    revocation_claims = {"ver": 1, "iss": consumer, "aud": brand, "iat": NOW + DAY, "jti": "vectors-revocation-1",
+                         "packet_jti": "vectors-packet-0001", "packet_hash": packet_hash}
+    revocation_header = header("tessera-revocation+jwt", consumer)
+    revocation_ctx = {"now": NOW + DAY, "brand": brand, "packet_jti": "vectors-packet-0001", "packet_hash": packet_hash,
+                      "packet_issuer": consumer}
+
+    def revocation_with(**changes):
+        return sign_jwcrypto(CONSUMER_SEED, revocation_header, dumps({**revocation_claims, **changes}))
+
+    receipt_claims = {"ver": 1, "iss": brand, "aud": consumer, "iat": NOW + DAY, "jti": "vectors-receipt-0001",
+                      "packet_jti": "vectors-packet-0001", "packet_hash": packet_hash,
+                      "revocation_jti": "vectors-revocation-1", "deleted_at": NOW + DAY, "reason": "revoked"}
+    receipt_header = header("tessera-receipt+jwt", brand)
+    receipt_ctx = {"now": NOW + DAY, "brand": brand, "consumer": consumer, "packet_jti": "vectors-packet-0001",
+                   "packet_hash": packet_hash}
+
+    def receipt(claims_text):
+        return sign_jwcrypto(BRAND_SEED, receipt_header, claims_text)
+
+    def receipt_with(**changes):
+        return receipt(dumps({**receipt_claims, **changes}))
+
+    # --- valid artifacts, signed by jwcrypto
+    case("valid-request", "A request signed by jwcrypto.", "request", the_request, "valid")
+    case("valid-packet", "A packet signed by jwcrypto, answering valid-request.", "packet", the_packet, "valid",
+         **packet_ctx)
+    case("valid-revocation", "A revocation of valid-packet.", "revocation", revocation_with(), "valid",
+         **revocation_ctx)
+    case("valid-receipt", "A deletion receipt for valid-packet.", "receipt", receipt_with(), "valid", **receipt_ctx)
+    case("valid-receipt-null-revocation", "A receipt of a purge past retention: revocation_jti is null.",
+         "receipt", receipt_with(revocation_jti=None, reason="retention_expired"), "valid", **receipt_ctx)
+    case("valid-packet-formula-like-values",
+         "Values that a spreadsheet would take for formulas are data: valid here, neutralised by CSV exports.",
+         "packet", packet_with(items=[{"answers": "email", "item": "email", "value": "=cmd@example.org"},
+                                      {"answers": "birthdate", "item": "age_range", "value": "35-44"}]),
+         "valid", **packet_ctx)
+    case("valid-request-lookalike-name",
+         "A brand name with a Cyrillic capital IE is a valid name; the consumer's vault warns if it looks like a "
+         "brand they know.", "request", request_with(brand_name="Maison \u0415xemple"), "valid")
+
+    # --- class 7: format edges (text around the JWS, age files)
+    case("edge-request-trailing-newline", "A request file ending in a line break.", "request", the_request + "\n",
+         "valid")
+    case("edge-request-white-space-around", "Spaces, tabs and CRLF around the JWS are ignored.", "request",
+         " \t" + the_request + " \r\n\r\n", "valid")
+    case("edge-request-line-break-inside", "A JWS wrapped over two lines (as mail programs do) is refused.",
+         "request", the_request[:40] + "\n" + the_request[40:], "malformed")
+    case("edge-request-padded-base64", "base64url with padding is refused.", "request", the_request + "==",
+         "malformed")
+    case("edge-packet-trailing-newline", "A packet JWS with a final line break (echo jws | age).", "packet",
+         the_packet + "\n", "valid", **packet_ctx)
+    case("edge-packet-file-binary", "A binary age file made by the age command.", "packet_file",
+         age_encrypt(the_packet, [recipient]), "valid", **file_ctx)
+    case("edge-packet-file-trailing-newline", "What `echo $JWS | age -r R` makes: the JWS and a line break.",
+         "packet_file", age_encrypt(the_packet + "\n", [recipient]), "valid", **file_ctx)
+    case("edge-packet-file-armored", "An ASCII-armored age file (age --armor) is accepted.", "packet_file",
+         age_encrypt(the_packet, [recipient], armor=True), "valid", **file_ctx)
+    case("edge-packet-file-two-recipients", "A packet encrypted to the brand and to someone else is refused.",
+         "packet_file", age_encrypt(the_packet, [recipient, other_recipient]), "packet_recipients", **file_ctx)
+    case("edge-packet-file-other-brand", "A packet encrypted to another brand only.", "packet_file",
+         age_encrypt(the_packet, [other_recipient]), "cannot_decrypt", **file_ctx)
+
+    # --- class 1: duplicate members
+    text = dumps(request_claims)
+    case("duplicate-request-retention-days", "retention_days twice (3650, then 30): which one holds depends on "
+         "the parser, so the request is refused.", "request",
+         request(text.replace('"retention_days":30', '"retention_days":3650,"retention_days":30')),
+         "duplicate_member")
+    case("duplicate-request-escaped-member-name", "ver and v\\u0065r are the same member.", "request",
+         request(text.replace('{"ver":1', '{"ver":1,"v\\u0065r":1')), "duplicate_member")
+    case("duplicate-request-in-item", "A member repeated inside an item.", "request",
+         request(text.replace('"required":false}', '"required":false,"required":true}', 1)), "duplicate_member")
+    case("duplicate-header-alg", "The header names alg twice.", "request",
+         sign_jwcrypto(BRAND_SEED, '{"alg":"none","alg":"EdDSA","typ":"tessera-request+jwt","kid":"%s"}' % kid_of(brand),
+                       text), "duplicate_member")
+    ptext = dumps(packet_claims)
+    case("duplicate-packet-jti", "A packet naming jti twice.", "packet",
+         packet(ptext.replace('"jti":"vectors-packet-0001"', '"jti":"vectors-packet-0001","jti":"vectors-packet-0002"')),
+         "duplicate_member", **packet_ctx)
+    case("duplicate-packet-inside-value", "A purchase that names amount twice, deep inside a value.", "packet",
+         packet(dumps({**packet_claims, "items": [{"answers": "purchases", "item": "purchases", "value": [
+             {"date": "2026-10-01", "merchant": "Fnac", "amount": "30.00", "currency": "EUR",
+              "category": "books"}]}]}).replace('"amount":"30.00"', '"amount":"30.00","amount":"3000.00"')),
+         "duplicate_member", **packet_ctx)
+    case("duplicate-revocation-packet-jti", "A revocation naming packet_jti twice.", "revocation",
+         sign_jwcrypto(CONSUMER_SEED, revocation_header, dumps(revocation_claims).replace(
+             '"packet_jti":"vectors-packet-0001"', '"packet_jti":"other","packet_jti":"vectors-packet-0001"')),
+         "duplicate_member", **revocation_ctx)
+    case("duplicate-receipt-reason", "A receipt naming reason twice.", "receipt",
+         receipt(dumps(receipt_claims).replace('"reason":"revoked"', '"reason":"retention_expired","reason":"revoked"')),
+         "duplicate_member", **receipt_ctx)
+
+    # --- class 2: times
+    case("time-packet-extreme-iat-and-exp", "iat = -2^63 and exp = 2^63-1: exp - iat overflows.", "packet",
+         packet_with(iat=-2**63, exp=2**63 - 1), "time_out_of_range", **packet_ctx)
+    case("time-packet-exp-beyond-year-9999", "exp after 9999-12-31.", "packet", packet_with(exp=253402300800),
+         "time_out_of_range", **packet_ctx)
+    case("time-request-negative-iat", "A request issued before 1970.", "request", request_with(iat=-1),
+         "time_out_of_range")
+    case("time-receipt-deleted-at-huge", "deleted_at = 2^63-1.", "receipt", receipt_with(deleted_at=2**63 - 1),
+         "time_out_of_range", **receipt_ctx)
+    case("time-packet-exp-too-big-for-64-bits", "exp = 2^64 fits no signed 64-bit integer.", "packet",
+         packet_with(exp=2**64), "malformed", **packet_ctx)
+    case("time-packet-fractional-iat", "Times are whole seconds.", "packet", packet_with(iat=NOW + 60.5),
+         "malformed", **packet_ctx)
+    case("time-packet-retention-one-second-too-long", "exp - iat is 30 days and 1 s; the request allows 30 days.",
+         "packet", packet_with(exp=NOW + 60 + 30 * DAY + 1), "retention_beyond_request", **packet_ctx)
+    case("time-packet-before-request", "A packet made a day before the request was issued.", "packet",
+         packet_with(iat=NOW - DAY, exp=NOW + 20 * DAY), "answered_before_issue", **packet_ctx)
+    case("time-packet-after-request-expiry", "A packet made after the request expired.", "packet",
+         packet_with(iat=NOW + 8 * DAY, exp=NOW + 9 * DAY), "answered_after_expiry", now=NOW + 8 * DAY,
+         **packet_ctx)
+    case("time-packet-issued-in-the-future", "A packet made an hour from now.", "packet",
+         packet_with(iat=NOW + 3600, exp=NOW + 3600 + DAY), "not_yet_valid", now=NOW, **packet_ctx)
+    case("time-packet-past-retention", "A packet past its retention end.", "packet", the_packet, "expired",
+         now=NOW + 60 + 30 * DAY, **packet_ctx)
+
+    # --- class 3: weak keys and weak signatures
+    request_text = dumps({**request_claims, "iss": "ISS"})
+    for point in small_order_points():
+        encoded = encode(point)
+        case(f"weak-key-order-{order(point)}-{encoded.hex()[:6]}-{encoded.hex()[-2:]}",
+             f"A request whose key is a point of order {order(point)}, signed with R = identity, S = 0.",
+             "request", forge_weak('{"alg":"EdDSA","typ":"tessera-request+jwt","kid":"KID"}', request_text, encoded),
+             "weak_key")
+    for name, y in (("p", P), ("p-plus-1", P + 1)):
+        encoded = y.to_bytes(32, "little")
+        case(f"weak-key-non-canonical-{name}", f"A key encoded with y = {name} (not below the field prime).",
+             "request", forge_weak('{"alg":"EdDSA","typ":"tessera-request+jwt","kid":"KID"}', request_text, encoded),
+             "weak_key")
+    case("weak-key-receipt-without-private-key",
+         "A receipt made with no private key: public key = identity, R = identity, S = 0.", "receipt",
+         forge_weak('{"alg":"EdDSA","typ":"tessera-receipt+jwt","kid":"KID"}', dumps({**receipt_claims, "iss": "ISS"})),
+         "weak_key", **receipt_ctx)
+    signing_input = the_request.rsplit(".", 1)[0]
+    signature = base64.urlsafe_b64decode(the_request.rsplit(".", 1)[1] + "==")
+    s = int.from_bytes(signature[32:], "little")
+    malleated = signature[:32] + (s + L).to_bytes(32, "little")
+    case("weak-signature-s-plus-order", "The request's signature with S + L: same point, malleated.", "request",
+         signing_input + "." + b64url(malleated), "weak_signature")
+    case("weak-signature-small-order-r", "A signature whose R is the identity.", "request",
+         signing_input + "." + b64url(IDENTITY + signature[32:]), "weak_signature")
+    case("bad-signature-flipped", "The request's signature with one bit flipped.", "request",
+         signing_input + "." + b64url(bytes([signature[0] ^ 1]) + signature[1:]), "bad_signature")
+
+    # --- class 4: every member required, no other
+    without = lambda claims, member: dumps({k: v for k, v in claims.items() if k != member})  # noqa: E731
+    case("missing-receipt-revocation-jti", "A receipt without revocation_jti (it may be null, not absent).",
+         "receipt", receipt(without(receipt_claims, "revocation_jti")), "missing_member", **receipt_ctx)
+    case("missing-request-offer", "A request without an offer.", "request",
+         request(without(request_claims, "offer")), "missing_member")
+    case("missing-packet-request-nonce", "A packet without request_nonce.", "packet",
+         packet(without(packet_claims, "request_nonce")), "missing_member", **packet_ctx)
+    case("missing-request-ver", "A request without ver.", "request", request(without(request_claims, "ver")),
+         "missing_member")
+    case("missing-header-typ", "A header without typ.", "request",
+         sign_jwcrypto(BRAND_SEED, '{"alg":"EdDSA","kid":"%s"}' % kid_of(brand), text), "missing_member")
+    case("unknown-header-crit", "A header with crit.", "request",
+         sign_cryptography(BRAND_SEED, header("tessera-request+jwt", brand, ',"crit":["exp"],"exp":1'), text),
+         "unknown_member")
+    case("unknown-header-jwk", "A header carrying its own key (jwk).", "request",
+         sign_jwcrypto(BRAND_SEED, header("tessera-request+jwt", brand, ',"jwk":{"kty":"OKP"}'), text),
+         "unknown_member")
+    case("unknown-revocation-member", "A revocation with a member it does not have.", "revocation",
+         revocation_with(note="please"), "unknown_member", **revocation_ctx)
+    case("unknown-version-2", "A version-2 request.", "request", request_with(ver=2), "unknown_version")
+    case("type-receipt-reason-unknown", "A receipt whose reason is not one of the two.", "receipt",
+         receipt_with(reason="lost"), "malformed", **receipt_ctx)
+
+    # --- identifiers (class 5's first line of defence) and class 6: texts and names
+    case("identifier-packet-jti-formula", "A packet id that a spreadsheet would run.", "packet",
+         packet_with(jti="=HYPERLINK(\"http://x\")"), "invalid_identifier", **packet_ctx)
+    case("identifier-request-hash-not-a-hash", "request_hash that is not a SHA-256.", "packet",
+         packet_with(request_hash="abc"), "invalid_identifier", **packet_ctx)
+    case("identifier-revocation-jti-too-long", "A 65-character jti.", "revocation", revocation_with(jti="a" * 65),
+         "invalid_identifier", **revocation_ctx)
+    case("name-right-to-left-override", "U+202E in brand_name reverses what is shown.", "request",
+         request_with(brand_name="Maison \u202eelpmexE"), "invalid_text")
+    case("name-zero-width-space", "A zero-width space in brand_name.", "request",
+         request_with(brand_name="Maison Ex\u200bemple"), "invalid_text")
+    case("name-line-break", "A line break in brand_name.", "request", request_with(brand_name="Maison\nExemple"),
+         "invalid_text")
+    case("name-control-character", "A control character in brand_name.", "request",
+         request_with(brand_name="Maison\u0007Exemple"), "invalid_text")
+    case("text-offer-bidi-isolate", "A right-to-left isolate in the offer.", "request",
+         request_with(offer="15 % off \u2067your next order"), "invalid_text")
+    case("text-purpose-empty", "An item without a purpose.", "request",
+         request_with(items=[{"item": "email", "purpose": " ", "required": True}]), "invalid_text")
+    case("value-right-to-left-override", "A shared value with U+202E.", "packet",
+         packet_with(items=[{"answers": "email", "item": "email", "value": "ana@example.org\u202e"}]),
+         "invalid_value", **packet_ctx)
+
+    # --- the classic refusals
+    case("algorithm-none", "alg none, no signature.", "request",
+         b64url(b'{"alg":"none","typ":"tessera-request+jwt","kid":"%s"}' % kid_of(brand).encode()) + "."
+         + b64url(text.encode()) + ".", "unsupported_algorithm")
+    case("wrong-type-packet-as-request", "A packet offered as a request.", "request", the_packet, "wrong_type")
+    case("wrong-audience", "A packet addressed to another brand.", "packet",
+         packet_with(aud=did_of_seed(hashlib.sha256(b"another brand").digest())), "wrong_audience", **packet_ctx)
+    case("wrong-signer", "A packet whose iss is not its kid.", "packet",
+         packet_with(iss=did_of_seed(hashlib.sha256(b"someone").digest())), "wrong_signer", **packet_ctx)
+    case("scope-item-not-asked", "A packet sharing an item the request did not ask for.", "packet",
+         packet_with(items=[{"answers": "phone_number", "item": "phone_number", "value": "+33 6 12 34 56 78"}]),
+         "scope_beyond_request", **packet_ctx)
+    case("request-hash-mismatch", "A packet answering another version of the request.", "packet",
+         packet_with(request_hash=sha256_b64url("another request")), "request_hash_mismatch", **packet_ctx)
+    case("receipt-same-id-other-hash", "A receipt for a packet with the same id but another hash.", "receipt",
+         receipt_with(packet_hash=sha256_b64url("another packet")), "wrong_packet", **receipt_ctx)
+    return out
+
+
+def write_vectors(directory):
+    os.makedirs(directory, exist_ok=True)
+    for old in os.listdir(directory):
+        if old.endswith(".json"):
+            os.remove(os.path.join(directory, old))
+    made = vectors()
+    for name, vector in made.items():
+        with open(os.path.join(directory, name + ".json"), "w", encoding="utf-8") as f:
+            json.dump(vector, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+    print(f"wrote {len(made)} vectors to {directory}")
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "vectors":
+        write_vectors(sys.argv[2])
+    elif command == "sign":
+        seed = bytes.fromhex(sys.argv[2])
+        did = did_of_seed(seed)
+        print(sign_jwcrypto(seed, fill(sys.argv[3], did), fill(sys.argv[4], did)))
+    elif command == "did":
+        print(did_of_seed(bytes.fromhex(sys.argv[2])))
+    elif command == "forge-weak":
+        print(forge_weak(sys.argv[2], sys.argv[3]))
+    else:
+        sys.exit(__doc__)
