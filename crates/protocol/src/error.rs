@@ -100,6 +100,9 @@ pub enum ProtocolError {
     #[error("weak key: {found} is an Ed25519 key that anyone can sign for (a small-order point) or is not canonically encoded; it is refused")]
     WeakKey { found: String },
 
+    #[error("weak key: the age_recipient {found} is an X25519 key of small order: whatever is encrypted to it could be read by anyone, so nothing is encrypted to it")]
+    WeakRecipient { found: String },
+
     #[error("wrong type: expected a {expected} ({}), but this file is {found}", expected.typ())]
     WrongType { expected: Artifact, found: String },
 
@@ -115,10 +118,10 @@ pub enum ProtocolError {
     #[error("expired: this {artifact} {what} on {}, and it is now {}", crate::display_time(*expired_at), crate::display_time(*now))]
     Expired { artifact: Artifact, what: &'static str, expired_at: i64, now: i64 },
 
-    #[error("expired: request {request_jti} expired on {}, but this packet was made later, on {}", crate::display_time(*expired_at), crate::display_time(*answered_at))]
+    #[error("answered after expiry: request {request_jti} expired on {}, but this packet was made later, on {}", crate::display_time(*expired_at), crate::display_time(*answered_at))]
     AnsweredAfterExpiry { request_jti: String, expired_at: i64, answered_at: i64 },
 
-    #[error("not yet valid: this packet says it was made on {}, before request {request_jti} was issued on {}", crate::display_time(*answered_at), crate::display_time(*issued_at))]
+    #[error("answered before issue: this packet says it was made on {}, before request {request_jti} was issued on {}", crate::display_time(*answered_at), crate::display_time(*issued_at))]
     AnsweredBeforeIssue { request_jti: String, issued_at: i64, answered_at: i64 },
 
     #[error("not yet valid: this {artifact} says it was issued on {}, in the future (it is now {}); check the computer's clock", crate::display_time(*issued_at), crate::display_time(*now))]
@@ -127,7 +130,7 @@ pub enum ProtocolError {
     #[error("scope beyond the request: {detail}")]
     ScopeBeyondRequest { detail: String },
 
-    #[error("scope beyond the request: the packet keeps the data {packet_seconds} s, longer than the {retention_days} days request {request_jti} allows")]
+    #[error("retention beyond the request: the packet keeps the data {}, longer than the {retention_days} days request {request_jti} allows", duration_text(*packet_seconds))]
     RetentionBeyondRequest { request_jti: String, retention_days: u32, packet_seconds: i64 },
 
     #[error("request hash mismatch: this packet answers a request that differs from request {request_jti} held here")]
@@ -139,11 +142,17 @@ pub enum ProtocolError {
     #[error("wrong packet: this {artifact} names packet {packet_jti} but with another hash ({found}) than the packet held ({expected}): it is about a different packet that reuses the id")]
     PacketHashMismatch { artifact: Artifact, packet_jti: String, expected: String, found: String },
 
+    #[error("inconsistent deletion receipt: {detail}; it does not prove the deletion and is refused")]
+    InconsistentReceipt { detail: String },
+
     #[error("cannot decrypt the packet file: {detail}")]
     Decryption { detail: String },
 
     #[error("refused packet file: it is encrypted to {x25519} X25519 recipient(s){}, but a packet is encrypted to its brand alone (one X25519 recipient)", others_text(others))]
     PacketRecipients { x25519: usize, others: Vec<String> },
+
+    #[error("refused packet file: its age header {problem}, far more than a packet file needs (one X25519 stanza and a few small grease stanzas); it is not read further")]
+    PacketHeaderTooLarge { problem: crate::envelope::HeaderProblem },
 
     #[error("cannot encrypt the packet: {detail}")]
     Encryption { detail: String },
@@ -165,6 +174,36 @@ pub enum ProtocolError {
 
     #[error("invalid key: {detail}")]
     InvalidKey { detail: String },
+}
+
+/// A duration in days, hours, minutes and seconds (`30 days and 1 s`), for messages.
+fn duration_text(seconds: i64) -> String {
+    let days = seconds / crate::DAY_SECONDS;
+    let rest = seconds % crate::DAY_SECONDS;
+    let clock = match (rest / 3600, rest % 3600 / 60, rest % 60) {
+        (0, 0, 0) => String::new(),
+        (h, m, s) => {
+            let parts: Vec<String> = [(h, "h"), (m, "min"), (s, "s")]
+                .into_iter()
+                .filter(|(n, _)| *n != 0)
+                .map(|(n, unit)| format!("{n} {unit}"))
+                .collect();
+            parts.join(" ")
+        }
+    };
+    match (days, clock.is_empty()) {
+        (0, _) => {
+            if clock.is_empty() {
+                "0 s".into()
+            } else {
+                clock
+            }
+        }
+        (1, true) => "1 day".into(),
+        (d, true) => format!("{d} days"),
+        (1, false) => format!("1 day and {clock}"),
+        (d, false) => format!("{d} days and {clock}"),
+    }
 }
 
 fn others_text(others: &[String]) -> String {
@@ -194,7 +233,7 @@ impl ProtocolError {
             ProtocolError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
             ProtocolError::BadSignature { .. } => "bad_signature",
             ProtocolError::WeakSignature { .. } => "weak_signature",
-            ProtocolError::WeakKey { .. } => "weak_key",
+            ProtocolError::WeakKey { .. } | ProtocolError::WeakRecipient { .. } => "weak_key",
             ProtocolError::WrongType { .. } => "wrong_type",
             ProtocolError::UnknownVersion { .. } => "unknown_version",
             ProtocolError::WrongSigner { .. } => "wrong_signer",
@@ -207,8 +246,10 @@ impl ProtocolError {
             ProtocolError::RetentionBeyondRequest { .. } => "retention_beyond_request",
             ProtocolError::RequestHashMismatch { .. } => "request_hash_mismatch",
             ProtocolError::PacketMismatch { .. } | ProtocolError::PacketHashMismatch { .. } => "wrong_packet",
+            ProtocolError::InconsistentReceipt { .. } => "inconsistent_receipt",
             ProtocolError::Decryption { .. } => "cannot_decrypt",
             ProtocolError::PacketRecipients { .. } => "packet_recipients",
+            ProtocolError::PacketHeaderTooLarge { .. } => "packet_header_too_large",
             ProtocolError::Encryption { .. } => "cannot_encrypt",
             ProtocolError::InvalidDid { .. } => "invalid_identity",
             ProtocolError::UnknownItem { .. } => "unknown_item",
@@ -217,5 +258,27 @@ impl ProtocolError {
             ProtocolError::InvalidRequest { .. } => "invalid_request",
             ProtocolError::InvalidKey { .. } => "invalid_key",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_days_and_time() {
+        assert_eq!(duration_text(30 * 86_400 + 1), "30 days and 1 s");
+        assert_eq!(duration_text(86_400), "1 day");
+        assert_eq!(duration_text(3_600 + 120), "1 h 2 min");
+        assert_eq!(duration_text(0), "0 s");
+    }
+
+    #[test]
+    fn messages_begin_with_the_name_of_their_code() {
+        let retention =
+            ProtocolError::RetentionBeyondRequest { request_jti: "r".into(), retention_days: 30, packet_seconds: 1 };
+        assert!(retention.to_string().starts_with("retention beyond the request: "), "{retention}");
+        let early = ProtocolError::AnsweredBeforeIssue { request_jti: "r".into(), issued_at: 10, answered_at: 0 };
+        assert!(early.to_string().starts_with("answered before issue: "), "{early}");
     }
 }

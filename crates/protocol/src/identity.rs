@@ -10,7 +10,10 @@
 //! the identity, for which a signature verifies without any private key (R = identity,
 //! S = 0). A `did:key` whose key is one of the eight small-order points, or is not
 //! canonically encoded, is refused wherever it appears; so is a signature whose `S` is not
-//! below the group order or whose `R` is a small-order point or not canonical.
+//! below the group order or whose `R` is a small-order point or not canonical. A key with a
+//! small-order *component* ([a]B + T) is accepted: signing for it still takes its private
+//! scalar, and verification is cofactorless (ring's), which PROTOCOL.md §2 requires of every
+//! verifier so that all agree on such keys.
 
 use std::fmt;
 use std::str::FromStr;

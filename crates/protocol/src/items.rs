@@ -234,19 +234,25 @@ pub struct PurchaseTotal {
     pub count: u32,
 }
 
+/// A value quoted in an error message, cut short: a message never repeats a long value.
+fn shown(text: &str) -> String {
+    crate::text::excerpt(text, 40)
+}
+
 const AGE_RANGES: [&str; 7] = ["under-18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"];
 
 fn validate_text(value: &Value) -> Result<&str, String> {
     let text = value.as_str().ok_or("expected a text")?;
-    crate::text::check_display_text(text, 500, false).map_err(|problem| format!("the text {problem}"))?;
+    crate::text::check_display_text(text, 500, 1).map_err(|problem| format!("the text {problem}"))?;
     Ok(text)
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     if text.len() != 10 {
-        return Err(format!("{text:?} is not a date of the form YYYY-MM-DD"));
+        return Err(format!("{} is not a date of the form YYYY-MM-DD", shown(text)));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{text:?} is not a date of the form YYYY-MM-DD"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{} is not a date of the form YYYY-MM-DD", shown(text)))
 }
 
 /// An exact decimal amount such as `12.50` or `-3` (no exponent, no thousands separator).
@@ -262,16 +268,16 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
             && fraction.bytes().all(|b| b.is_ascii_digit())
     };
     if !well_formed {
-        return Err(format!("{text:?} is not an exact decimal amount like 12.50"));
+        return Err(format!("{} is not an exact decimal amount like 12.50", shown(text)));
     }
-    Decimal::from_str_exact(text).map_err(|_| format!("{text:?} is not an exact decimal amount like 12.50"))
+    Decimal::from_str_exact(text).map_err(|_| format!("{} is not an exact decimal amount like 12.50", shown(text)))
 }
 
 fn validate_currency(text: &str) -> Result<(), String> {
     if text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(format!("{text:?} is not an ISO 4217 currency code such as EUR"))
+        Err(format!("{} is not an ISO 4217 currency code such as EUR", shown(text)))
     }
 }
 
@@ -287,7 +293,7 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
                 || text.contains(char::is_whitespace)
                 || text.len() > 254
             {
-                return Err(format!("{text:?} is not an e-mail address"));
+                return Err(format!("{} is not an e-mail address", shown(text)));
             }
             Ok(())
         }
@@ -295,7 +301,7 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
             let text = validate_text(value)?;
             let digits = text.chars().filter(char::is_ascii_digit).count();
             if !(4..=20).contains(&digits) || !text.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c)) {
-                return Err(format!("{text:?} is not a phone number"));
+                return Err(format!("{} is not a phone number", shown(text)));
             }
             Ok(())
         }
@@ -317,7 +323,7 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
             if AGE_RANGES.contains(&text) {
                 Ok(())
             } else {
-                Err(format!("{text:?} is not one of {}", AGE_RANGES.join(", ")))
+                Err(format!("{} is not one of {}", shown(text), AGE_RANGES.join(", ")))
             }
         }
         ValueKind::Department => {
@@ -330,7 +336,7 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
             if ok {
                 Ok(())
             } else {
-                Err(format!("{text:?} is not a French département code"))
+                Err(format!("{} is not a French département code", shown(text)))
             }
         }
         ValueKind::Purchases => {
@@ -352,7 +358,7 @@ fn validate_value(kind: ValueKind, value: &Value) -> Result<(), String> {
             for (i, t) in totals.iter().enumerate() {
                 let at = |e: String| format!("total {}: {e}", i + 1);
                 parse_date(&format!("{}-01", t.month))
-                    .map_err(|_| at(format!("{:?} is not a month YYYY-MM", t.month)))?;
+                    .map_err(|_| at(format!("{} is not a month YYYY-MM", shown(&t.month))))?;
                 parse_amount(&t.total).map_err(at)?;
                 validate_currency(&t.currency).map_err(at)?;
                 validate_text(&Value::from(t.category.as_str())).map_err(|e| at(format!("category: {e}")))?;
@@ -389,7 +395,8 @@ pub fn department_of(postal_code: &str) -> Result<String, String> {
     let code = postal_code.trim();
     if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_digit()) || code.starts_with("00") {
         return Err(format!(
-            "{code:?} is not a French postal code (five digits); only those can be generalised to a département"
+            "{} is not a French postal code (five digits); only those can be generalised to a département",
+            shown(code)
         ));
     }
     Ok(if code.starts_with("97") || code.starts_with("98") {
@@ -410,7 +417,7 @@ pub fn department_of(postal_code: &str) -> Result<String, String> {
 pub fn purchase_totals(purchases: &[Purchase]) -> Result<Vec<PurchaseTotal>, String> {
     let mut sums: BTreeMap<(String, String, String), (Decimal, u32)> = BTreeMap::new();
     for p in purchases {
-        let month = p.date.get(..7).ok_or_else(|| format!("{:?} is not a date", p.date))?.to_owned();
+        let month = p.date.get(..7).ok_or_else(|| format!("{} is not a date", shown(&p.date)))?.to_owned();
         let amount = parse_amount(&p.amount)?;
         let entry = sums.entry((month, p.category.clone(), p.currency.clone())).or_insert((Decimal::ZERO, 0));
         entry.0 += amount;

@@ -11,6 +11,10 @@ use std::cell::RefCell;
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+/// The deepest nesting of objects and arrays accepted, the outer object included (serde_json's
+/// recursion limit); PROTOCOL.md §1 states it.
+pub(crate) const MAX_DEPTH: usize = 127;
+
 /// Why a JSON text was refused.
 #[derive(Debug)]
 pub(crate) enum StrictJsonError {
@@ -33,8 +37,137 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, StrictJso
         Ok(_) => Err(StrictJsonError::Syntax("it is not a JSON object".into())),
         Err(e) => match duplicate.into_inner() {
             Some(member) => Err(StrictJsonError::Duplicate(member)),
-            None => Err(StrictJsonError::Syntax(e.to_string())),
+            None => Err(StrictJsonError::Syntax(plain_syntax_error(&e))),
         },
+    }
+}
+
+/// Deserializes `value` into `T`, and when it does not fit says which member is wrong and how,
+/// in plain words (`retention_days is the number 30.0, where a whole number from 0 to
+/// 4294967295 is expected`) rather than in serde's (`invalid type: floating point `30.0`,
+/// expected u32`).
+/// `whole` names the value itself, for an error about it rather than about one of its members.
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(value: Value, whole: &str) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let words = plain_data_error(&e.inner().to_string());
+        if path == "." {
+            format!("{whole} {words}")
+        } else {
+            format!("{path} {words}")
+        }
+    })
+}
+
+/// A JSON syntax error in plain words, with where it is.
+pub(crate) fn plain_syntax_error(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(message, _)| message);
+    let words = match message {
+        m if m.starts_with("EOF while parsing") => "it stops in the middle".to_owned(),
+        // A \uD800–\uDBFF escape not followed by a \uDC00–\uDFFF one.
+        "lone leading surrogate in hex escape" | "unexpected end of hex escape" => {
+            "a \\u escape holds half of a character (a lone surrogate, \\uD800 to \\uDFFF, without its other half)"
+                .to_owned()
+        }
+        "invalid unicode code point" => "a \\u escape is not a character".to_owned(),
+        "invalid escape" => {
+            "a backslash escape is not one JSON has (such as \\n, \\\" or \\u00e9 with four hexadecimal digits)"
+                .to_owned()
+        }
+        m if m.starts_with("control character") => {
+            "a text holds a raw control character (a line break, a tab, …), which JSON writes as an escape".to_owned()
+        }
+        "recursion limit exceeded" => format!("it is nested more than {MAX_DEPTH} levels deep"),
+        "trailing characters" => "something follows the JSON object".to_owned(),
+        "trailing comma" => "a comma comes right before a closing bracket".to_owned(),
+        "number out of range" => "a number is too large".to_owned(),
+        "invalid number" => "a number is not written as JSON writes numbers".to_owned(),
+        "key must be a string" => "a member name is not a text in double quotes".to_owned(),
+        m if m.starts_with("expected") => "it is not valid JSON".to_owned(),
+        other => other.to_owned(),
+    };
+    if e.line() == 0 {
+        words
+    } else if e.line() == 1 {
+        format!("{words}, at character {}", e.column())
+    } else {
+        format!("{words}, on line {} at character {}", e.line(), e.column())
+    }
+}
+
+/// A serde data error (a value of the wrong type) in plain words, e.g. `is the number 30.0,
+/// where a whole number is expected`. Messages of Tessera's own types are already in words
+/// and are kept.
+fn plain_data_error(message: &str) -> String {
+    let found_and_expected = |rest: &str| -> Option<(String, String)> {
+        let (found, expected) = rest.split_once(", expected ")?;
+        Some((plain_found(found), plain_expected(expected)))
+    };
+    if let Some((found, expected)) = message.strip_prefix("invalid type: ").and_then(found_and_expected) {
+        return format!("is {found}, where {expected} is expected");
+    }
+    if let Some((found, expected)) = message.strip_prefix("invalid value: ").and_then(found_and_expected) {
+        return format!("is {found}, out of range: {expected} is expected");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            let choices = expected.trim_start_matches("one of ").replace('`', "");
+            return format!("is {}, which is none of: {}", found.replace('`', "\""), choices.replace(" or ", ", "));
+        }
+    }
+    if message.starts_with("invalid length ") && message.contains(", expected struct ") {
+        // serde reads a struct from a list of its members in order; a JSON list is never meant so.
+        return "is a list, where an object is expected".into();
+    }
+    if let Some(member) = message.strip_prefix("missing field ") {
+        return format!("lacks the required member {}", member.replace('`', "\""));
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let member = rest.split_once(", expected").map_or(rest, |(member, _)| member);
+        return format!("has the member {}, which it does not have", member.replace('`', "\""));
+    }
+    format!("is wrong: {message}")
+}
+
+/// What serde found, in words: `floating point `30.0`` → `the number 30.0`.
+fn plain_found(found: &str) -> String {
+    let quoted = |text: &str| text.trim_matches('`').to_owned();
+    if let Some(number) = found.strip_prefix("floating point ").or_else(|| found.strip_prefix("integer ")) {
+        return format!("the number {}", quoted(number));
+    }
+    if let Some(text) = found.strip_prefix("string ") {
+        let text: String = serde_json::from_str(text).unwrap_or_else(|_| text.to_owned());
+        return format!("the text {}", crate::text::excerpt(&text, 40));
+    }
+    match found {
+        "boolean `true`" => "true".into(),
+        "boolean `false`" => "false".into(),
+        "null" | "unit value" => "null".into(),
+        "sequence" => "a list".into(),
+        "map" => "an object".into(),
+        other => other.into(),
+    }
+}
+
+/// What serde expected, in words: `u32` → `a whole number from 0 to 4294967295`.
+fn plain_expected(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => {
+            let max = match expected {
+                "u8" => u64::from(u8::MAX),
+                "u16" => u64::from(u16::MAX),
+                "u32" => u64::from(u32::MAX),
+                _ => u64::MAX,
+            };
+            format!("a whole number from 0 to {max}")
+        }
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
+        "a string" | "a borrowed string" => "a text".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        e if e.starts_with("struct ") || e == "a map" => "an object".into(),
+        other => other.into(),
     }
 }
 
@@ -117,6 +250,97 @@ mod tests {
         // An escaped spelling of the same name is the same member.
         assert_eq!(duplicate_of(r#"{"ver":1,"v\u0065r":1}"#).as_deref(), Some("ver"));
         assert!(parse_object(br#"{"a":1,"b":{"a":2}}"#).is_ok(), "same name in two objects is fine");
+    }
+
+    #[test]
+    fn nesting_stops_at_127_levels_as_the_protocol_says() {
+        let nested = |levels: usize| format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels));
+        assert!(parse_object(nested(MAX_DEPTH).as_bytes()).is_ok());
+        assert!(matches!(parse_object(nested(MAX_DEPTH + 1).as_bytes()), Err(StrictJsonError::Syntax(_))));
+        let lists = |levels: usize| format!("{{\"a\":{}1{}}}", "[".repeat(levels - 1), "]".repeat(levels - 1));
+        assert!(parse_object(lists(MAX_DEPTH).as_bytes()).is_ok());
+        assert!(matches!(parse_object(lists(MAX_DEPTH + 1).as_bytes()), Err(StrictJsonError::Syntax(_))));
+    }
+
+    fn syntax_error_of(text: &str) -> String {
+        match parse_object(text.as_bytes()) {
+            Err(StrictJsonError::Syntax(words)) => words,
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_said_in_plain_words() {
+        assert!(syntax_error_of(r#"{"a":"\u12"}"#).starts_with("a backslash escape is not one JSON has"));
+        for lone in [r#"{"a":"\ud800"}"#, r#"{"a":"\ud800\u0041"}"#] {
+            assert!(
+                syntax_error_of(lone).starts_with("a \\u escape holds half of a character (a lone surrogate"),
+                "{lone}"
+            );
+        }
+        assert_eq!(syntax_error_of(r#"{"a":1"#), "it stops in the middle, at character 6");
+        assert_eq!(syntax_error_of(r#"{"a":1} x"#), "something follows the JSON object, at character 9");
+        assert_eq!(syntax_error_of("[1]"), "it is not a JSON object");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Sample {
+        days: u32,
+        when: i64,
+        reason: Reason,
+        items: Vec<Inner>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Reason {
+        Revoked,
+        RetentionExpired,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        required: bool,
+    }
+
+    fn data_error_of(json: serde_json::Value) -> String {
+        from_value::<Sample>(json, "the sample").unwrap_err()
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_said_in_plain_words_naming_the_member() {
+        let fine = serde_json::json!({"days": 30, "when": 5, "reason": "revoked", "items": [{"required": true}]});
+        assert!(from_value::<Sample>(fine.clone(), "the sample").is_ok());
+        assert_eq!(data_error_of(serde_json::json!([])), "the sample is a list, where an object is expected");
+        assert_eq!(data_error_of(serde_json::json!("x")), "the sample is the text \"x\", where an object is expected");
+        let with = |member: &str, value: serde_json::Value| {
+            let mut json = fine.clone();
+            json[member] = value;
+            data_error_of(json)
+        };
+        assert_eq!(
+            with("days", serde_json::json!(30.0)),
+            "days is the number 30.0, where a whole number from 0 to 4294967295 is expected"
+        );
+        assert_eq!(
+            with("days", serde_json::json!(-1)),
+            "days is the number -1, out of range: a whole number from 0 to 4294967295 is expected"
+        );
+        assert_eq!(
+            with("when", serde_json::json!("soon")),
+            "when is the text \"soon\", where a whole number is expected"
+        );
+        assert_eq!(
+            with("reason", serde_json::json!("deleted")),
+            "reason is \"deleted\", which is none of: revoked, retention_expired"
+        );
+        assert_eq!(
+            with("items", serde_json::json!([{"required": "yes"}])),
+            "items[0].required is the text \"yes\", where true or false is expected"
+        );
+        assert_eq!(with("items", serde_json::json!([{}])), "items[0] lacks the required member \"required\"");
+        assert_eq!(with("items", serde_json::json!({})), "items is an object, where a list is expected");
     }
 
     #[test]

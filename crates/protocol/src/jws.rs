@@ -32,10 +32,18 @@ pub(crate) trait Claims: Serialize + DeserializeOwned {
     fn check(&self) -> Result<(), ProtocolError>;
 }
 
-/// The JWS text without the ASCII white space (spaces, tabs, line breaks) a file or a pipe
-/// may put around it. White space never occurs inside a JWS, so this is unambiguous.
+/// Whether `c` is white space a file or a pipe may put around a JWS: space, tab, CR, LF.
+fn is_white_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// The JWS text without the white space (spaces, tabs, line breaks) a file or a pipe may put
+/// around it, nor the byte order mark (U+FEFF) some editors write at the start of a UTF-8
+/// file. Neither ever occurs inside a JWS, so this is unambiguous.
 pub fn trim(jws: &str) -> &str {
-    jws.trim_matches(|c: char| c.is_ascii_whitespace())
+    let jws = jws.trim_start_matches(is_white_space);
+    let jws = jws.strip_prefix('\u{FEFF}').unwrap_or(jws);
+    jws.trim_matches(is_white_space)
 }
 
 /// Signs `claims` with `key`. The caller makes sure `claims.issuer()` is `key.did()`.
@@ -53,7 +61,7 @@ fn parse_part(artifact: Artifact, part: JwsPart, bytes: &[u8]) -> Result<Map<Str
     parse_object(bytes).map_err(|e| match e {
         StrictJsonError::Duplicate(member) => ProtocolError::DuplicateMember { artifact, part, member },
         StrictJsonError::Syntax(detail) => {
-            ProtocolError::malformed(artifact, format!("the JWS {part} is not a JSON object ({detail})"))
+            ProtocolError::malformed(artifact, format!("the JWS {part} is not a JSON object: {detail}"))
         }
     })
 }
@@ -92,12 +100,19 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
         return Err(malformed("larger than 16 MiB"));
     }
     let not_compact = "not a JWS compact serialization (three base64url parts separated by dots)";
-    if jws.contains(|c: char| c.is_ascii_whitespace()) {
-        let unwrapped: String = jws.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if let Some(space) = jws.chars().find(|c| c.is_ascii_whitespace() || *c == '\u{0B}') {
+        let unwrapped: String = jws.chars().filter(|c| !(c.is_ascii_whitespace() || *c == '\u{0B}')).collect();
         let looks_wrapped = unwrapped.split('.').count() == 3
             && unwrapped.split('.').all(|part| !part.is_empty() && b64url_decode(part).is_some());
         if !looks_wrapped {
             return Err(malformed(not_compact));
+        }
+        if !is_white_space(space) {
+            return Err(malformed(&format!(
+                "the JWS has the control character U+{:04X} (a form feed or vertical tab) in it or around it; only \
+                 spaces, tabs and line breaks may surround a JWS",
+                u32::from(space)
+            )));
         }
         return Err(malformed(
             "the JWS has spaces or line breaks inside it (was it wrapped by a mail program?); it must be one line",
@@ -150,8 +165,8 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
         }
     }
     check_members(artifact, JwsPart::Payload, &payload, C::MEMBERS)?;
-    let claims: C = serde_json::from_value(Value::Object(payload))
-        .map_err(|e| malformed(&format!("the payload does not fit the {artifact} format: {e}")))?;
+    let claims: C =
+        crate::json::from_value(Value::Object(payload), "the payload").map_err(|words| malformed(&words))?;
     claims.check()?;
     if *claims.issuer() != signer {
         return Err(ProtocolError::WrongSigner {

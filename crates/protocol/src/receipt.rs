@@ -71,6 +71,90 @@ impl Claims for ReceiptClaims {
         if let Some(revocation_jti) = &self.revocation_jti {
             jws::check_id(ARTIFACT, "revocation_jti", revocation_jti)?;
         }
+        let inconsistent = |detail: String| Err(ProtocolError::InconsistentReceipt { detail });
+        if self.deleted_at > self.iat.saturating_add(crate::CLOCK_LEEWAY_SECONDS) {
+            return inconsistent(format!(
+                "it says the data was deleted on {}, after the receipt itself was signed ({})",
+                crate::display_time(self.deleted_at),
+                crate::display_time(self.iat)
+            ));
+        }
+        match (self.reason, &self.revocation_jti) {
+            (DeletionReason::Revoked, None) => {
+                inconsistent("its reason is \"revoked\" but it names no revocation (revocation_jti is null)".into())
+            }
+            (DeletionReason::RetentionExpired, Some(jti)) => inconsistent(format!(
+                "its reason is \"retention_expired\" but it names revocation {jti}, as if a revocation had asked for \
+                 the deletion"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What the consumer recorded about the packet a receipt is about, against which the receipt
+/// is checked by [`ReceiptClaims::check_against`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacketRecord<'a> {
+    /// When the packet was made: its `iat`.
+    pub shared_at: i64,
+    /// The consumer's revocation of the packet, if they revoked it: its `jti` and its `iat`.
+    pub revocation: Option<(&'a str, i64)>,
+    /// The deletion already confirmed by an earlier receipt, if any: its `deleted_at` and `reason`.
+    pub confirmed: Option<(i64, DeletionReason)>,
+}
+
+impl ReceiptClaims {
+    /// Checks that this receipt agrees with what the consumer recorded about the packet: the
+    /// data was not deleted before the packet was made (less the clock leeway); a deletion
+    /// "revoked" answers the consumer's own revocation, by its id, and does not come before it;
+    /// a deletion already confirmed is not dated or explained anew by a later receipt.
+    pub fn check_against(&self, record: &PacketRecord<'_>) -> Result<(), ProtocolError> {
+        let inconsistent = |detail: String| Err(ProtocolError::InconsistentReceipt { detail });
+        if self.deleted_at < record.shared_at.saturating_sub(crate::CLOCK_LEEWAY_SECONDS) {
+            return inconsistent(format!(
+                "it says the data was deleted on {}, before the packet was even shared ({})",
+                crate::display_time(self.deleted_at),
+                crate::display_time(record.shared_at)
+            ));
+        }
+        if self.reason == DeletionReason::Revoked {
+            let named = self.revocation_jti.as_deref().unwrap_or_default();
+            match record.revocation {
+                None => {
+                    return inconsistent(format!(
+                        "it says the data was deleted because you revoked packet {}, but you never revoked it",
+                        self.packet_jti
+                    ))
+                }
+                Some((yours, _)) if yours != named => {
+                    return inconsistent(format!(
+                        "it answers revocation {named}, but your revocation of packet {} is {yours}",
+                        self.packet_jti
+                    ))
+                }
+                Some((_, revoked_at)) if self.deleted_at < revoked_at.saturating_sub(crate::CLOCK_LEEWAY_SECONDS) => {
+                    return inconsistent(format!(
+                        "it says the data was deleted on {}, before you revoked the packet ({})",
+                        crate::display_time(self.deleted_at),
+                        crate::display_time(revoked_at)
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some((deleted_at, reason)) = record.confirmed {
+            if (deleted_at, reason) != (self.deleted_at, self.reason) {
+                return inconsistent(format!(
+                    "the deletion of packet {} was already confirmed as made on {} ({}); this receipt says {} ({})",
+                    self.packet_jti,
+                    crate::display_time(deleted_at),
+                    reason.as_str(),
+                    crate::display_time(self.deleted_at),
+                    self.reason.as_str()
+                ));
+            }
+        }
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::{random_id, sha256_b64url};
+use crate::envelope::RecipientProblem;
 use crate::jws::{self, Claims};
 use crate::{text, Artifact, Did, ItemName, ProtocolError, SigningKey, FORMAT_VERSION};
 
@@ -77,6 +78,16 @@ pub struct RequestSpec {
     pub valid_days: u32,
 }
 
+impl RequestSpec {
+    /// Reads a request spec written in JSON, saying in plain words what does not fit (which
+    /// member, what was found, what is expected).
+    pub fn from_json(bytes: &[u8]) -> Result<RequestSpec, String> {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("it is not JSON: {}", crate::json::plain_syntax_error(&e)))?;
+        crate::json::from_value(value, "the spec")
+    }
+}
+
 /// A request whose signature, format and version have been checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedRequest {
@@ -90,6 +101,14 @@ pub struct SignedRequest {
 /// Longest brand name, in characters.
 pub const MAX_BRAND_NAME_CHARS: usize = 200;
 
+/// Longest offer: characters and lines.
+pub const MAX_OFFER_CHARS: usize = 2000;
+pub const MAX_OFFER_LINES: usize = 12;
+
+/// Longest purpose of an item: characters and lines.
+pub const MAX_PURPOSE_CHARS: usize = 500;
+pub const MAX_PURPOSE_LINES: usize = 4;
+
 fn text_error(field: impl Into<String>, problem: crate::text::TextProblem) -> ProtocolError {
     ProtocolError::InvalidText { artifact: Artifact::Request, field: field.into(), problem }
 }
@@ -102,12 +121,12 @@ fn check_claims(claims: &RequestClaims) -> Result<(), ProtocolError> {
     jws::check_id(ARTIFACT, "jti", &claims.jti)?;
     jws::check_id(ARTIFACT, "nonce", &claims.nonce)?;
     text::check_name(&claims.brand_name, MAX_BRAND_NAME_CHARS).map_err(|p| text_error("brand_name", p))?;
-    text::check_display_text(&claims.offer, 2000, true).map_err(|p| text_error("offer", p))?;
+    text::check_display_text(&claims.offer, MAX_OFFER_CHARS, MAX_OFFER_LINES).map_err(|p| text_error("offer", p))?;
     if claims.items.is_empty() {
         return Err(ProtocolError::malformed(ARTIFACT, "the request asks for no item"));
     }
     for (i, item) in claims.items.iter().enumerate() {
-        text::check_display_text(&item.purpose, 500, true)
+        text::check_display_text(&item.purpose, MAX_PURPOSE_CHARS, MAX_PURPOSE_LINES)
             .map_err(|p| text_error(format!("the purpose of {}", item.item), p))?;
         if claims.items[..i].iter().any(|earlier| earlier.item == item.item) {
             return Err(ProtocolError::malformed(ARTIFACT, format!("item {} is asked for twice", item.item)));
@@ -122,8 +141,11 @@ fn check_claims(claims: &RequestClaims) -> Result<(), ProtocolError> {
     if claims.exp <= claims.iat {
         return Err(ProtocolError::malformed(ARTIFACT, "exp is not after iat"));
     }
-    claims.age_recipient.parse::<age::x25519::Recipient>().map_err(|e| {
-        ProtocolError::malformed(ARTIFACT, format!("age_recipient is not an age X25519 recipient (age1…): {e}"))
+    crate::envelope::parse_recipient(&claims.age_recipient).map_err(|problem| match problem {
+        RecipientProblem::NotARecipient(e) => {
+            ProtocolError::malformed(ARTIFACT, format!("age_recipient is not an age X25519 recipient (age1…): {e}"))
+        }
+        RecipientProblem::SmallOrder => ProtocolError::WeakRecipient { found: claims.age_recipient.clone() },
     })?;
     Ok(())
 }

@@ -270,7 +270,7 @@ fn a_receipt_for_another_packet_or_from_another_brand_is_refused() {
         packet_hash: packet.hash.clone(),
         revocation_jti: None,
         deleted_at: NOW,
-        reason: DeletionReason::Revoked,
+        reason: DeletionReason::RetentionExpired,
     };
     let (receipt_jws, _) = receipt::sign(&ex.brand.key, &deletion, NOW + 300);
     let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400)
@@ -387,7 +387,7 @@ fn a_receipt_for_the_same_id_but_another_packet_says_so() {
         packet_hash: tessera_protocol::encoding::sha256_b64url(b"another packet with the same id"),
         revocation_jti: None,
         deleted_at: NOW,
-        reason: DeletionReason::Revoked,
+        reason: DeletionReason::RetentionExpired,
     };
     let (receipt_jws, _) = receipt::sign(&ex.brand.key, &deletion, NOW + 300);
     let err = receipt::verify(&receipt_jws, &brand, &ex.consumer.did(), &packet.claims.jti, &packet.hash, NOW + 400)
@@ -396,4 +396,16 @@ fn a_receipt_for_the_same_id_but_another_packet_says_so() {
     let message = err.to_string();
     assert!(!message.contains(&format!("not to packet {}", packet.claims.jti)), "{message}");
     assert!(message.contains("another hash") && message.contains(&packet.hash), "{message}");
+}
+
+#[test]
+fn nothing_is_encrypted_to_an_age_recipient_of_small_order() {
+    let ex = exchange();
+    // u = 0, the all-zero point: age itself would stop with a panic ("Generated the all-zero esk").
+    let all_zero = "age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z";
+    assert_eq!(envelope::parse_recipient(all_zero).unwrap_err(), envelope::RecipientProblem::SmallOrder);
+    let err = envelope::seal(&ex.packet_jws, all_zero).unwrap_err();
+    assert_eq!(err.code(), "weak_key");
+    assert!(err.to_string().contains("age_recipient") && err.to_string().contains("small order"), "{err}");
+    assert!(envelope::parse_recipient(&ex.request.claims.age_recipient).is_ok());
 }

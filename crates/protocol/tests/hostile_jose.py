@@ -26,6 +26,16 @@ Tessera code: it is an independent implementation of the formats of docs/PROTOCO
         signature is R = identity, S = 0, which plain Ed25519 verification accepts. KID and
         ISS are replaced as for sign.
 
+    python3 hostile_jose.py age-file RECIPIENT GREASE_STANZAS GREASE_BODY_BYTES < PLAINTEXT > FILE
+        Writes a binary age v1 file of PLAINTEXT for the X25519 RECIPIENT (age1…), assembled here
+        byte by byte (X25519, HKDF, ChaCha20-Poly1305 and HMAC of `cryptography`), with
+        GREASE_STANZAS extra `x-grease` stanzas of GREASE_BODY_BYTES random bytes each after the
+        X25519 one: a hostile header that the stock `age` command decrypts all the same.
+
+    python3 hostile_jose.py age-recipient HEX
+        Prints the age recipient (age1…) whose 32-byte X25519 public key is HEX, whatever it is
+        (the points of small order included).
+
 Run by the Rust tests (crates/protocol, crates/brand, crates/vault, crates/cli); needs
 python3 with jwcrypto (which brings `cryptography`) and the `age` command on PATH.
 """
@@ -36,8 +46,13 @@ import os
 import subprocess
 import sys
 
-from cryptography.hazmat.primitives import serialization
+import hmac
+
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jwcrypto import jwk, jws
 
 # ---------------------------------------------------------------- encodings
@@ -139,6 +154,114 @@ def order(point):
 
 IDENTITY = encode((0, 1))
 
+# ---------------------------------------------------------------- age files by hand (age-encryption.org/v1)
+
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def bech32_polymod(values):
+    generator = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
+    checksum = 1
+    for value in values:
+        top = checksum >> 25
+        checksum = (checksum & 0x1FFFFFF) << 5 ^ value
+        for i in range(5):
+            checksum ^= generator[i] if (top >> i) & 1 else 0
+    return checksum
+
+
+def bech32_hrp(hrp):
+    return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+
+
+def to_5_bits(data):
+    acc, bits, out = 0, 0, []
+    for byte in data:
+        acc, bits = (acc << 8) | byte, bits + 8
+        while bits >= 5:
+            bits -= 5
+            out.append((acc >> bits) & 31)
+    if bits:
+        out.append((acc << (5 - bits)) & 31)
+    return out
+
+
+def age_recipient_of(public_key):
+    """The age recipient (bech32, hrp "age") of a 32-byte X25519 public key, any 32 bytes."""
+    data = to_5_bits(public_key)
+    polymod = bech32_polymod(bech32_hrp("age") + data + [0] * 6) ^ 1
+    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return "age1" + "".join(BECH32[d] for d in data + checksum)
+
+
+def public_key_of_recipient(recipient):
+    data = [BECH32.index(c) for c in recipient[recipient.rindex("1") + 1:]][:-6]
+    acc, bits, out = 0, 0, []
+    for value in data:
+        acc, bits = (acc << 5) | value, bits + 5
+        while bits >= 8:
+            bits -= 8
+            out.append((acc >> bits) & 0xFF)
+    return bytes(out)
+
+
+def hkdf(key, salt, info, length=32):
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(key)
+
+
+def b64_std(data):
+    return base64.b64encode(data).decode().rstrip("=")
+
+
+def stanza(kind, args, body):
+    """A recipient stanza: `-> kind args…`, then the body in base64 lines of 64 characters, the last one short."""
+    text = b64_std(body)
+    lines = [text[i:i + 64] for i in range(0, len(text), 64)]
+    if not lines or len(lines[-1]) == 64:
+        lines.append("")
+    return "-> " + " ".join([kind] + args) + "\n" + "\n".join(lines) + "\n"
+
+
+def x25519_stanza(recipient, file_key):
+    their_public = public_key_of_recipient(recipient)
+    ephemeral = X25519PrivateKey.generate()
+    ours = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(their_public))
+    wrap_key = hkdf(shared, ours + their_public, b"age-encryption.org/v1/X25519")
+    return stanza("X25519", [b64_std(ours)], ChaCha20Poly1305(wrap_key).encrypt(b"\0" * 12, file_key, None))
+
+
+def age_file_by_hand(plaintext, recipient, extra_stanzas=()):
+    """A binary age v1 file for `recipient`, with `extra_stanzas` (kind, args, body) after its X25519 stanza."""
+    file_key = os.urandom(16)
+    header = "age-encryption.org/v1\n" + x25519_stanza(recipient, file_key)
+    header += "".join(stanza(kind, args, body) for kind, args, body in extra_stanzas) + "---"
+    mac = hmac.new(hkdf(file_key, b"", b"header"), header.encode(), hashlib.sha256).digest()
+    nonce = os.urandom(16)
+    payload = ChaCha20Poly1305(hkdf(file_key, nonce, b"payload"))
+    chunks = [plaintext[i:i + 65536] for i in range(0, len(plaintext), 65536)] or [b""]
+    body = b"".join(payload.encrypt(i.to_bytes(11, "big") + bytes([i == len(chunks) - 1]), chunk, None)
+                    for i, chunk in enumerate(chunks))
+    return (header + " " + b64_std(mac) + "\n").encode() + nonce + body
+
+
+def grease(count, body_bytes):
+    return [("x-grease", [], os.urandom(body_bytes))] * count
+
+
+# X25519 public keys of small order, on the curve and its twist, and two non-canonical spellings of
+# such points (u = p, u = p + 1): key agreement with any of them gives the all-zero secret.
+SMALL_ORDER_U = [
+    bytes(32),
+    (1).to_bytes(32, "little"),
+    bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+    bytes.fromhex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+    (P - 1).to_bytes(32, "little"),
+    P.to_bytes(32, "little"),
+    (P + 1).to_bytes(32, "little"),
+]
+
+
 # ---------------------------------------------------------------- keys and signing
 
 
@@ -181,6 +304,31 @@ def fill(text, did):
 def forge_weak(header_text, payload_text, public_key=IDENTITY):
     did = did_of_public_key(public_key)
     return sign_raw(public_key, fill(header_text, did), fill(payload_text, did), IDENTITY + bytes(32))
+
+
+BASE_POINT = (recover_x(4 * pow(5, P - 2, P) % P, 0), 4 * pow(5, P - 2, P) % P)
+
+
+def sign_mixed_order(seed, typ, payload_text, cofactorless_valid):
+    """A JWS signed with a key that has a small-order component: A = [a]B + T, T of order 8, where a
+    is the Ed25519 secret scalar of `seed`. The holder of a can sign: [S]B = R + [k]A holds exactly
+    when [k]T is the identity, i.e. k = 0 mod 8. With `cofactorless_valid`, the nonce is ground until
+    that holds (valid for Tessera, which verifies without the cofactor, as RFC 8032 and ring do);
+    without, until it does not (valid only for cofactored verifiers, which multiply by 8 first)."""
+    digest = hashlib.sha512(seed).digest()
+    a = int.from_bytes(digest[:32], "little") & ((1 << 254) - 8) | (1 << 254)
+    order_8 = [point for point in small_order_points() if order(point) == 8][0]
+    public_key = encode(add(multiply(a, BASE_POINT), order_8))
+    did = did_of_public_key(public_key)
+    signing_input = f"{b64url(header(typ, did).encode())}.{b64url(fill(payload_text, did).encode())}".encode()
+    for counter in range(256):
+        r = int.from_bytes(hashlib.sha512(digest[32:] + bytes([counter]) + signing_input).digest(), "little") % L
+        big_r = encode(multiply(r, BASE_POINT))
+        k = int.from_bytes(hashlib.sha512(big_r + public_key + signing_input).digest(), "little") % L
+        if (k % 8 == 0) == cofactorless_valid:
+            s = (r + k * a) % L
+            return signing_input.decode() + "." + b64url(big_r + s.to_bytes(32, "little"))
+    raise AssertionError("no nonce found")
 
 
 def header(typ, did, extra=""):
@@ -284,7 +432,9 @@ def vectors():
                       "revocation_jti": "vectors-revocation-1", "deleted_at": NOW + DAY, "reason": "revoked"}
     receipt_header = header("tessera-receipt+jwt", brand)
     receipt_ctx = {"now": NOW + DAY, "brand": brand, "consumer": consumer, "packet_jti": "vectors-packet-0001",
-                   "packet_hash": packet_hash}
+                   "packet_hash": packet_hash, "packet_iat": NOW + 60, "revocation_jti": "vectors-revocation-1",
+                   "revoked_at": NOW + DAY}
+    never_revoked_ctx = {k: v for k, v in receipt_ctx.items() if k not in ("revocation_jti", "revoked_at")}
 
     def receipt(claims_text):
         return sign_jwcrypto(BRAND_SEED, receipt_header, claims_text)
@@ -300,7 +450,7 @@ def vectors():
          **revocation_ctx)
     case("valid-receipt", "A deletion receipt for valid-packet.", "receipt", receipt_with(), "valid", **receipt_ctx)
     case("valid-receipt-null-revocation", "A receipt of a purge past retention: revocation_jti is null.",
-         "receipt", receipt_with(revocation_jti=None, reason="retention_expired"), "valid", **receipt_ctx)
+         "receipt", receipt_with(revocation_jti=None, reason="retention_expired"), "valid", **never_revoked_ctx)
     case("valid-packet-formula-like-values",
          "Values that a spreadsheet would take for formulas are data: valid here, neutralised by CSV exports.",
          "packet", packet_with(items=[{"answers": "email", "item": "email", "value": "=cmd@example.org"},
@@ -478,6 +628,105 @@ def vectors():
          packet_with(request_hash=sha256_b64url("another request")), "request_hash_mismatch", **packet_ctx)
     case("receipt-same-id-other-hash", "A receipt for a packet with the same id but another hash.", "receipt",
          receipt_with(packet_hash=sha256_b64url("another packet")), "wrong_packet", **receipt_ctx)
+
+    # --- packet files whose age header would make reading it slow (many or big stanzas)
+    packet_bytes = the_packet.encode()
+    case("edge-packet-file-grease-within-limits", "An age header with two grease stanzas of 100 bytes, as rage "
+         "may write: within the limits.", "packet_file",
+         age_file_by_hand(packet_bytes, recipient, grease(2, 100)), "valid", **file_ctx)
+    case("header-packet-file-too-many-stanzas", "Nine grease stanzas after the X25519 one: more than 8 stanzas.",
+         "packet_file", age_file_by_hand(packet_bytes, recipient, grease(9, 0)), "packet_header_too_large",
+         **file_ctx)
+    case("header-packet-file-big-grease-body", "One grease stanza with a 64 KiB body (the stock age decrypts it).",
+         "packet_file", age_file_by_hand(packet_bytes, recipient, grease(1, 64 * 1024)), "packet_header_too_large",
+         **file_ctx)
+    case("header-packet-file-long-arguments", "One grease stanza with 3000 arguments: a header over 4096 bytes.",
+         "packet_file", age_file_by_hand(packet_bytes, recipient, [("x-grease", ["a"] * 3000, b"")]),
+         "packet_header_too_large", **file_ctx)
+
+    # --- age recipients of small order: anything encrypted to them can be read by anyone
+    for u in SMALL_ORDER_U:
+        case(f"weak-age-recipient-{u.hex()[:6]}-{u.hex()[-2:]}",
+             f"A request whose age_recipient is the small-order X25519 point u = {u.hex()}.", "request",
+             request_with(age_recipient=age_recipient_of(u)), "weak_key")
+
+    # --- keys with a small-order component: usable by their holder, verified without the cofactor
+    mixed_seed = hashlib.sha256(b"tessera test vectors: mixed-order brand").digest()
+    mixed_text = dumps({**request_claims, "iss": "ISS"})
+    case("mixed-order-key-cofactorless-valid",
+         "A request signed with a key [a]B + T (T of order 8) whose signature verifies without the cofactor: valid, "
+         "since it needed the private scalar a (see PROTOCOL.md, weak keys).", "request",
+         sign_mixed_order(mixed_seed, "tessera-request+jwt", mixed_text, True), "valid")
+    case("mixed-order-key-only-cofactored-valid",
+         "The same key, a signature that only a verifier multiplying by the cofactor 8 accepts: refused, as every "
+         "verifier of this protocol checks [S]B = R + [k]A without the cofactor.", "request",
+         sign_mixed_order(mixed_seed, "tessera-request+jwt", mixed_text, False), "bad_signature")
+
+    # --- texts that fake lines or show nothing
+    case("valid-request-two-line-offer", "An offer on two lines, both showing something.", "request",
+         request_with(offer="15 % off your next order\nand free delivery"), "valid")
+    case("text-offer-fakes-the-lines-around-it", "An offer whose second line imitates the retention line the app "
+         "prints, then 12 more lines.", "request",
+         request_with(offer="15 % off\n  Keeps your data 1 day; answer before 2026-12-01 00:00 UTC." + "\nx" * 12),
+         "invalid_text")
+    case("text-offer-scrolls-away", "An offer of one character and 1999 line breaks.", "request",
+         request_with(offer="x" + "\n" * 1999), "invalid_text")
+    case("text-purpose-blank-line", "A purpose with an empty line in it.", "request",
+         request_with(items=[{"item": "email", "purpose": "Loyalty card\n\nreally", "required": True}]),
+         "invalid_text")
+    case("text-purpose-line-separator", "A purpose with U+2028: only \\n breaks lines.", "request",
+         request_with(items=[{"item": "email", "purpose": "Loyalty\u2028card", "required": True}]), "invalid_text")
+    case("text-purpose-only-zero-width-space", "A purpose that shows nothing.", "request",
+         request_with(items=[{"item": "email", "purpose": "\u200b", "required": True}]), "invalid_text")
+    case("name-only-combining-mark", "A brand name of one combining accent.", "request",
+         request_with(brand_name="\u0301"), "invalid_text")
+    case("name-private-use-character", "A brand name ending in a private-use character.", "request",
+         request_with(brand_name="Maison Exemple\ue000"), "invalid_text")
+    case("name-object-replacement-character", "A brand name ending in U+FFFC.", "request",
+         request_with(brand_name="Maison Exemple\ufffc"), "invalid_text")
+    for label, blank in (("hangul-filler", "\u3164"), ("braille-blank", "\u2800"), ("combining-acute", "\u0301"),
+                         ("zero-width-space", "\u200b")):
+        case(f"value-given-name-{label}", f"A given name that shows nothing: {blank!r}.", "packet",
+             packet_with(items=[{"answers": "email", "item": "email", "value": "ana@example.org"},
+                                {"answers": "given_name", "item": "given_name", "value": blank}]),
+             "invalid_value", **packet_ctx)
+
+    # --- white space and byte order mark around a JWS, nesting depth
+    case("edge-request-byte-order-mark", "A request file starting with a UTF-8 byte order mark (Windows editors).",
+         "request", "\ufeff" + the_request + "\r\n", "valid")
+    case("edge-request-form-feed-after", "A form feed after the JWS: not one of the four white space characters.",
+         "request", the_request + "\f", "malformed")
+
+    def nested(levels):
+        # The payload is level 1, items level 2, an item level 3: the value holds the rest as lists.
+        value = "[" * (levels - 3) + "1" + "]" * (levels - 3)
+        return packet(dumps(packet_claims).replace('"value":"ana@example.org"', '"value":' + value))
+    case("json-nesting-127-levels", "JSON nested 127 levels deep is read (then the value is refused).", "packet",
+         nested(127), "invalid_value", **packet_ctx)
+    case("json-nesting-128-levels", "JSON nested 128 levels deep is refused before anything else.", "packet",
+         nested(128), "malformed", **packet_ctx)
+
+    # --- receipts that contradict themselves or what the consumer recorded
+    case("receipt-deleted-after-it-was-signed", "deleted_at = 9999-12-31, long after the receipt's iat.", "receipt",
+         receipt_with(deleted_at=253402300799), "inconsistent_receipt", **receipt_ctx)
+    case("receipt-deleted-before-the-packet", "deleted_at = 0, before the packet was even made.", "receipt",
+         receipt_with(deleted_at=0), "inconsistent_receipt", **receipt_ctx)
+    case("receipt-revoked-without-revocation", "reason revoked, revocation_jti null.", "receipt",
+         receipt_with(revocation_jti=None), "inconsistent_receipt", **receipt_ctx)
+    case("receipt-retention-with-revocation", "reason retention_expired, naming a revocation.", "receipt",
+         receipt_with(reason="retention_expired"), "inconsistent_receipt", **receipt_ctx)
+    case("receipt-revoked-but-never-revoked", "reason revoked, for a packet the consumer never revoked.", "receipt",
+         receipt_with(revocation_jti="made-up-revocation"), "inconsistent_receipt", **never_revoked_ctx)
+    case("receipt-answers-another-revocation", "reason revoked, naming a revocation that is not the consumer's.",
+         "receipt", receipt_with(revocation_jti="made-up-revocation"), "inconsistent_receipt", **receipt_ctx)
+    case("receipt-deleted-before-the-revocation", "reason revoked, deleted a day before the consumer revoked.",
+         "receipt", receipt_with(deleted_at=NOW + 60), "inconsistent_receipt", **receipt_ctx)
+    case("receipt-redates-a-confirmed-deletion", "A second receipt that dates a confirmed deletion differently.",
+         "receipt", receipt_with(deleted_at=NOW + DAY - 60), "inconsistent_receipt",
+         **{**receipt_ctx, "confirmed_deleted_at": NOW + DAY, "confirmed_reason": "revoked"})
+    case("valid-receipt-same-deletion-again", "Another receipt for a confirmed deletion, saying the same.", "receipt",
+         receipt_with(jti="vectors-receipt-0002"), "valid",
+         **{**receipt_ctx, "confirmed_deleted_at": NOW + DAY, "confirmed_reason": "revoked"})
     return out
 
 
@@ -506,5 +755,10 @@ if __name__ == "__main__":
         print(did_of_seed(bytes.fromhex(sys.argv[2])))
     elif command == "forge-weak":
         print(forge_weak(sys.argv[2], sys.argv[3]))
+    elif command == "age-file":
+        plaintext = sys.stdin.buffer.read()
+        sys.stdout.buffer.write(age_file_by_hand(plaintext, sys.argv[2], grease(int(sys.argv[3]), int(sys.argv[4]))))
+    elif command == "age-recipient":
+        print(age_recipient_of(bytes.fromhex(sys.argv[2])))
     else:
         sys.exit(__doc__)
