@@ -157,13 +157,16 @@ impl BrandStore {
 }
 
 fn deletion_of(tombstone: &Tombstone, revocation_jti: Option<String>) -> Result<Deletion> {
+    let reason = DeletionReason::parse(&tombstone.reason).unwrap_or(DeletionReason::Revoked);
     Ok(Deletion {
         consumer: tombstone.consumer.parse()?,
         packet_jti: tombstone.packet_jti.clone(),
         packet_hash: tombstone.packet_hash.clone(),
-        revocation_jti,
+        // A receipt names the revocation that asked for the deletion: none when the retention
+        // end did, even if a revocation came afterwards (PROTOCOL.md §8).
+        revocation_jti: revocation_jti.filter(|_| reason == DeletionReason::Revoked),
         deleted_at: tombstone.deleted_at,
-        reason: DeletionReason::parse(&tombstone.reason).unwrap_or(DeletionReason::Revoked),
+        reason,
     })
 }
 

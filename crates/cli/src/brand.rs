@@ -198,10 +198,10 @@ fn print_identity(brand: &BrandStore) {
 
 fn read_spec(path: &Path) -> Result<RequestSpec, CliError> {
     let bytes = files::read(path)?;
-    serde_json::from_slice(&bytes).map_err(|e| CliError::File {
+    RequestSpec::from_json(&bytes).map_err(|e| CliError::File {
         path: path.to_owned(),
         detail: format!(
-            "not a valid request spec ({e}); expected {{\"items\":[{{\"item\":\"email\",\"purpose\":\"…\",\"required\":true}}],\"retention_days\":180,\"offer\":\"…\",\"valid_days\":30}}"
+            "not a valid request spec: {e}; expected {{\"items\":[{{\"item\":\"email\",\"purpose\":\"…\",\"required\":true}}],\"retention_days\":180,\"offer\":\"…\",\"valid_days\":30}}"
         ),
     })
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tessera_protocol::packet::SharedItem;
+use tessera_protocol::receipt::{DeletionReason, PacketRecord};
 use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName, MasterSecret};
 
 use crate::error::{Result, VaultError};
@@ -230,7 +231,10 @@ impl Ledger {
         self.update(store, key, id, updated, now)
     }
 
-    /// Checks a brand's deletion receipt against the ledger and records the deletion as confirmed.
+    /// Checks a brand's deletion receipt against the ledger — the packet, the revocation on
+    /// record, a deletion already confirmed — and records the deletion as confirmed. A receipt
+    /// for a deletion already confirmed changes nothing (the first receipt is kept), unless it
+    /// contradicts it, which refuses it.
     pub(crate) fn import_receipt(
         &mut self,
         store: &mut RecordStore,
@@ -242,6 +246,15 @@ impl Ledger {
         let (id, entry) = self.find(&about.packet_jti)?;
         let claims =
             receipt::verify(jws, &entry.brand_did, &entry.consumer_did, &entry.packet_jti, &entry.packet_hash, now)?;
+        let confirmed = entry.deletion.as_ref().and_then(|d| Some((d.deleted_at, DeletionReason::parse(&d.reason)?)));
+        claims.check_against(&PacketRecord {
+            shared_at: entry.shared_at,
+            revocation: entry.revocation_jti.as_deref().zip(entry.revoked_at),
+            confirmed,
+        })?;
+        if entry.deletion.is_some() {
+            return Ok(LedgerLine { status: entry.status(now), entry });
+        }
         let mut updated = entry;
         updated.deletion = Some(ConfirmedDeletion {
             deleted_at: claims.deleted_at,

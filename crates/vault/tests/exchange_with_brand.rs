@@ -173,3 +173,35 @@ fn a_backup_restores_everything_and_a_bad_backup_changes_nothing() {
     assert_eq!(vault.facts().unwrap()[0].value, json!("ana@example.org"));
     assert_eq!(vault.purchase_count().unwrap(), 3);
 }
+
+#[test]
+fn a_revocation_after_the_retention_purge_gets_a_receipt_the_vault_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, request) = brand_with_request(&dir.path().join("brand"), "Maison Exemple");
+    let (mut vault, _) = new_vault(dir.path());
+    vault.set_fact("email".parse().unwrap(), json!("ana@example.org"), Sensitivity::ShareFreely).unwrap();
+    let review = vault.review_request(&request, NOW).unwrap();
+    let decisions = [
+        decide("email", Choice::Exact),
+        decide("birthdate", Choice::Deny),
+        decide("phone_number", Choice::Deny),
+        decide("purchases", Choice::Deny),
+    ];
+    let preview = vault.preview_packet(&review, &decisions, NOW).unwrap();
+    let packet_path = dir.path().join("packet.tessera");
+    let entry = vault.write_packet(&review, &preview, &packet_path, NOW).unwrap();
+    brand.import_packet(&std::fs::read(&packet_path).unwrap(), NOW + 60).unwrap();
+    // The 90 days pass: the brand purges; then the consumer revokes.
+    let after = NOW + 91 * 86_400;
+    assert_eq!(brand.purge_expired(after).unwrap().len(), 1);
+    let revocation_path = dir.path().join("revocation.tessera");
+    vault.revoke_packet(&entry.packet_jti, &revocation_path, after + 60).unwrap();
+    let outcome = brand.import_revocation(&std::fs::read_to_string(&revocation_path).unwrap(), after + 120).unwrap();
+    assert!(outcome.already_deleted);
+    let claims = tessera_protocol::receipt::inspect(&outcome.receipt).unwrap();
+    assert_eq!(claims.reason.as_str(), "retention_expired");
+    assert_eq!(claims.revocation_jti, None, "the retention end asked for the deletion, not the revocation");
+    assert_eq!(claims.deleted_at, after);
+    let line = vault.import_receipt(&outcome.receipt, after + 180).unwrap();
+    assert_eq!(line.status, PacketStatus::DeletionConfirmed);
+}

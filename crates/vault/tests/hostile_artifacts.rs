@@ -109,48 +109,109 @@ fn requests_signed_by_a_weak_key_are_refused_and_nothing_is_pinned() {
     c.share_with(BRAND_SEED, "Maison Faible");
 }
 
+/// A receipt for the packet of `e`, signed by jwcrypto with `seed`: revoked at `deleted_at` in
+/// answer to `revocation_jti`, then changed by `change` (members removed or replaced).
+fn receipt_for(e: &tessera_vault::ledger::LedgerEntry, seed: &str, change: serde_json::Value) -> String {
+    let mut claims = json!({
+        "ver": 1, "iss": "ISS", "aud": e.consumer_did.to_string(), "iat": NOW + 100, "jti": "receipt-1",
+        "packet_jti": e.packet_jti, "packet_hash": e.packet_hash, "revocation_jti": e.revocation_jti,
+        "deleted_at": NOW + 100, "reason": "revoked",
+    });
+    for (member, value) in change.as_object().unwrap() {
+        match value.as_str() {
+            Some("REMOVE") => drop(claims.as_object_mut().unwrap().remove(member)),
+            _ => claims[member] = value.clone(),
+        }
+    }
+    script(&["sign", seed, &header("tessera-receipt+jwt"), &claims.to_string()])
+}
+
+fn inconsistent(err: VaultError) -> String {
+    match err {
+        VaultError::Protocol(e @ ProtocolError::InconsistentReceipt { .. }) => e.to_string(),
+        other => panic!("expected an inconsistent receipt, got {other}"),
+    }
+}
+
 #[test]
 fn only_a_complete_receipt_signed_by_the_brand_confirms_a_deletion() {
     let mut c = consumer();
-    let line = c.share_with(BRAND_SEED, "Maison Exemple");
+    c.share_with(BRAND_SEED, "Maison Exemple");
+    let revocation = c._dir.path().join("revocation.tessera");
+    let packet_jti = c.vault.ledger(NOW).unwrap()[0].entry.packet_jti.clone();
+    let line = c.vault.revoke_packet(&packet_jti, &revocation, NOW + 80).unwrap();
     let e = &line.entry;
-    let receipt = |revocation_jti: Option<&str>| {
-        let mut claims = json!({
-            "ver": 1, "iss": "ISS", "aud": e.consumer_did.to_string(), "iat": NOW + 100, "jti": "receipt-1",
-            "packet_jti": e.packet_jti, "packet_hash": e.packet_hash, "revocation_jti": revocation_jti,
-            "deleted_at": NOW + 100, "reason": "revoked",
-        });
-        if revocation_jti.is_none() {
-            claims.as_object_mut().unwrap().remove("revocation_jti");
-        }
-        claims.to_string()
-    };
     let before = c.vault.ledger(NOW + 200).unwrap();
     // Without its required revocation_jti.
-    let missing = script(&["sign", BRAND_SEED, &header("tessera-receipt+jwt"), &receipt(None)]);
+    let missing = receipt_for(e, BRAND_SEED, json!({"revocation_jti": "REMOVE"}));
     let err = c.vault.import_receipt(&missing, NOW + 200).unwrap_err();
     assert!(
         matches!(err, VaultError::Protocol(ProtocolError::MissingMember { member: "revocation_jti", .. })),
         "{err}"
     );
     // Made with no private key at all (identity key, R = identity, S = 0).
-    let weak = script(&["forge-weak", &header("tessera-receipt+jwt"), &receipt(Some("rev-1"))]);
+    let claims = json!({
+        "ver": 1, "iss": "ISS", "aud": e.consumer_did.to_string(), "iat": NOW + 100, "jti": "receipt-1",
+        "packet_jti": e.packet_jti, "packet_hash": e.packet_hash, "revocation_jti": e.revocation_jti,
+        "deleted_at": NOW + 100, "reason": "revoked",
+    });
+    let weak = script(&["forge-weak", &header("tessera-receipt+jwt"), &claims.to_string()]);
     let err = c.vault.import_receipt(&weak, NOW + 200).unwrap_err();
     assert!(matches!(err, VaultError::Protocol(ProtocolError::WeakKey { .. })), "{err}");
     // With a member named twice.
     let twice =
-        receipt(Some("rev-1")).replace(r#""reason":"revoked""#, r#""reason":"retention_expired","reason":"revoked""#);
+        claims.to_string().replace(r#""reason":"revoked""#, r#""reason":"retention_expired","reason":"revoked""#);
     let duplicate = script(&["sign", BRAND_SEED, &header("tessera-receipt+jwt"), &twice]);
     let err = c.vault.import_receipt(&duplicate, NOW + 200).unwrap_err();
     assert!(matches!(err, VaultError::Protocol(ProtocolError::DuplicateMember { .. })), "{err}");
     // Signed by another key than the brand's.
-    let stranger = script(&["sign", IMPOSTOR_SEED, &header("tessera-receipt+jwt"), &receipt(Some("rev-1"))]);
+    let stranger = receipt_for(e, IMPOSTOR_SEED, json!({}));
     let err = c.vault.import_receipt(&stranger, NOW + 200).unwrap_err();
     assert!(matches!(err, VaultError::Protocol(ProtocolError::WrongSigner { .. })), "{err}");
     assert_eq!(c.vault.ledger(NOW + 200).unwrap(), before, "no refused receipt changed the ledger");
-    assert_eq!(before[0].status, PacketStatus::Active);
+    assert_eq!(before[0].status, PacketStatus::Revoked);
     // The honest receipt, with a final line break, confirms the deletion.
-    let honest = script(&["sign", BRAND_SEED, &header("tessera-receipt+jwt"), &receipt(Some("rev-1"))]);
+    let honest = receipt_for(e, BRAND_SEED, json!({}));
     let confirmed = c.vault.import_receipt(&format!("{honest}\n"), NOW + 200).unwrap();
     assert_eq!(confirmed.status, PacketStatus::DeletionConfirmed);
+}
+
+#[test]
+fn receipts_that_contradict_themselves_or_the_ledger_confirm_nothing() {
+    let mut c = consumer();
+    let shared = c.share_with(BRAND_SEED, "Maison Exemple");
+    // A deletion "because you revoked it", for a packet never revoked.
+    let made_up = receipt_for(&shared.entry, BRAND_SEED, json!({"revocation_jti": "made-up-revocation"}));
+    let said = inconsistent(c.vault.import_receipt(&made_up, NOW + 200).unwrap_err());
+    assert!(said.contains("you never revoked it"), "{said}");
+    let revocation = c._dir.path().join("revocation.tessera");
+    let line = c.vault.revoke_packet(&shared.entry.packet_jti, &revocation, NOW + 80).unwrap();
+    let e = &line.entry;
+    let before = c.vault.ledger(NOW + 200).unwrap();
+    for (change, expected) in [
+        (json!({"deleted_at": 253_402_300_799i64}), "after the receipt itself was signed"),
+        (json!({"deleted_at": 0}), "before the packet was even shared"),
+        (json!({"deleted_at": NOW + 70 - 400}), "before the packet was even shared"),
+        (json!({"revocation_jti": "made-up-revocation"}), "but your revocation of packet"),
+        (json!({"revocation_jti": null}), "names no revocation"),
+        (json!({"reason": "retention_expired"}), "as if a revocation had asked"),
+    ] {
+        let hostile = receipt_for(e, BRAND_SEED, change.clone());
+        let said = inconsistent(c.vault.import_receipt(&hostile, NOW + 200).unwrap_err());
+        assert!(said.contains(expected), "{change}: {said}");
+    }
+    assert_eq!(c.vault.ledger(NOW + 200).unwrap(), before, "no contradictory receipt changed the ledger");
+    // The honest receipt confirms; a later one dating the deletion otherwise is refused and the
+    // first stays; one saying the same deletion again changes nothing.
+    let honest = receipt_for(e, BRAND_SEED, json!({}));
+    c.vault.import_receipt(&honest, NOW + 200).unwrap();
+    let confirmed = c.vault.ledger(NOW + 200).unwrap();
+    let redated = receipt_for(e, BRAND_SEED, json!({"jti": "receipt-2", "deleted_at": NOW + 90}));
+    let said = inconsistent(c.vault.import_receipt(&redated, NOW + 300).unwrap_err());
+    assert!(said.contains("was already confirmed as made on"), "{said}");
+    let again = receipt_for(e, BRAND_SEED, json!({"jti": "receipt-3", "iat": NOW + 250}));
+    let line = c.vault.import_receipt(&again, NOW + 300).unwrap();
+    assert_eq!(line.status, PacketStatus::DeletionConfirmed);
+    assert_eq!(c.vault.ledger(NOW + 200).unwrap(), confirmed, "the first receipt is kept");
+    assert_eq!(confirmed[0].entry.deletion.as_ref().unwrap().receipt_jti, "receipt-1");
 }
