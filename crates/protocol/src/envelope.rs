@@ -19,8 +19,12 @@ use std::str::FromStr;
 use crate::jws::MAX_ARTIFACT_BYTES;
 use crate::ProtocolError;
 
-/// Largest packet file accepted: the largest JWS plus room for the age header and tags.
+/// Largest binary packet file accepted: the largest JWS plus room for the age header and tags.
 const MAX_FILE_BYTES: usize = MAX_ARTIFACT_BYTES + 64 * 1024;
+
+/// Largest packet file accepted as it comes, armored (base64, a third larger) or not: a reader
+/// need not read more of a file than this.
+pub const MAX_PACKET_FILE_BYTES: usize = MAX_FILE_BYTES * 2;
 
 /// Why an `age1…` text cannot be encrypted to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +108,7 @@ impl std::fmt::Display for HeaderProblem {
             HeaderProblem::TooLong => write!(f, "is longer than {MAX_HEADER_BYTES} bytes"),
             HeaderProblem::TooManyStanzas => write!(f, "has more than {MAX_STANZAS} recipient stanzas"),
             HeaderProblem::StanzaBodyTooLong { stanza } => {
-                write!(f, "has a {stanza} stanza whose body is longer than {MAX_STANZA_BODY_BYTES} bytes")
+                write!(f, "has a stanza ({stanza}) whose body is longer than {MAX_STANZA_BODY_BYTES} bytes")
             }
         }
     }
@@ -168,7 +172,7 @@ fn check_header(file: &[u8]) -> Result<(), ProtocolError> {
 
 /// Decrypts a packet file with the brand's age identity and returns the packet JWS.
 pub fn open(file: &[u8], identity: &age::x25519::Identity) -> Result<String, ProtocolError> {
-    if file.len() > MAX_FILE_BYTES * 2 {
+    if file.len() > MAX_PACKET_FILE_BYTES {
         return Err(ProtocolError::Decryption { detail: "the file is larger than any packet can be".into() });
     }
     let file = binary(file)?;

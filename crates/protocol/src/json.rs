@@ -50,11 +50,12 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, StrictJso
 pub(crate) fn from_value<T: serde::de::DeserializeOwned>(value: Value, whole: &str) -> Result<T, String> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let words = plain_data_error(&e.inner().to_string());
-        if path == "." {
-            format!("{whole} {words}")
-        } else {
-            format!("{path} {words}")
+        let subject = if path == "." { whole } else { path.as_str() };
+        let message = e.inner().to_string();
+        match plain_data_error(&message) {
+            Some(words) => format!("{subject} {words}"),
+            // A message of Tessera's own types, already in words.
+            None => format!("{subject}: {message}"),
         }
     })
 }
@@ -97,37 +98,41 @@ pub(crate) fn plain_syntax_error(e: &serde_json::Error) -> String {
 }
 
 /// A serde data error (a value of the wrong type) in plain words, e.g. `is the number 30.0,
-/// where a whole number is expected`. Messages of Tessera's own types are already in words
-/// and are kept.
-fn plain_data_error(message: &str) -> String {
+/// where a whole number is expected`; `None` for the messages of Tessera's own types, which
+/// are already in words.
+fn plain_data_error(message: &str) -> Option<String> {
     let found_and_expected = |rest: &str| -> Option<(String, String)> {
         let (found, expected) = rest.split_once(", expected ")?;
         Some((plain_found(found), plain_expected(expected)))
     };
     if let Some((found, expected)) = message.strip_prefix("invalid type: ").and_then(found_and_expected) {
-        return format!("is {found}, where {expected} is expected");
+        return Some(format!("is {found}, where {expected} is expected"));
     }
     if let Some((found, expected)) = message.strip_prefix("invalid value: ").and_then(found_and_expected) {
-        return format!("is {found}, out of range: {expected} is expected");
+        return Some(format!("is {found}, out of range: {expected} is expected"));
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         if let Some((found, expected)) = rest.split_once(", expected ") {
             let choices = expected.trim_start_matches("one of ").replace('`', "");
-            return format!("is {}, which is none of: {}", found.replace('`', "\""), choices.replace(" or ", ", "));
+            return Some(format!(
+                "is {}, which is none of: {}",
+                found.replace('`', "\""),
+                choices.replace(" or ", ", ")
+            ));
         }
     }
     if message.starts_with("invalid length ") && message.contains(", expected struct ") {
         // serde reads a struct from a list of its members in order; a JSON list is never meant so.
-        return "is a list, where an object is expected".into();
+        return Some("is a list, where an object is expected".into());
     }
     if let Some(member) = message.strip_prefix("missing field ") {
-        return format!("lacks the required member {}", member.replace('`', "\""));
+        return Some(format!("lacks the required member {}", member.replace('`', "\"")));
     }
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let member = rest.split_once(", expected").map_or(rest, |(member, _)| member);
-        return format!("has the member {}, which it does not have", member.replace('`', "\""));
+        return Some(format!("has the member {}, which it does not have", member.replace('`', "\"")));
     }
-    format!("is wrong: {message}")
+    None
 }
 
 /// What serde found, in words: `floating point `30.0`` → `the number 30.0`.

@@ -39,7 +39,7 @@ pub mod text;
 pub use error::{Artifact, JwsPart, ProtocolError};
 pub use identity::{derive_brand_key, Did, MasterSecret, SigningKey};
 pub use items::ItemName;
-pub use jws::trim as trim_artifact;
+pub use jws::{trim as trim_artifact, MAX_ARTIFACT_BYTES};
 
 /// The format version this implementation writes and accepts in every artifact (`ver` claim).
 pub const FORMAT_VERSION: u32 = 1;

@@ -175,6 +175,12 @@ pub fn verify_stored(jws: &str, brand: &Did) -> Result<VerifiedPacket, ProtocolE
     Ok(VerifiedPacket { hash: sha256_b64url(jws.as_bytes()), jws: jws.to_owned(), claims })
 }
 
+/// Checks a packet JWS's signature and format only (not its audience nor its times), to show
+/// what it says; a brand imports packets with [`verify`].
+pub fn inspect(jws: &str) -> Result<PacketClaims, ProtocolError> {
+    jws::verify(jws::trim(jws))
+}
+
 impl VerifiedPacket {
     /// The instant a brand that received this packet at `received_at` must delete its data:
     /// the packet's `exp`, or the request's retention counted from reception if that is earlier.

@@ -92,9 +92,12 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Whether `c` has no look of its own: a private-use character (its glyph depends on the
-/// font, if any) or U+FFFC OBJECT REPLACEMENT CHARACTER (a stand-in for something missing).
+/// font, if any), a noncharacter (U+FDD0–U+FDEF, and U+FFFE and U+FFFF of every plane, never
+/// assigned) or U+FFFC OBJECT REPLACEMENT CHARACTER (a stand-in for something missing).
 pub fn has_no_fixed_look(c: char) -> bool {
-    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}' | '\u{FFFC}')
+    let noncharacter = matches!(c, '\u{FDD0}'..='\u{FDEF}') || u32::from(c) & 0xFFFE == 0xFFFE;
+    noncharacter
+        || matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}' | '\u{FFFC}')
 }
 
 /// Whether `c`, on its own, puts something on the screen: not white space, not a control,
@@ -243,6 +246,9 @@ mod tests {
             "\u{3000}",
             "\u{E000}",
             "\u{FFFC}",
+            "\u{FFFF}",
+            "\u{FDD0}",
+            "\u{10FFFF}",
             "\u{034F}",
             "\u{17B4}",
             "\u{E0020}",
