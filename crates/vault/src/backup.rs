@@ -73,6 +73,10 @@ fn encrypt(plain: &[u8], passphrase: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Largest backup file read, and largest content once decrypted: far more than a vault of a
+/// million purchases needs; a larger file is not read into memory.
+pub const MAX_BACKUP_BYTES: u64 = 512 << 20;
+
 fn decrypt(bytes: &[u8], passphrase: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
     let decryptor = age::Decryptor::new_buffered(bytes).map_err(|e| fail(format!("it is not an age file ({e})")))?;
@@ -80,14 +84,23 @@ fn decrypt(bytes: &[u8], passphrase: &str, path: &Path) -> Result<Zeroizing<Vec<
         return Err(fail("it is not protected by a passphrase; it is not a Tessera backup".into()));
     }
     let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_owned()));
-    let mut reader = decryptor.decrypt(iter::once(&identity as &dyn age::Identity)).map_err(|e| match e {
+    let reader = decryptor.decrypt(iter::once(&identity as &dyn age::Identity)).map_err(|e| match e {
         age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
             fail("wrong backup passphrase".into())
         }
         other => fail(other.to_string()),
     })?;
     let mut plain = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut plain).map_err(|e| fail(format!("the file is damaged ({e})")))?;
+    reader
+        .take(MAX_BACKUP_BYTES + 1)
+        .read_to_end(&mut plain)
+        .map_err(|e| fail(format!("the file is damaged ({e})")))?;
+    if plain.len() as u64 > MAX_BACKUP_BYTES {
+        return Err(fail(format!(
+            "it holds more than any Tessera backup can ({} MiB at most)",
+            MAX_BACKUP_BYTES >> 20
+        )));
+    }
     Ok(plain)
 }
 
@@ -99,7 +112,16 @@ pub(crate) fn write(path: &Path, backup_passphrase: &str, content: &BackupConten
 
 /// Decrypts and checks the whole backup at `path`; nothing is returned unless all of it is sound.
 pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<BackupContent> {
-    let bytes = std::fs::read(path).map_err(|e| VaultError::Backup { path: path.to_owned(), detail: e.to_string() })?;
+    let bytes = files::read_capped(path, MAX_BACKUP_BYTES).map_err(|e| VaultError::Backup {
+        path: path.to_owned(),
+        detail: match e {
+            files::CappedReadError::Io(e) => e.to_string(),
+            files::CappedReadError::TooLarge { .. } => format!(
+                "the file is larger than any Tessera backup can be ({} MiB at most); it is not a backup",
+                MAX_BACKUP_BYTES >> 20
+            ),
+        },
+    })?;
     let plain = decrypt(&bytes, backup_passphrase, path)?;
     let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
     let content: BackupContent =

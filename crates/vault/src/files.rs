@@ -1,8 +1,9 @@
-//! Writing files the user asked for, atomically.
+//! Writing files the user asked for, atomically, and reading files of bounded size.
 //!
-//! What it must never do: leave half a file where the user expects a whole one.
+//! What it must never do: leave half a file where the user expects a whole one, or read more
+//! of a file than its kind can hold (a 1 GB file or `/dev/zero` given as a backup).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, VaultError};
@@ -34,4 +35,55 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
             .map_err(|e| VaultError::File { path: path.to_owned(), detail: e.to_string() })?;
     }
     Ok(())
+}
+
+/// Why [`read_capped`] returned no content.
+#[derive(Debug)]
+pub enum CappedReadError {
+    /// The file could not be opened or read.
+    Io(std::io::Error),
+    /// The file holds more than the cap. `size` is its size when the file system knows it (not
+    /// for a pipe or a device); `start` is its first bytes (at most 64), to tell what it seems to be.
+    TooLarge { size: Option<u64>, start: Vec<u8> },
+}
+
+/// Reads the file at `path` if it holds at most `max_bytes`, reading no more than that (plus
+/// one byte) whatever it is: a larger regular file is refused from its size, before reading.
+pub fn read_capped(path: &Path, max_bytes: u64) -> std::result::Result<Vec<u8>, CappedReadError> {
+    let mut file = std::fs::File::open(path).map_err(CappedReadError::Io)?;
+    let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let mut bytes = Vec::new();
+    if size.is_some_and(|size| size > max_bytes) {
+        (&mut file).take(64).read_to_end(&mut bytes).map_err(CappedReadError::Io)?;
+        return Err(CappedReadError::TooLarge { size, start: bytes });
+    }
+    (&mut file).take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(CappedReadError::Io)?;
+    if bytes.len() as u64 > max_bytes {
+        bytes.truncate(64);
+        return Err(CappedReadError::TooLarge { size, start: bytes });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capped_read_stops_at_the_cap_whatever_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small");
+        std::fs::write(&small, b"twelve bytes").unwrap();
+        assert_eq!(read_capped(&small, 12).unwrap(), b"twelve bytes");
+        match read_capped(&small, 11) {
+            Err(CappedReadError::TooLarge { size: Some(12), start }) => assert_eq!(start, b"twelve bytes"),
+            other => panic!("{other:?}"),
+        }
+        // A device without end: read up to the cap, not until memory runs out.
+        match read_capped(Path::new("/dev/zero"), 1024) {
+            Err(CappedReadError::TooLarge { size: None, start }) => assert_eq!(start, vec![0; 64]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(read_capped(&dir.path().join("missing"), 10), Err(CappedReadError::Io(_))));
+    }
 }

@@ -65,7 +65,14 @@ pub(crate) fn file_name(path: &Path) -> String {
 }
 
 pub(crate) fn read_text(path: &Path) -> CmdResult<String> {
-    let bytes = std::fs::read(path).map_err(|e| error("file", format!("{}: {e}", file_name(path))))?;
+    // Never more than the largest artifact (and the white space around it): a 1 GB file is not read.
+    let cap = tessera_protocol::MAX_ARTIFACT_BYTES as u64 + (1 << 20);
+    let bytes = tessera_vault::files::read_capped(path, cap).map_err(|e| match e {
+        tessera_vault::files::CappedReadError::Io(e) => error("file", format!("{}: {e}", file_name(path))),
+        tessera_vault::files::CappedReadError::TooLarge { .. } => {
+            error("invalid_file", format!("{} is far larger than any Tessera file: it is not one", file_name(path)))
+        }
+    })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| error("invalid_file", format!("{} is not a Tessera file", file_name(path))))?;
     Ok(text.trim_end().to_owned())
