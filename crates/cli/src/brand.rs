@@ -12,6 +12,7 @@ use tessera_brand::import::ImportOutcome;
 use tessera_brand::{BrandStore, Unlock};
 use tessera_protocol::request::{RequestSpec, SignedRequest};
 
+use crate::output::labelled;
 use crate::secrets::{Secret, SecretSource};
 use crate::{files, show_time, CliError};
 
@@ -181,11 +182,11 @@ fn report_unreadable(unreadable: &[tessera_brand::data::UnreadablePacket]) {
 pub fn print_request(r: &SignedRequest) {
     let c = &r.claims;
     println!("  request {}", c.jti);
-    println!("  offer: {}", c.offer);
+    println!("{}", labelled("  offer: ", &c.offer));
     println!("  keeps data for {} days; answer before {}", c.retention_days, show_time(c.exp));
     for item in &c.items {
         let required = if item.required { "required" } else { "optional" };
-        println!("  - {} ({required}): {}", item.item, item.purpose);
+        println!("{}", labelled(&format!("  - {} ({required}): ", item.item), &item.purpose));
     }
 }
 
@@ -197,7 +198,7 @@ fn print_identity(brand: &BrandStore) {
 }
 
 fn read_spec(path: &Path) -> Result<RequestSpec, CliError> {
-    let bytes = files::read(path)?;
+    let bytes = files::read_capped(path, 1 << 20, "request spec")?;
     RequestSpec::from_json(&bytes).map_err(|e| CliError::File {
         path: path.to_owned(),
         detail: format!(
@@ -257,7 +258,7 @@ fn import(store: &StoreArgs, paths: &[PathBuf], now: i64) -> Result<(), CliError
     let mut readable_at = Vec::with_capacity(paths.len());
     let mut readable = Vec::with_capacity(paths.len());
     for (at, path) in paths.iter().enumerate() {
-        match files::read(path) {
+        match files::read_capped(path, files::MAX_PACKET_FILE, "packet file") {
             Ok(bytes) => {
                 readable_at.push(at);
                 readable.push(bytes);

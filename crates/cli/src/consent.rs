@@ -13,6 +13,7 @@ use tessera_protocol::ItemName;
 use tessera_vault::consent::{BrandTrust, Choice, Decision, PacketPreview, RequestReview};
 use tessera_vault::Vault;
 
+use crate::output::labelled;
 use crate::vault::VaultArgs;
 use crate::{files, show_time, CliError};
 
@@ -90,13 +91,15 @@ fn print_review(r: &RequestReview) {
         }
     }
     print_lookalike_warning(r);
-    println!("  Offer: {}", r.offer);
+    println!("{}", labelled("  Offer: ", &r.offer));
     println!("  Keeps your data {} days; answer before {}.", r.retention_days, show_time(r.expires_at));
     for item in &r.items {
         let required = if item.required { "required for the offer" } else { "optional" };
-        println!("  - {} ({required}): {}", item.item, item.purpose);
+        println!("{}", labelled(&format!("  - {} ({required}): ", item.item), &item.purpose));
         if item.never_share {
             println!("      you set this to never share: it will be refused");
+            let how = tessera_vault::error::how_to_allow(item.item.as_str());
+            println!("      (to share it some day, change its setting: {how})");
         } else {
             match &item.exact {
                 Some(v) => println!("      exactly: {v}"),
@@ -201,7 +204,7 @@ fn print_preview(preview: &PacketPreview) {
     for item in &preview.denied {
         println!("  {item}: refused");
     }
-    println!("In exchange for: {}", preview.offer);
+    println!("{}", labelled("In exchange for: ", &preview.offer));
 }
 
 fn list(vault: &Vault, now: i64) -> Result<(), CliError> {
@@ -220,7 +223,7 @@ fn list(vault: &Vault, now: i64) -> Result<(), CliError> {
             show_time(e.retention_end),
             line.status.as_str()
         );
-        println!("    items: {}; offer: {}", names.join(", "), e.offer);
+        println!("{}", labelled(&format!("    items: {}; offer: ", names.join(", ")), &e.offer));
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! `tessera inspect FILE`: checks any Tessera request, revocation or receipt
-//! file and shows what it says (a packet file is encrypted: a brand opens it
-//! with `tessera brand import`).
+//! file, or a decrypted packet JWS, and shows what it says (a packet file is
+//! encrypted: a brand opens it with `tessera brand import`).
 
 use std::path::Path;
 
-use tessera_protocol::{receipt, request, revocation, Artifact, ProtocolError};
+use tessera_protocol::{packet, receipt, request, revocation, Artifact, ProtocolError};
 
 use crate::{brand, files, show_time, CliError};
 
@@ -34,8 +34,23 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         Err(ProtocolError::WrongType { expected: Artifact::Receipt, .. }) => {}
         Err(e) => return Err(attach(e)),
     }
-    let c = revocation::inspect(&text).map_err(attach)?;
-    println!("A signed revocation from {} to {}", c.iss, c.aud);
-    println!("  revokes packet {} (made {})", c.packet_jti, show_time(c.iat));
+    match revocation::inspect(&text) {
+        Ok(c) => {
+            println!("A signed revocation from {} to {}", c.iss, c.aud);
+            println!("  revokes packet {} (made {})", c.packet_jti, show_time(c.iat));
+            return Ok(());
+        }
+        Err(ProtocolError::WrongType { expected: Artifact::Revocation, .. }) => {}
+        Err(e) => return Err(attach(e)),
+    }
+    let c = packet::inspect(&text).map_err(attach)?;
+    println!("A signed packet (decrypted) from consumer {} to brand {}", c.iss, c.aud);
+    println!("  answers request {}; made {}, kept until {}", c.request_jti, show_time(c.iat), show_time(c.exp));
+    let shared: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| if i.is_generalised() { format!("{} (from {})", i.item, i.answers) } else { i.item.to_string() })
+        .collect();
+    println!("  shares {}; values not shown", shared.join(", "));
     Ok(())
 }

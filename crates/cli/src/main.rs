@@ -10,7 +10,8 @@
 //! `vault::fact` and `vault::purchase`), [`consent`], [`inspect`] — each with a
 //! clap enum of its subcommands, a `run` that only dispatches, and one small
 //! function per subcommand. [`secrets`] reads passphrases and key files,
-//! [`files`] reads and writes the user's files, [`error`] holds [`CliError`].
+//! [`files`] reads and writes the user's files, [`output`] prints (every `println!` here is
+//! the macro below: a closed pipe ends the output quietly), [`error`] holds [`CliError`].
 //! Its behaviour is pinned by the cases in `tests/cmd/` (exact output) and the
 //! end-to-end tests beside them.
 //!
@@ -19,11 +20,23 @@
 //! secret or a personal value unless the user asked to see it, and every file
 //! it writes is written atomically.
 
+/// This crate's `println!`: like the standard one, but a reader that went away
+/// (`tessera … | head`) ends the output quietly instead of a panic ([`output::line`]).
+macro_rules! println {
+    () => {
+        $crate::output::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
 mod brand;
 mod consent;
 mod error;
 mod files;
 mod inspect;
+mod output;
 mod secrets;
 mod vault;
 
@@ -87,7 +100,13 @@ fn main() -> ExitCode {
         Command::Inspect { file } => inspect::run(&file),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => match output::failure() {
+            None => ExitCode::SUCCESS,
+            Some(failure) => {
+                eprintln!("error: cannot write to standard output ({failure}); what was done is done");
+                ExitCode::FAILURE
+            }
+        },
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE

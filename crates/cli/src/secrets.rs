@@ -58,7 +58,7 @@ pub fn prompt(prompt: &str, confirm: bool, other_ways: &str) -> Result<Zeroizing
 }
 
 fn passphrase_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
-    let bytes = Zeroizing::new(crate::files::read(path)?);
+    let bytes = Zeroizing::new(crate::files::read_capped(path, 64 << 10, "passphrase file")?);
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| CliError::File { path: path.to_owned(), detail: "a passphrase file must be UTF-8 text".into() })?;
     let first_line = text.lines().next().unwrap_or_default();
@@ -85,7 +85,7 @@ impl SecretSource {
     /// Reads the key file if one is given, else a passphrase (see [`passphrase`]).
     pub fn read(&self, prompt_text: &str, confirm: bool) -> Result<Secret, CliError> {
         if let Some(path) = &self.key_file {
-            let bytes = Zeroizing::new(crate::files::read(path)?);
+            let bytes = Zeroizing::new(crate::files::read_capped(path, 1 << 20, "key file")?);
             if bytes.len() < 32 {
                 return Err(CliError::File {
                     path: path.clone(),

@@ -46,7 +46,10 @@ pub enum VaultError {
     Csv(String),
     #[error("the brand {brand_name} now signs with a different key ({new_fingerprint}) than the one you trusted ({pinned_fingerprint}); this may be an impostor. Nothing was shared. Re-trust the new key only if the brand confirmed the change.")]
     BrandKeyChanged { brand_name: String, pinned_fingerprint: String, new_fingerprint: String },
-    #[error("{item} is set to never share: it was refused")]
+    #[error(
+        "{item} is set to never share: it was refused. To share it, change its setting first: {} (or in the app)",
+        how_to_allow(item)
+    )]
     NeverShare { item: String },
     #[error("no packet {packet_jti} in your ledger")]
     UnknownPacket { packet_jti: String },
@@ -55,3 +58,18 @@ pub enum VaultError {
 }
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
+
+/// How to let the item `item` be shared again once set to never share: the command that changes
+/// the setting of the fact it comes from (for `age_range`, the birthdate).
+pub fn how_to_allow(item: &str) -> String {
+    use tessera_protocol::items::Family;
+    let fact = item
+        .parse::<tessera_protocol::ItemName>()
+        .ok()
+        .and_then(|asked| asked.sources().into_iter().find(|source| source.spec().family != Family::Generalised));
+    match fact.as_ref().map(|f| f.as_str()) {
+        Some("purchases") => "`tessera vault settings --purchases ask`".into(),
+        Some(fact) => format!("`tessera vault fact sensitivity {fact} ask`"),
+        None => format!("`tessera vault fact sensitivity {item} ask`"),
+    }
+}
