@@ -20,7 +20,7 @@
 //!   `temp_store=MEMORY`, `secure_delete=ON`) of sealed records, its
 //!   migrations and the kinds of record; it knows no domain type;
 //! * [`parse`] — amounts, dates and words as people type them; [`files`] —
-//!   atomic file writes; [`error`] — [`VaultError`].
+//!   atomic file writes and capped reads; [`error`] — [`VaultError`].
 //!
 //! What it must never do: write a key or a personal value to disk in clear
 //! (every record is sealed with associated data binding it to its kind, id,
