@@ -10,7 +10,8 @@
 //! `vault::fact` and `vault::purchase`), [`consent`], [`inspect`] — each with a
 //! clap enum of its subcommands, a `run` that only dispatches, and one small
 //! function per subcommand. [`secrets`] reads passphrases and key files,
-//! [`files`] reads and writes the user's files, [`error`] holds [`CliError`].
+//! [`files`] reads and writes the user's files, [`out`] writes to standard
+//! output without panicking on a closed pipe, [`error`] holds [`CliError`].
 //! Its behaviour is pinned by the cases in `tests/cmd/` (exact output) and the
 //! end-to-end tests beside them.
 //!
@@ -24,6 +25,7 @@ mod consent;
 mod error;
 mod files;
 mod inspect;
+mod out;
 mod secrets;
 mod vault;
 
@@ -88,6 +90,8 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of the output went away (`tessera … | head`): nothing more to say.
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE

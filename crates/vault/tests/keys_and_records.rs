@@ -68,7 +68,14 @@ fn key_rotation_reseals_every_record_and_issues_a_new_recovery_secret() {
     let dir = tempfile::tempdir().unwrap();
     let (mut vault, old_recovery) = new_vault(dir.path());
     vault.set_fact("email".parse().unwrap(), json!("ana@example.org"), Sensitivity::AskMe).unwrap();
-    let new_recovery = vault.rotate_key(PASSPHRASE).unwrap();
+    let rotation = vault.prepare_key_rotation(PASSPHRASE).unwrap();
+    vault.lock();
+    drop(rotation);
+    vault.recover(&old_recovery, PASSPHRASE).unwrap();
+    assert!(vault.damaged_records().unwrap().is_empty(), "a rotation prepared and dropped changes nothing");
+    let rotation = vault.prepare_key_rotation(PASSPHRASE).unwrap();
+    let new_recovery = RecoverySecret::parse(&rotation.recovery_secret().display()).unwrap();
+    vault.commit_key_rotation(rotation).unwrap();
     vault.set_fact("given_name".parse().unwrap(), json!("Ana"), Sensitivity::AskMe).unwrap();
     vault.lock();
     vault.unlock(PASSPHRASE).unwrap();
