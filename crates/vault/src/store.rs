@@ -337,6 +337,14 @@ impl RawRow {
 
 const ROW_COLUMNS: &str = "rowid, id, kind, schema_version, key_generation, sealed";
 
+/// What a read of `records` found: the rows it read, and the rowids an index
+/// knows (with their kind when the index says) that could not be read.
+#[derive(Default)]
+struct Scan {
+    rows: BTreeMap<i64, RawRow>,
+    unreadable: Vec<(i64, Option<String>)>,
+}
+
 /// How far past a damaged part of the table reading may jump at most before giving up.
 const LONGEST_SKIP: i64 = 1 << 40;
 
@@ -500,33 +508,54 @@ impl RecordStore {
         Ok(ids)
     }
 
-    /// Every readable row of `records` of `kind` (every kind when `None`), by rowid.
+    /// Every readable row of `records` of `kind` (every kind when `None`), by
+    /// rowid, and the rowids an index knows that could not be read.
     ///
     /// The quick way first: one pass over the table itself, not through an
-    /// index (a damaged index could hide rows without an error). If SQLite
-    /// stops with an error, the table is read again in rowid order, resuming
-    /// past each damaged part, and every rowid its indexes still know is
-    /// looked up on its own.
-    fn rows(&self, kind: Option<Kind>) -> Result<BTreeMap<i64, RawRow>> {
-        let mut found = BTreeMap::new();
-        let quick = match kind {
-            Some(kind) => self.read_rows(
-                &format!("SELECT {ROW_COLUMNS} FROM records NOT INDEXED WHERE kind = ?1 ORDER BY rowid"),
-                params![kind.as_str()],
-                &mut found,
+    /// index, checked against the number of rows the index counts. If SQLite
+    /// stops with an error or the counts differ, the table is read again in
+    /// rowid order, resuming past each damaged part, and every rowid the
+    /// indexes still know is looked up on its own.
+    fn rows(&self, kind: Option<Kind>) -> Result<Scan> {
+        let mut scan = Scan::default();
+        let (quick, counted) = match kind {
+            Some(kind) => (
+                self.read_rows(
+                    &format!("SELECT {ROW_COLUMNS} FROM records NOT INDEXED WHERE kind = ?1 ORDER BY rowid"),
+                    params![kind.as_str()],
+                    &mut scan.rows,
+                ),
+                self.conn
+                    .query_row(
+                        "SELECT count(*) FROM records INDEXED BY records_by_kind WHERE kind = ?1",
+                        [kind.as_str()],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .ok(),
             ),
-            None => {
-                self.read_rows(&format!("SELECT {ROW_COLUMNS} FROM records NOT INDEXED ORDER BY rowid"), [], &mut found)
-            }
+            None => (
+                self.read_rows(
+                    &format!("SELECT {ROW_COLUMNS} FROM records NOT INDEXED ORDER BY rowid"),
+                    [],
+                    &mut scan.rows,
+                ),
+                self.conn
+                    .query_row("SELECT count(*) FROM records INDEXED BY sqlite_autoindex_records_1", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .ok(),
+            ),
         };
-        if quick.is_ok() {
-            return Ok(found);
+        if quick.is_ok() && counted.is_none_or(|n| usize::try_from(n).is_ok_and(|n| n == scan.rows.len())) {
+            return Ok(scan);
         }
-        self.read_around_damage(&mut found);
+        self.read_around_damage(&mut scan);
         if let Some(kind) = kind {
-            found.retain(|_, row| row.kind.as_deref().is_none_or(|k| k == kind.as_str()));
+            let wanted = |k: &Option<String>| k.as_deref().is_none_or(|k| k == kind.as_str());
+            scan.rows.retain(|_, row| wanted(&row.kind));
+            scan.unreadable.retain(|(_, k)| k.as_deref() == Some(kind.as_str()));
         }
-        Ok(found)
+        Ok(scan)
     }
 
     /// Runs `sql` and adds every row it returns to `found` until it ends or fails.
@@ -558,7 +587,7 @@ impl RecordStore {
     }
 
     /// Reads what SQLite can still reach of a damaged `records` table.
-    fn read_around_damage(&self, found: &mut BTreeMap<i64, RawRow>) {
+    fn read_around_damage(&self, scan: &mut Scan) {
         // The table in rowid order: after an error, resume just past the last
         // row read, then jump further and further until reading goes on.
         let table = format!("SELECT {ROW_COLUMNS} FROM records NOT INDEXED WHERE rowid > ?1 ORDER BY rowid");
@@ -567,8 +596,7 @@ impl RecordStore {
         let mut skip = 1i64;
         loop {
             let mut last = None;
-            let result = self.read_rows_tracked(&table, [after], found, &mut last);
-            if result.is_ok() {
+            if self.read_rows_tracked(&table, [after], &mut scan.rows, &mut last).is_ok() {
                 break;
             }
             if let Some(last) = last {
@@ -583,45 +611,88 @@ impl RecordStore {
             after = last_good.saturating_add(skip);
             skip = skip.saturating_mul(2);
         }
-        // Every rowid an index still knows, looked up on its own.
-        let mut known = Vec::new();
-        for index in ["records_by_kind", "sqlite_autoindex_records_1"] {
-            let sql = format!("SELECT rowid FROM records INDEXED BY {index} WHERE rowid > ?1 ORDER BY rowid");
-            let mut after = i64::MIN;
-            for _ in 0..64 {
-                let count = known.len();
-                let result = self.conn.prepare(&sql).and_then(|mut stmt| {
-                    let mut rows = stmt.query([after])?;
-                    while let Some(row) = rows.next()? {
-                        known.push(row.get::<_, i64>(0)?);
-                    }
-                    Ok(())
-                });
-                match result {
-                    Ok(()) => break,
-                    Err(_) if known.len() > count => after = known[known.len() - 1],
-                    Err(_) => break,
-                }
-            }
-        }
+        // Records SQLite can no longer reach (a page whose header or cell
+        // pointers are damaged) are looked for in the file's pages directly.
+        self.salvage_into(scan);
+        // Every rowid an index still knows, each looked up on its own; what
+        // does not read is reported. A row whose kind or id was damaged takes
+        // them from the indexes (the sealed content decides: it opens only
+        // with its true kind and id).
+        let known = self.indexed_rows();
         let single = format!("SELECT {ROW_COLUMNS} FROM records WHERE rowid = ?1");
-        for rowid in known {
-            if !found.contains_key(&rowid) {
-                let _ = self.read_rows(&single, [rowid], found);
+        for (rowid, (kind, id)) in known {
+            if !scan.rows.contains_key(&rowid) {
+                // A row that still fails is reported below.
+                let _ = self.read_rows(&single, [rowid], &mut scan.rows);
+            }
+            match scan.rows.get_mut(&rowid) {
+                None => scan.unreadable.push((rowid, kind)),
+                Some(row) => {
+                    if row.kind.as_deref().and_then(Kind::parse).is_none()
+                        && kind.as_deref().and_then(Kind::parse).is_some()
+                    {
+                        row.kind = kind;
+                    }
+                    if row.id.is_none() {
+                        row.id = id;
+                    }
+                }
             }
         }
     }
 
+    /// Adds the rows found by [`salvage_cells`] in the database file that SQLite did not return.
+    fn salvage_into(&self, scan: &mut Scan) {
+        let Ok(bytes) = std::fs::read(self.dir.join(DATABASE_FILE)) else { return };
+        for (rowid, row) in salvage_cells(&bytes) {
+            scan.rows.entry(rowid).or_insert(row);
+        }
+    }
+
+    /// What the indexes know of each rowid: its kind (from the index by kind)
+    /// and its id (from the index of ids), as far as they can be read.
+    fn indexed_rows(&self) -> BTreeMap<i64, (Option<String>, Option<[u8; 16]>)> {
+        let mut known: BTreeMap<i64, (Option<String>, Option<[u8; 16]>)> = BTreeMap::new();
+        let _ = self.conn.prepare("SELECT rowid, kind FROM records INDEXED BY records_by_kind").and_then(|mut stmt| {
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let kind = row.get_ref(1)?.as_str().ok().map(str::to_owned);
+                known.entry(row.get(0)?).or_default().0 = kind;
+            }
+            Ok(())
+        });
+        let _ = self.conn.prepare("SELECT rowid, id FROM records INDEXED BY sqlite_autoindex_records_1").and_then(
+            |mut stmt| {
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let id = row.get_ref(1)?.as_blob().ok().and_then(|b| <[u8; 16]>::try_from(b).ok());
+                    known.entry(row.get(0)?).or_default().1 = id;
+                }
+                Ok(())
+            },
+        );
+        known
+    }
+
     /// Opens and parses every record of `kind`; those that do not open or do
-    /// not parse as `T` are added to `damaged`, and the others are returned.
+    /// not parse as `T`, and those an index knows that cannot be read, are
+    /// added to `damaged`, and the others are returned.
     pub(crate) fn load<T: DeserializeOwned>(
         &self,
         kind: Kind,
         key: &RecordKey,
         damaged: &mut Vec<DamagedRecord>,
     ) -> Result<Vec<(RecordId, T)>> {
+        let scan = self.rows(Some(kind))?;
+        for _ in &scan.unreadable {
+            damaged.push(DamagedRecord {
+                id: RecordId([0; 16]),
+                kind: kind.as_str().into(),
+                detail: "its part of the file is damaged".into(),
+            });
+        }
         let mut records = Vec::new();
-        for raw in self.rows(Some(kind))?.into_values() {
+        for raw in scan.rows.into_values() {
             let Some((kind, id, plain)) = open_row(raw, &key.sealer, damaged) else { continue };
             match serde_json::from_slice(&plain) {
                 Ok(value) => records.push((id, value)),
@@ -637,12 +708,27 @@ impl RecordStore {
 
     /// Reports the records of a kind this build does not know, or whose kind cannot be read.
     pub(crate) fn report_unknown_kinds(&self, damaged: &mut Vec<DamagedRecord>) -> Result<()> {
-        for raw in self.rows(None)?.into_values() {
-            if raw.kind.as_deref().and_then(Kind::parse).is_none() {
+        let scan = self.rows(None)?;
+        let unknown = |kind: &Option<String>| kind.as_deref().and_then(Kind::parse).is_none();
+        // A row whose kind column is damaged but that an index files under a known kind was
+        // read (or reported) with that kind's records.
+        let indexed = if scan.rows.values().any(|r| unknown(&r.kind)) { self.indexed_rows() } else { BTreeMap::new() };
+        for (rowid, raw) in scan.rows {
+            let filed = indexed.get(&rowid).is_some_and(|(kind, _)| !unknown(kind));
+            if unknown(&raw.kind) && !filed {
                 damaged.push(DamagedRecord {
                     id: RecordId(raw.id.unwrap_or([0; 16])),
                     kind: raw.kind.unwrap_or_else(|| "?".into()),
                     detail: "unknown record kind".into(),
+                });
+            }
+        }
+        for (_, kind) in scan.unreadable {
+            if kind.as_deref().and_then(Kind::parse).is_none() {
+                damaged.push(DamagedRecord {
+                    id: RecordId([0; 16]),
+                    kind: kind.unwrap_or_else(|| "?".into()),
+                    detail: "its part of the file is damaged".into(),
                 });
             }
         }
@@ -655,7 +741,7 @@ impl RecordStore {
     pub(crate) fn rekey(&mut self, old: &RecordKey, new: &RecordKey, header: &Header) -> Result<()> {
         let mut records = Vec::new();
         let mut ignored = Vec::new();
-        for raw in self.rows(None)?.into_values() {
+        for raw in self.rows(None)?.rows.into_values() {
             if let Some(record) = open_row(raw, &old.sealer, &mut ignored) {
                 records.push(record);
             }
@@ -687,6 +773,134 @@ impl RecordStore {
     pub(crate) fn key_generation(&self) -> Result<i64> {
         Ok(self.header()?.key_generation)
     }
+}
+
+/// Reads one SQLite varint at `at`: its value and its length.
+fn varint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for i in 0..9 {
+        let byte = *bytes.get(at + i)?;
+        if i == 8 {
+            return Some(((value << 8) | u64::from(byte), 9));
+        }
+        value = (value << 7) | u64::from(byte & 0x7f);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+/// The length of a column of serial type `serial`, and whether it is an integer.
+fn serial_len(serial: u64) -> Option<(usize, bool)> {
+    match serial {
+        0 => Some((0, false)),
+        1..=4 => Some((serial as usize, true)),
+        5 => Some((6, true)),
+        6 => Some((8, true)),
+        8 | 9 => Some((0, true)),
+        n if n >= 12 => usize::try_from((n - 12) / 2).ok().map(|len| (len, false)),
+        _ => None,
+    }
+}
+
+fn integer(bytes: &[u8], serial: u64) -> i64 {
+    match serial {
+        8 => 0,
+        9 => 1,
+        _ => {
+            let mut value: i64 = if bytes.first().is_some_and(|b| b & 0x80 != 0) { -1 } else { 0 };
+            for b in bytes {
+                value = (value << 8) | i64::from(*b);
+            }
+            value
+        }
+    }
+}
+
+/// Finds, in every page of a database file, the cells that have the exact
+/// shape of a `records` row (a 16-byte id, a short kind, two integers, a
+/// blob), wherever their page's header or cell pointers are damaged. What it
+/// finds is only a candidate: a row opens only if its sealed content, kind,
+/// id, schema and generation are intact (the associated data binds them).
+fn salvage_cells(bytes: &[u8]) -> Vec<(i64, RawRow)> {
+    let mut found = Vec::new();
+    let Some(page_size) = bytes.get(16..18).map(|b| match u16::from_be_bytes([b[0], b[1]]) {
+        1 => 65536usize,
+        n => usize::from(n),
+    }) else {
+        return found;
+    };
+    if page_size < 512 || !page_size.is_power_of_two() {
+        return found;
+    }
+    let usable = page_size - usize::from(bytes.get(20).copied().unwrap_or(0));
+    let max_local = usable - 35;
+    for page in bytes.chunks(page_size) {
+        let mut at = 8;
+        while at + 8 < page.len() {
+            match cell_at(page, at, max_local) {
+                Some((rowid, row, len)) => {
+                    found.push((rowid, row));
+                    at += len;
+                }
+                None => at += 1,
+            }
+        }
+    }
+    found
+}
+
+/// A `records` row stored whole in `page` at `at`, with the cell's length.
+fn cell_at(page: &[u8], at: usize, max_local: usize) -> Option<(i64, RawRow, usize)> {
+    let (payload, a) = varint(page, at)?;
+    let payload = usize::try_from(payload).ok().filter(|p| *p <= max_local && *p > 20)?;
+    let (rowid, b) = varint(page, at + a)?;
+    let rowid = i64::try_from(rowid).ok().filter(|r| *r > 0)?;
+    let start = at + a + b;
+    let record = page.get(start..start + payload)?;
+    let (header_len, c) = varint(record, 0)?;
+    let header_len = usize::try_from(header_len).ok().filter(|h| *h < 24 && *h < payload)?;
+    let mut serials = Vec::with_capacity(5);
+    let mut h = c;
+    while h < header_len {
+        let (serial, n) = varint(record, h)?;
+        serials.push(serial);
+        h += n;
+    }
+    let [id_t, kind_t, schema_t, generation_t, sealed_t] = <[u64; 5]>::try_from(serials).ok()?;
+    if id_t != 12 + 2 * 16
+        || kind_t < 13
+        || kind_t % 2 == 0
+        || (kind_t - 13) / 2 > 32
+        || sealed_t < 12
+        || sealed_t % 2 != 0
+    {
+        return None;
+    }
+    let (schema_len, schema_int) = serial_len(schema_t)?;
+    let (generation_len, generation_int) = serial_len(generation_t)?;
+    if !schema_int || !generation_int {
+        return None;
+    }
+    let kind_len = usize::try_from((kind_t - 13) / 2).ok()?;
+    let sealed_len = usize::try_from((sealed_t - 12) / 2).ok()?;
+    if header_len + 16 + kind_len + schema_len + generation_len + sealed_len != payload {
+        return None;
+    }
+    let mut p = header_len;
+    let mut take = |len: usize| {
+        let part = &record[p..p + len];
+        p += len;
+        part
+    };
+    let id = <[u8; 16]>::try_from(take(16)).ok();
+    let kind = std::str::from_utf8(take(kind_len)).ok().map(str::to_owned);
+    let schema = integer(take(schema_len), schema_t);
+    let generation = integer(take(generation_len), generation_t);
+    let sealed = take(sealed_len).to_vec();
+    let row = RawRow { id, kind, schema: Some(schema), generation: Some(generation), sealed: Some(sealed) };
+    Some((rowid, row, start + payload - at))
 }
 
 /// A record opened: its kind, id and plaintext (zeroised when dropped).
