@@ -497,7 +497,9 @@ pub(crate) fn migrate_schema_1(store: &mut RecordStore, key: &RecordKey) -> Resu
         }
     }
     writer.commit()?;
-    Ok(Some(report))
+    // A record that did not open keeps its old version and is looked at again at the next
+    // unlock; there is nothing to tell until something was actually moved.
+    Ok((report.moved > 0).then_some(report))
 }
 
 /// The purchase history: every `purchase` record, newest first.

@@ -213,7 +213,8 @@ fn show_recovery(recovery: &RecoverySecret) -> Result<(), CliError> {
 pub fn run(command: VaultCommand, args: &VaultArgs, now: i64) -> Result<(), CliError> {
     match command {
         VaultCommand::Init => init(args),
-        VaultCommand::Status => with_vault(args, |vault| status(vault, now)),
+        // Status says what is damaged itself, on standard output.
+        VaultCommand::Status => status(&mut args.unlock()?, now),
         VaultCommand::Passphrase { new_passphrase_file } => change_passphrase(args, new_passphrase_file.as_deref()),
         VaultCommand::Recover { recovery_secret_file, new_passphrase_file } => {
             recover(args, recovery_secret_file.as_deref(), new_passphrase_file.as_deref())
