@@ -97,14 +97,33 @@ fn facts_purchases_and_settings_go_through_the_vault() {
     );
     std::fs::write(
         app.files.path().join("purchases.csv"),
-        "Date;Libellé;Montant\n01/03/2026;SNCF;-45,00\n02/03/2026;Fnac;-20,00\nbad;row;x\n",
+        "Compte courant;0123456\n\nDate;Libellé;Montant\n01/03/2026;SNCF;-45,00\n02/03/2026;Fnac;-20,00\n\
+         03/03/2026;VIR SALAIRE ACME;2 350,00\nbad;row;x\n",
     )
     .unwrap();
     assert_eq!(app.ok("csv_choose", json!({})), "purchases.csv");
+    // Every date could be day first or month first: the preview asks, and importing without an answer is refused.
     let preview = app.ok("csv_preview", json!({"options": {}}));
+    assert_eq!(preview["questions"][0]["question"], "date_order");
+    assert_eq!(preview["date_order"], Value::Null);
+    assert_eq!(app.error_code("csv_import", json!({"options": {}})), "csv_date_order");
+    let answered = json!({"options": {"date_order": "day_first"}});
+    let preview = app.ok("csv_preview", answered.clone());
     assert_eq!(preview["new_count"], 2);
-    assert_eq!(preview["errors"][0]["line"], 4);
-    assert_eq!(app.ok("csv_import", json!({"options": {}}))["imported"], 2);
+    assert_eq!(preview["skipped"][0], json!({"first_line": 1, "last_line": 2, "reason": "before_header"}));
+    assert_eq!(preview["new_credit_count"], 1, "the salary is money received, kept apart");
+    assert_eq!(preview["errors"][0]["line"], 7);
+    assert_eq!(preview["errors"][0]["problem"], "not_a_date");
+    assert_eq!(preview["error_count"], 1);
+    let report = app.ok("csv_import", answered);
+    assert_eq!((report["imported"].clone(), report["credits_kept"].clone()), (json!(2), json!(1)));
+    assert_eq!(
+        app.error_code(
+            "purchase_add",
+            json!({"date": "14/03/2026", "merchant": "Fnac", "amount": "-15", "currency": "EUR", "category": null})
+        ),
+        "not_spending"
+    );
     let page = app.ok("purchases_query", json!({"filter": {}, "offset": 0, "limit": 50}));
     assert_eq!(page["total_matching"], 3);
     let totals = app.ok("purchases_totals", json!({"filter": {"category": "transport"}}));

@@ -56,7 +56,7 @@ async fn every_journey_in_the_real_window() {
         &["brand", "request", "--spec", "spec.json", "--out", files.join("request.tessera").to_str().unwrap()],
         work.path(),
     );
-    std::fs::write(files.join("purchases.csv"), "Date;Libellé;Montant\r\n03/10/2026;Carrefour Market;-45,20\r\n05/10/2026;SNCF;-89,00\r\n12/10/2026;Boulangerie Paul;-3,80\r\n").unwrap();
+    std::fs::write(files.join("purchases.csv"), "Date;Libellé;Montant\r\n23/10/2026;Carrefour Market;-45,20\r\n25/10/2026;SNCF;-89,00\r\n12/10/2026;Boulangerie Paul;-3,80\r\n").unwrap();
 
     // tauri-driver and WebKitWebDriver on free ports, with the app's test environment.
     // The web view's own profile (storage, caches) goes to directories of this test, scanned at the end.

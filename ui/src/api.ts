@@ -61,7 +61,10 @@ export interface Total {
   category: string;
   month: string | null;
   currency: string;
+  /** Money spent, less the refunds identified as coming from merchants of this category. */
   total: string;
+  /** The refunds subtracted. */
+  refunded: string;
   count: number;
 }
 export interface Totals {
@@ -77,36 +80,68 @@ export interface ColumnMapping {
   category: number | null;
   currency: number | null;
 }
+export type DateOrder = "day_first" | "month_first" | "year_first";
 export interface CsvOptions {
-  encoding?: "utf8" | "latin1" | null;
+  encoding?: "utf8" | "utf16_le" | "utf16_be" | "windows1252" | null;
   delimiter?: string | null;
   has_header?: boolean | null;
   mapping?: ColumnMapping | null;
   decimal_comma?: boolean | null;
-  date_order?: "day_first" | "month_first" | "year_first" | null;
+  date_order?: DateOrder | null;
   negate_amounts?: boolean | null;
   currency?: string | null;
+  credits?: "keep" | "skip" | null;
+}
+/** What the file cannot tell: asked before anything is imported. */
+export type CsvQuestion =
+  | { question: "date_order"; examples: string[] }
+  | { question: "decimal_separator"; examples: string[] }
+  | { question: "spending_sign"; examples: string[] };
+/** A row that cannot be read: `problem` is a stable code, its other members the details; `message` is in English. */
+export interface RowError {
+  line: number;
+  problem: string;
+  message: string;
+  [detail: string]: string | number | boolean | null;
+}
+export interface Credit {
+  date: string;
+  label: string;
+  amount: string;
+  currency: string;
+  refund_of?: { merchant: string; category: string } | null;
 }
 export interface CsvPreview {
   file_name: string;
-  error_count: number;
-  encoding: "utf8" | "latin1";
+  encoding: "utf8" | "utf16_le" | "utf16_be" | "windows1252";
   delimiter: string;
   has_header: boolean;
+  header_line: number | null;
   headers: string[];
   mapping: ColumnMapping;
   decimal_comma: boolean;
-  date_order: "day_first" | "month_first" | "year_first";
+  date_order: DateOrder | null;
   negate_amounts: boolean;
+  credit_handling: "keep" | "skip";
+  questions: CsvQuestion[];
+  skipped: { first_line: number; last_line: number; reason: "before_header" | "before_data" | "summary" | "not_completed" | "zero_amount" }[];
   rows: { line: number; purchase: Purchase; duplicate: boolean }[];
-  errors: { line: number; message: string }[];
+  credits: { line: number; credit: Credit; duplicate: boolean }[];
+  errors: RowError[];
+  error_count: number;
   new_count: number;
   duplicate_count: number;
+  new_credit_count: number;
+  refund_count: number;
 }
 export interface CsvImportReport {
   imported: number;
   duplicates: number;
-  errors: { line: number; message: string }[];
+  credits_kept: number;
+  credits_skipped: number;
+  refunds: number;
+  error_count: number;
+  errors: RowError[];
 }
 export type BrandTrust =
   | { state: "first_contact" }

@@ -17,4 +17,13 @@ pub enum CliError {
     Protocol(#[from] tessera_protocol::ProtocolError),
     #[error(transparent)]
     Vault(#[from] tessera_vault::VaultError),
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+}
+
+impl CliError {
+    /// Whether the reader of the output went away (`tessera … | head`): the command ends quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }

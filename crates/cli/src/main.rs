@@ -11,7 +11,10 @@
 //! clap enum of its subcommands, a `run` that only dispatches, and one small
 //! function per subcommand. [`secrets`] reads passphrases and key files,
 //! [`files`] reads and writes the user's files, [`output`] prints (every `println!` here is
-//! the macro below: a closed pipe ends the output quietly), [`error`] holds [`CliError`].
+//! the macro below: a closed pipe ends the output quietly, the command goes on),
+//! [`out`] writes where a line that cannot be written must stop the command (`say!`: the
+//! vault's commands, e.g. a new recovery secret that could not be shown is not put in place),
+//! [`error`] holds [`CliError`].
 //! Its behaviour is pinned by the cases in `tests/cmd/` (exact output) and the
 //! end-to-end tests beside them.
 //!
@@ -36,6 +39,7 @@ mod consent;
 mod error;
 mod files;
 mod inspect;
+mod out;
 mod output;
 mod secrets;
 mod vault;
@@ -107,6 +111,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        // The reader of the output went away (`tessera … | head`): nothing more to say.
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE

@@ -30,7 +30,7 @@ fn big_csv(path: &Path, batch: usize) {
             "{:02}/{:02}/2026;Magasin {batch}-{i};-{},{:02};courses\n",
             i % 28 + 1,
             i % 12 + 1,
-            i % 500,
+            i % 500 + 1,
             i % 100
         ));
     }

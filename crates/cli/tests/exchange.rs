@@ -85,7 +85,7 @@ impl Workspace {
         ws.tessera(NOW, &["vault", "init"]).ok();
         ws.tessera(NOW, &["vault", "fact", "import", "facts.json"]).ok();
         ws.write("purchases.csv", "Date;Libellé;Montant\n01/10/2026;Bio c Bon;-12,50\n12/10/2026;Fnac;-30,00\n");
-        ws.tessera(NOW, &["vault", "purchase", "import", "purchases.csv"]).ok();
+        ws.tessera(NOW, &["vault", "purchase", "import", "purchases.csv", "--date-order", "dmy"]).ok();
         ws
     }
 

@@ -1,9 +1,16 @@
 //! Backup and restore, and "export all my data", as passphrase-encrypted age files.
 //!
 //! Both are standard age files (scrypt passphrase recipient): `age --decrypt`
-//! opens them anywhere. A restore decrypts and checks the whole backup before
-//! anything in the vault is replaced, then replaces everything in one
-//! transaction (the vault does that, collection by collection).
+//! opens them anywhere. A restore decrypts and checks the whole backup
+//! ([`read`], giving a [`CheckedBackup`] whose [`BackupSummary`] can be shown
+//! before anything is replaced), then replaces everything in one transaction
+//! (the vault does that, collection by collection, after keeping the vault it
+//! replaces as a safety copy).
+//!
+//! Backups of version 1 were written when money received was kept as negative
+//! purchases; reading one moves those apart as credits, by the same rule as
+//! the vault's own migration ([`crate::purchases`]), and the summary says how
+//! many.
 //!
 //! What it must never do: write a backup or an export in clear, or hand back
 //! a backup it has not checked entirely.
@@ -18,16 +25,18 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::brands::PinnedBrand;
+use crate::credits::Credit;
 use crate::error::{Result, VaultError};
 use crate::facts::{is_profile_fact, Fact};
 use crate::files;
 use crate::keys::MIN_PASSPHRASE_CHARS;
 use crate::ledger::{BrandKnowledge, LedgerEntry};
-use crate::purchases::Purchase;
+use crate::purchases::{split_schema_1, LegacyCredits, Purchase};
 use crate::settings::Settings;
 
 pub(crate) const BACKUP_FORMAT: &str = "tessera-vault-backup";
-pub(crate) const BACKUP_VERSION: u32 = 1;
+/// 2: money received is apart (`credits`), purchases are never negative.
+pub(crate) const BACKUP_VERSION: u32 = 2;
 
 /// Everything in a vault, as a backup holds it.
 #[derive(Serialize, Deserialize)]
@@ -40,6 +49,9 @@ pub(crate) struct BackupContent {
     pub(crate) settings: Settings,
     pub(crate) facts: Vec<Fact>,
     pub(crate) purchases: Vec<Purchase>,
+    /// Absent from version 1.
+    #[serde(default)]
+    pub(crate) credits: Vec<Credit>,
     pub(crate) brands: Vec<PinnedBrand>,
     pub(crate) ledger: Vec<LedgerEntry>,
 }
@@ -51,13 +63,61 @@ impl Drop for BackupContent {
     }
 }
 
-/// What a restore brought back.
+/// What a backup holds, told before it replaces anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupSummary {
+    pub created_at: i64,
+    pub facts: usize,
+    pub purchases: usize,
+    /// Money received, kept apart.
+    pub credits: usize,
+    pub packets: usize,
+    /// For a version-1 backup: the negative purchases moved apart as money received.
+    pub moved_to_credits: Option<LegacyCredits>,
+}
+
+/// What a restore brought back, and where the vault it replaced is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RestoreReport {
     pub created_at: i64,
     pub facts: usize,
     pub purchases: usize,
+    pub credits: usize,
     pub packets: usize,
+    pub moved_to_credits: Option<LegacyCredits>,
+    /// The vault the restore replaced, kept until the next successful unlock
+    /// (never sent to the app's page: paths stay in Rust).
+    #[serde(skip)]
+    pub safety_copy: Option<std::path::PathBuf>,
+    /// Whether that copy was already there from an earlier restore (and was kept, not replaced).
+    #[serde(skip)]
+    pub safety_copy_kept_from_before: bool,
+}
+
+/// A backup decrypted and checked entirely, ready to replace a vault's content.
+pub struct CheckedBackup {
+    pub(crate) content: BackupContent,
+    moved_to_credits: Option<LegacyCredits>,
+}
+
+impl std::fmt::Debug for CheckedBackup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedBackup").field("summary", &self.summary()).finish()
+    }
+}
+
+impl CheckedBackup {
+    /// What the backup holds.
+    pub fn summary(&self) -> BackupSummary {
+        BackupSummary {
+            created_at: self.content.created_at,
+            facts: self.content.facts.len(),
+            purchases: self.content.purchases.len(),
+            credits: self.content.credits.len(),
+            packets: self.content.ledger.len(),
+            moved_to_credits: self.moved_to_credits,
+        }
+    }
 }
 
 fn encrypt(plain: &[u8], passphrase: &str) -> Result<Vec<u8>> {
@@ -111,7 +171,7 @@ pub(crate) fn write(path: &Path, backup_passphrase: &str, content: &BackupConten
 }
 
 /// Decrypts and checks the whole backup at `path`; nothing is returned unless all of it is sound.
-pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<BackupContent> {
+pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<CheckedBackup> {
     let bytes = files::read_capped(path, MAX_BACKUP_BYTES).map_err(|e| VaultError::Backup {
         path: path.to_owned(),
         detail: match e {
@@ -124,10 +184,18 @@ pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<BackupContent
     })?;
     let plain = decrypt(&bytes, backup_passphrase, path)?;
     let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
-    let content: BackupContent =
+    let mut content: BackupContent =
         serde_json::from_slice(&plain).map_err(|e| fail(format!("not a Tessera backup ({e})")))?;
-    if content.format != BACKUP_FORMAT || content.version != BACKUP_VERSION {
+    if content.format != BACKUP_FORMAT || !(1..=BACKUP_VERSION).contains(&content.version) {
         return Err(fail(format!("unknown backup format {} version {}", content.format, content.version)));
+    }
+    let mut moved_to_credits = None;
+    if content.version == 1 {
+        let (purchases, credits, moved) = split_schema_1(std::mem::take(&mut content.purchases));
+        content.purchases = purchases;
+        content.credits = credits;
+        content.version = BACKUP_VERSION;
+        moved_to_credits = Some(moved);
     }
     for fact in &content.facts {
         if !is_profile_fact(&fact.item) {
@@ -138,17 +206,25 @@ pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<BackupContent
     for purchase in &content.purchases {
         purchase.validate().map_err(|e| fail(e.to_string()))?;
     }
-    Ok(content)
+    for credit in &content.credits {
+        credit.validate().map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(CheckedBackup { content, moved_to_credits })
 }
 
-impl BackupContent {
-    /// What restoring this backup brings back.
-    pub(crate) fn report(&self) -> RestoreReport {
+impl CheckedBackup {
+    /// What restoring this backup brought back, the vault it replaced being kept at `safety_copy`.
+    pub(crate) fn report(&self, safety_copy: Option<std::path::PathBuf>, kept_from_before: bool) -> RestoreReport {
+        let summary = self.summary();
         RestoreReport {
-            created_at: self.created_at,
-            facts: self.facts.len(),
-            purchases: self.purchases.len(),
-            packets: self.ledger.len(),
+            created_at: summary.created_at,
+            facts: summary.facts,
+            purchases: summary.purchases,
+            credits: summary.credits,
+            packets: summary.packets,
+            moved_to_credits: summary.moved_to_credits,
+            safety_copy,
+            safety_copy_kept_from_before: kept_from_before,
         }
     }
 }
@@ -158,6 +234,7 @@ pub(crate) struct ExportContent<'a> {
     pub(crate) settings: &'a Settings,
     pub(crate) facts: Vec<Fact>,
     pub(crate) purchases: Vec<Purchase>,
+    pub(crate) credits: Vec<Credit>,
     pub(crate) what_brands_know: Vec<BrandKnowledge>,
 }
 
@@ -174,6 +251,7 @@ pub(crate) fn export(path: &Path, passphrase: &str, now: i64, content: ExportCon
         "settings": content.settings,
         "facts": facts,
         "purchases": content.purchases,
+        "money_received": content.credits,
         "what_brands_know": content.what_brands_know,
     });
     let text =

@@ -1,10 +1,13 @@
 //! The vault's errors: what went wrong, in words a person can act on.
 //!
 //! Every fallible function of the crate returns [`VaultError`]; the desktop app
-//! maps each variant to a stable code its interface translates.
+//! maps each variant to a stable code its interface translates. Each variant
+//! has one meaning: a new kind of failure gets a new variant, never a text in
+//! a catch-all.
 
 use std::path::PathBuf;
 
+use rust_decimal::Decimal;
 use tessera_protocol::ProtocolError;
 
 /// What went wrong in the vault, in words a person can act on.
@@ -24,8 +27,14 @@ pub enum VaultError {
     MalformedRecoverySecret(String),
     #[error("choose a passphrase of at least {min} characters; several words are easiest to remember")]
     WeakPassphrase { min: usize },
-    #[error("the vault in {dir} is damaged or is not a Tessera vault: {detail}")]
+    #[error("the vault in {dir} is damaged or is not a Tessera vault ({detail}); restore a backup into a new vault: `tessera vault restore BACKUP --force` keeps the damaged one aside")]
     Corrupt { dir: PathBuf, detail: String },
+    #[error("the vault header in {dir} is damaged: the vault cannot be opened. Restore a backup: `tessera vault restore BACKUP --force` keeps the damaged vault aside")]
+    HeaderDamaged { dir: PathBuf },
+    #[error("the secret your per-brand keys come from is damaged in this vault: facts and purchases are still readable, but nothing can be shared or revoked; restore a backup")]
+    MasterSecretDamaged,
+    #[error("{}", keyslot_damaged_message(*.slot))]
+    KeyslotDamaged { slot: KeyslotKind },
     #[error(
         "this vault was made by a newer Tessera (schema {found}; this one knows up to {supported}); update Tessera"
     )]
@@ -40,10 +49,36 @@ pub enum VaultError {
     Seal(#[from] tessera_seal::SealError),
     #[error("{0}")]
     InvalidInput(String),
-    #[error("line {line}: {detail}")]
-    CsvLine { line: u64, detail: String },
+    #[error("{text:?} is not an amount: write 12.50 or 12,50")]
+    NotAnAmount { text: String },
+    #[error("{text:?} could be {point} or {comma}: write it with two decimals (12,50 or 12.50) or without a separator (1234)")]
+    AmbiguousAmount { text: String, comma: Decimal, point: Decimal },
+    #[error("{text:?} is not money spent: a purchase is written without a minus sign (a refund from a merchant is entered as a refund)")]
+    NotSpending { text: String },
+    #[error("{text:?} is not a date: write 2026-03-14 or 14/03/2026")]
+    NotADate { text: String },
     #[error("{0}")]
-    Csv(String),
+    InvalidPurchase(PurchaseProblem),
+    #[error("{id:?} is not a purchase id (32 hexadecimal characters, as `purchase list` shows them)")]
+    MalformedPurchaseId { id: String },
+    #[error("no purchase or money received {id} in your vault")]
+    UnknownPurchase { id: String },
+    #[error("the file has no rows")]
+    CsvEmpty,
+    #[error("{separator:?} cannot be a column separator: use one character such as ; , or a tab")]
+    CsvSeparator { separator: char },
+    #[error("the file is not {encoding} text (byte {offset} cannot be read): choose another encoding")]
+    CsvEncoding { encoding: &'static str, offset: usize },
+    #[error("cannot tell which columns hold the date, the merchant and the amount: choose the columns yourself")]
+    CsvColumnsUnknown,
+    #[error("column {column} is beyond the {columns} columns of the file")]
+    CsvColumnMissing { column: usize, columns: usize },
+    #[error("every date of this file (such as {}) can be read day first or month first: say which order the file uses", .examples.join(", "))]
+    CsvDateOrderUnknown { examples: Vec<String> },
+    #[error("the amounts of this file (such as {}) can be read with a decimal comma or a decimal point: say which the file uses", .examples.join(", "))]
+    CsvDecimalUnknown { examples: Vec<String> },
+    #[error("this file has as many positive amounts as negative ones (such as {}): say whether spending is written as negative amounts", .examples.join(", "))]
+    CsvSpendingSignUnknown { examples: Vec<String> },
     #[error("the brand {brand_name} now signs with a different key ({new_fingerprint}) than the one you trusted ({pinned_fingerprint}); this may be an impostor. Nothing was shared. Re-trust the new key only if the brand confirmed the change.")]
     BrandKeyChanged { brand_name: String, pinned_fingerprint: String, new_fingerprint: String },
     #[error(
@@ -55,6 +90,59 @@ pub enum VaultError {
     UnknownPacket { packet_jti: String },
     #[error("cannot read the backup {path}: {detail}")]
     Backup { path: PathBuf, detail: String },
+    #[error("the vault changed since this key rotation was prepared (key generation {expected}, now {found}); nothing was changed: start the rotation again")]
+    RotationOutdated { expected: i64, found: i64 },
+}
+
+/// The two wrapped copies of the vault key in the vault header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyslotKind {
+    /// The copy the passphrase opens.
+    Passphrase,
+    /// The copy the recovery secret opens.
+    Recovery,
+}
+
+fn keyslot_damaged_message(slot: KeyslotKind) -> &'static str {
+    match slot {
+        KeyslotKind::Passphrase => {
+            "the part of the vault your passphrase opens is damaged (this is not a wrong passphrase): open it with your recovery secret (`tessera vault recover`), which writes it anew, or restore a backup"
+        }
+        KeyslotKind::Recovery => {
+            "the part of the vault your recovery secret opens is damaged: unlock with your passphrase and run `tessera vault rotate-key` to get a new recovery secret, or restore a backup"
+        }
+    }
+}
+
+/// Why a purchase (or money received) cannot be stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PurchaseProblem {
+    #[error("the merchant must be 1 to 200 characters on one line")]
+    Merchant,
+    #[error("the category must be 1 to 60 characters on one line")]
+    Category,
+    #[error("{text:?} is not a currency code such as EUR")]
+    Currency { text: String },
+    #[error("{amount} is not a plausible amount (more than 4 decimals, or a trillion or more)")]
+    Amount { amount: Decimal },
+    #[error("an amount of zero is neither money spent nor money received")]
+    ZeroAmount,
+    #[error("{date} is not a plausible date (1900 to 2200)")]
+    Date { date: chrono::NaiveDate },
+}
+
+impl PurchaseProblem {
+    /// A stable name for the problem, for interfaces that translate it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PurchaseProblem::Merchant => "merchant",
+            PurchaseProblem::Category => "category",
+            PurchaseProblem::Currency { .. } => "currency",
+            PurchaseProblem::Amount { .. } => "amount",
+            PurchaseProblem::ZeroAmount => "zero_amount",
+            PurchaseProblem::Date { .. } => "date",
+        }
+    }
 }
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;

@@ -109,6 +109,11 @@ impl Facts {
         Ok(Facts { by_item: records.into_iter().map(|(id, fact)| (fact.item, (id, fact))).collect() })
     }
 
+    /// How many facts there are.
+    pub(crate) fn count(&self) -> usize {
+        self.by_item.len()
+    }
+
     /// All facts, in vocabulary-name order.
     pub(crate) fn list(&self) -> Vec<Fact> {
         self.by_item.values().map(|(_, f)| f.clone()).collect()

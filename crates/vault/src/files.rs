@@ -17,8 +17,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    let mut temp =
-        tempfile::NamedTempFile::new_in(&dir).map_err(|e| error(format!("cannot write in {}: {e}", dir.display())))?;
+    if !dir.is_dir() {
+        return Err(error(format!("the folder {} does not exist", dir.display())));
+    }
+    let mut temp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| error(format!("cannot write in {}: {}", dir.display(), std::io::Error::from(e.kind()))))?;
     temp.write_all(bytes).map_err(|e| error(e.to_string()))?;
     temp.as_file().sync_all().map_err(|e| error(e.to_string()))?;
     temp.persist(path).map_err(|e| error(e.error.to_string()))?;

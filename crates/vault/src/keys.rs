@@ -10,17 +10,27 @@
 //! the vault, never neither. The master secret is the one record of kind
 //! `master`; [`Master`] is its collection.
 //!
+//! Each slot is stored with its SHA-256 (schema 2), so a slot damaged on disk
+//! is reported as damaged ([`VaultError::KeyslotDamaged`]), never as a wrong
+//! passphrase; a vault made by schema 1 gets its checks at its first unlock.
+//!
+//! Replacing the vault key is done in two steps so that the new recovery
+//! secret is in the person's hands before the old one stops working:
+//! [`KeyRotation`] is prepared (nothing written), the caller hands its secret
+//! over, then it is committed in one transaction.
+//!
 //! What it must never do: keep a key or a secret in memory that is not
 //! zeroised when dropped, or write one in clear.
 
 use std::fmt;
 use std::path::Path;
 
+use tessera_protocol::encoding::sha256_b64url;
 use tessera_protocol::MasterSecret;
 use tessera_seal::{Argon2Params, DataKey, Keyslot, RecordCipher, SealError};
 use zeroize::Zeroizing;
 
-use crate::error::{Result, VaultError};
+use crate::error::{KeyslotKind, Result, VaultError};
 use crate::store::{DamagedRecord, Header, Kind, RecordId, RecordKey, RecordStore, Sealer, Writer};
 
 pub(crate) const VAULT_FORMAT: &str = "tessera-vault";
@@ -133,12 +143,17 @@ pub fn passphrase_strength(passphrase: &str) -> u8 {
     }
 }
 
-/// The vault header, read: the format, the key generation and both wrapped copies of the vault key.
+/// The vault header, read: the format, the key generation and both wrapped
+/// copies of the vault key (`None` for a copy damaged on disk).
 pub(crate) struct Keyslots {
     pub(crate) format: String,
     pub(crate) generation: i64,
-    passphrase: Keyslot,
-    recovery: Keyslot,
+    passphrase: Option<Keyslot>,
+    recovery: Option<Keyslot>,
+    /// Whether the header has no checks yet (a vault made by schema 1).
+    unchecked: bool,
+    passphrase_text: String,
+    recovery_text: String,
 }
 
 impl Keyslots {
@@ -150,50 +165,105 @@ impl Keyslots {
         passphrase: &str,
         recovery: &RecoverySecret,
     ) -> Result<Header> {
-        let passphrase_slot = Keyslot::wrap_with_passphrase(key, passphrase, Argon2Params::RECOMMENDED)?;
-        let recovery_slot = Keyslot::wrap_with_secret(key, recovery.0.as_ref())?;
+        let passphrase_slot = slot_json(&Keyslot::wrap_with_passphrase(key, passphrase, Argon2Params::RECOMMENDED)?);
+        let recovery_slot = slot_json(&Keyslot::wrap_with_secret(key, recovery.0.as_ref())?);
         Ok(Header {
             format: format.to_owned(),
             key_generation: generation,
-            passphrase_slot: slot_json(&passphrase_slot),
-            recovery_slot: slot_json(&recovery_slot),
+            passphrase_check: Some(slot_check(&passphrase_slot)),
+            recovery_check: Some(slot_check(&recovery_slot)),
+            passphrase_slot,
+            recovery_slot,
         })
     }
 
-    /// A passphrase slot for `key`, as stored.
-    pub(crate) fn passphrase_slot(key: &DataKey, passphrase: &str) -> Result<String> {
-        Ok(slot_json(&Keyslot::wrap_with_passphrase(key, passphrase, Argon2Params::RECOMMENDED)?))
+    /// A passphrase slot for `key`, as stored, and its check.
+    pub(crate) fn passphrase_slot(key: &DataKey, passphrase: &str) -> Result<(String, String)> {
+        let slot = slot_json(&Keyslot::wrap_with_passphrase(key, passphrase, Argon2Params::RECOMMENDED)?);
+        let check = slot_check(&slot);
+        Ok((slot, check))
     }
 
     pub(crate) fn read(store: &RecordStore) -> Result<Keyslots> {
         let header = store.header()?;
-        let corrupt = |e: serde_json::Error| VaultError::Corrupt {
-            dir: store.dir().to_owned(),
-            detail: format!("key slot: {e}"),
+        let slot = |text: &str, check: &Option<String>| -> Option<Keyslot> {
+            if check.as_ref().is_some_and(|check| *check != slot_check(text)) {
+                return None;
+            }
+            serde_json::from_str(text).ok()
         };
         Ok(Keyslots {
+            passphrase: slot(&header.passphrase_slot, &header.passphrase_check),
+            recovery: slot(&header.recovery_slot, &header.recovery_check),
+            unchecked: header.passphrase_check.is_none() || header.recovery_check.is_none(),
             format: header.format,
             generation: header.key_generation,
-            passphrase: serde_json::from_str(&header.passphrase_slot).map_err(corrupt)?,
-            recovery: serde_json::from_str(&header.recovery_slot).map_err(corrupt)?,
+            passphrase_text: header.passphrase_slot,
+            recovery_text: header.recovery_slot,
         })
+    }
+
+    /// Whether the copy of the key the recovery secret opens is damaged.
+    pub(crate) fn recovery_damaged(&self) -> bool {
+        self.recovery.is_none()
+    }
+
+    /// For a vault made by schema 1, once a slot has opened: both checks, to be stored.
+    pub(crate) fn missing_checks(&self) -> Option<(String, String)> {
+        self.unchecked.then(|| (slot_check(&self.passphrase_text), slot_check(&self.recovery_text)))
     }
 
     /// The vault key, unwrapped with the passphrase (Argon2id).
     pub(crate) fn open_with_passphrase(&self, passphrase: &str) -> Result<DataKey> {
-        self.passphrase.unwrap_with_passphrase(passphrase).map_err(|e| match e {
+        let slot = self.passphrase.as_ref().ok_or(VaultError::KeyslotDamaged { slot: KeyslotKind::Passphrase })?;
+        slot.unwrap_with_passphrase(passphrase).map_err(|e| match e {
             SealError::WrongPassphrase => VaultError::WrongPassphrase,
+            SealError::UnsafeParameters(_) | SealError::WrongUnlockMethod { .. } => {
+                VaultError::KeyslotDamaged { slot: KeyslotKind::Passphrase }
+            }
             other => other.into(),
         })
     }
 
     /// The vault key, unwrapped with the recovery secret.
     pub(crate) fn open_with_recovery(&self, recovery: &RecoverySecret) -> Result<DataKey> {
-        self.recovery.unwrap_with_secret(recovery.0.as_ref()).map_err(|e| match e {
+        let slot = self.recovery.as_ref().ok_or(VaultError::KeyslotDamaged { slot: KeyslotKind::Recovery })?;
+        slot.unwrap_with_secret(recovery.0.as_ref()).map_err(|e| match e {
             SealError::WrongSecret => VaultError::WrongRecoverySecret,
+            SealError::WrongUnlockMethod { .. } => VaultError::KeyslotDamaged { slot: KeyslotKind::Recovery },
             other => other.into(),
         })
     }
+}
+
+/// A replacement of the vault key, prepared and not yet written: the new
+/// recovery secret is to be handed to the person first
+/// ([`KeyRotation::recovery_secret`]), then the rotation committed
+/// (`Vault::commit_key_rotation`). Dropping it changes nothing.
+pub struct KeyRotation {
+    pub(crate) recovery: RecoverySecret,
+    pub(crate) key: DataKey,
+    pub(crate) header: Header,
+    /// The key generation it replaces.
+    pub(crate) from_generation: i64,
+}
+
+impl fmt::Debug for KeyRotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRotation").field("from_generation", &self.from_generation).finish_non_exhaustive()
+    }
+}
+
+impl KeyRotation {
+    /// The recovery secret that will open the vault once the rotation is committed.
+    pub fn recovery_secret(&self) -> &RecoverySecret {
+        &self.recovery
+    }
+}
+
+/// The check stored beside a slot: SHA-256 of its stored text.
+fn slot_check(slot: &str) -> String {
+    sha256_b64url(slot.as_bytes())
 }
 
 /// The key records are sealed under, for a vault of `format`.
@@ -214,29 +284,27 @@ fn slot_json(slot: &Keyslot) -> String {
 }
 
 /// The master secret every per-brand key is derived from: the collection of the one `master` record.
+/// When that record is damaged, everything else stays readable and only sharing is impossible.
 pub(crate) struct Master {
-    secret: MasterSecret,
+    secret: Option<MasterSecret>,
 }
 
 impl Master {
-    /// Reads the master secret; the vault cannot be used without it.
+    /// Reads the master secret (absent when its record is damaged: it is then reported in `damaged`).
     pub(crate) fn load(store: &RecordStore, key: &RecordKey, damaged: &mut Vec<DamagedRecord>) -> Result<Master> {
         let records = store.load::<MasterRecord>(Kind::Master, key, damaged)?;
-        let (_, record) = records.into_iter().last().ok_or_else(|| VaultError::Corrupt {
-            dir: store.dir().to_owned(),
-            detail: "the master secret record cannot be read".into(),
-        })?;
-        Ok(Master { secret: MasterSecret::from_bytes(&record.secret) })
+        Ok(Master { secret: records.into_iter().last().map(|(_, record)| MasterSecret::from_bytes(&record.secret)) })
     }
 
     /// Writes `secret` as a new master record (a new vault, a restore); the collection once committed.
     pub(crate) fn write_new(writer: &Writer<'_>, secret: MasterSecret) -> Result<Master> {
         writer.put(Kind::Master, &RecordId::random(), &MasterRecord { secret: *secret.as_bytes() })?;
-        Ok(Master { secret })
+        Ok(Master { secret: Some(secret) })
     }
 
-    pub(crate) fn secret(&self) -> &MasterSecret {
-        &self.secret
+    /// The master secret; [`VaultError::MasterSecretDamaged`] when its record could not be read.
+    pub(crate) fn secret(&self) -> Result<&MasterSecret> {
+        self.secret.as_ref().ok_or(VaultError::MasterSecretDamaged)
     }
 }
 

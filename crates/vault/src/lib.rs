@@ -11,9 +11,10 @@
 //! * one collection per domain, each owning one kind of record:
 //!   [`facts`] (profile facts with a sensitivity each), [`purchases`]
 //!   (purchase history: entry, search, filters, totals), [`settings`],
+//!   [`credits`] (money received, kept apart from purchases),
 //!   [`brands`] (pinned brand keys), [`ledger`] (what each brand holds,
 //!   revocations, deletion receipts), and the master secret in [`keys`];
-//!   [`csv_import`] reads bank and shop exports into purchases;
+//!   [`csv_import`] reads bank and shop exports into purchases and credits;
 //! * [`keys`] — the vault key, wrapped by the passphrase (Argon2id) and by a
 //!   recovery secret shown once;
 //! * [`store`] — the record store: one SQLite file (WAL, `synchronous=FULL`,
@@ -32,6 +33,7 @@
 pub mod backup;
 pub mod brands;
 pub mod consent;
+pub mod credits;
 pub mod csv_import;
 pub mod error;
 pub mod facts;
@@ -46,4 +48,4 @@ pub mod vault;
 
 pub use error::{Result, VaultError};
 pub use keys::RecoverySecret;
-pub use vault::Vault;
+pub use vault::{DamageReport, UnlockNotes, Vault};

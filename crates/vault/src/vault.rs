@@ -3,76 +3,174 @@
 //! [`Vault`] is the crate's single entry point. It composes the layers below
 //! and adds no rule of its own: [`crate::keys`] unwraps the vault key,
 //! [`crate::store`] seals and opens records, each collection
-//! ([`crate::facts`], [`crate::purchases`], [`crate::settings`],
-//! [`crate::brands`], [`crate::ledger`], and the master secret in
-//! [`crate::keys`]) loads and changes its own kind of record, and
+//! ([`crate::facts`], [`crate::purchases`], [`crate::credits`],
+//! [`crate::settings`], [`crate::brands`], [`crate::ledger`], and the master
+//! secret in [`crate::keys`]) loads and changes its own kind of record, and
 //! [`crate::consent`] and [`crate::backup`] work across collections. A change
-//! that spans collections (sharing a packet, restoring a backup) is written
-//! in one transaction and applied to memory only once committed.
+//! that spans collections (sharing a packet, importing a file, restoring a
+//! backup) is written in one transaction and applied to memory only once
+//! committed.
+//!
+//! [`Vault::unlock`] decrypts every collection at once (the app shows them
+//! all); [`Vault::unlock_on_demand`] decrypts each one the first time a call
+//! needs it (a command that lists facts never decrypts purchases). Either way
+//! an unlock first moves money received out of purchases sealed by schema 1
+//! ([`crate::purchases::migrate_schema_1`]), stores the keyslots' checks of a
+//! vault made by schema 1, and removes the safety copy a restore left
+//! ([`UnlockNotes`] says what it did).
 //!
 //! What it must never do: keep a key or a decrypted value after
 //! [`Vault::lock`], or write to the database outside a transaction of the
 //! store.
 
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde_json::Value;
 use tessera_protocol::{ItemName, MasterSecret};
 use tessera_seal::DataKey;
 
-use crate::backup::{self, BackupContent, ExportContent, RestoreReport};
+use crate::backup::{self, BackupContent, CheckedBackup, ExportContent, RestoreReport};
 use crate::brands::PinnedBrands;
 use crate::consent::{self, Decision, Holdings, PacketPreview, RequestReview};
+use crate::credits::{Credit, Credits, ListedCredit};
 use crate::csv_import::{self, CsvImportReport, CsvOptions, CsvPreview};
 use crate::error::{Result, VaultError};
 use crate::facts::{Fact, Facts, Sensitivity};
 use crate::files;
-use crate::keys::{self, check_new_passphrase, Keyslots, Master, RecoverySecret};
+use crate::keys::{self, check_new_passphrase, KeyRotation, Keyslots, Master, RecoverySecret};
 use crate::ledger::{BrandKnowledge, Ledger, LedgerEntry, LedgerLine};
-use crate::purchases::{Purchase, PurchaseFilter, PurchasePage, Purchases, Totals};
+use crate::purchases::{self, LegacyCredits, Purchase, PurchaseEntry, PurchaseFilter, PurchasePage, Purchases, Totals};
 use crate::settings::{Settings, StoredSettings};
-use crate::store::{DamagedRecord, RecordKey, RecordStore};
+use crate::store::{make_private, DamagedRecord, RecordId, RecordKey, RecordStore, DATABASE_FILE};
 
-/// Everything that exists only while the vault is unlocked.
+/// The folder, inside the vault's directory, where a restore keeps the vault it replaced.
+pub const SAFETY_COPY_DIR: &str = "replaced-by-restore";
+
+/// How a collection is read from the store.
+type Loader<T> = fn(&RecordStore, &RecordKey, &mut Vec<DamagedRecord>) -> Result<T>;
+
+/// What an unlock did besides opening the vault.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UnlockNotes {
+    /// Money received that an earlier version kept as negative purchases, moved apart at this unlock.
+    pub moved_to_credits: Option<LegacyCredits>,
+    /// The safety copy of a vault replaced by a restore, removed now that the vault opened (never sent to the page).
+    #[serde(skip)]
+    pub safety_copy_removed: Option<PathBuf>,
+    /// The copy of the vault key the recovery secret opens is damaged (rotate the key for a new one).
+    pub recovery_slot_damaged: bool,
+}
+
+/// What could not be read in an unlocked vault, by kind, and how to get it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DamageReport {
+    /// How many records of each kind could not be read, in the store's kind names.
+    pub lost: Vec<(String, usize)>,
+    /// The copy of the vault key the recovery secret opens is damaged.
+    pub recovery_slot_damaged: bool,
+}
+
+impl DamageReport {
+    /// Whether nothing is damaged.
+    pub fn is_empty(&self) -> bool {
+        self.lost.is_empty() && !self.recovery_slot_damaged
+    }
+}
+
+impl fmt::Display for DamageReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.lost.is_empty() {
+            let parts: Vec<String> = self.lost.iter().map(|(kind, n)| describe_kind(kind, *n)).collect();
+            write!(
+                f,
+                "{} could not be read (damaged on disk); everything else is available. To get {} back, restore a \
+                 backup made before the damage: `tessera vault restore BACKUP` (the vault it replaces is kept aside \
+                 until your next unlock)",
+                join_words(&parts),
+                if self.lost.iter().map(|(_, n)| n).sum::<usize>() == 1 { "it" } else { "them" }
+            )?;
+        }
+        if self.recovery_slot_damaged {
+            if !self.lost.is_empty() {
+                f.write_str(". ")?;
+            }
+            f.write_str(
+                "The part of the vault your recovery secret opens is damaged: run `tessera vault rotate-key` for a \
+                 new recovery secret",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn describe_kind(kind: &str, n: usize) -> String {
+    let (one, many) = match kind {
+        "fact" => ("fact", "facts"),
+        "purchase" => ("purchase", "purchases"),
+        "credit" => ("sum of money received", "sums of money received"),
+        "brand" => ("trusted brand key", "trusted brand keys"),
+        "ledger" => ("ledger entry (a packet shared)", "ledger entries (packets shared)"),
+        "settings" => ("the preferences record (defaults are used)", "preference records (defaults are used)"),
+        "master" => ("the master secret (sharing is impossible until a restore)", "master secrets"),
+        _ => ("record of an unknown kind", "records of an unknown kind"),
+    };
+    if n == 1 && matches!(kind, "master" | "settings") {
+        one.to_owned()
+    } else if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn join_words(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Everything that exists only while the vault is unlocked. Collections other
+/// than the master secret and the preferences are decrypted on first use.
 struct Unlocked {
     key: RecordKey,
     master: Master,
     settings: StoredSettings,
-    facts: Facts,
-    purchases: Purchases,
-    brands: PinnedBrands,
-    ledger: Ledger,
-    damaged: Vec<DamagedRecord>,
+    facts: OnceCell<Facts>,
+    purchases: OnceCell<Purchases>,
+    credits: OnceCell<Credits>,
+    brands: OnceCell<PinnedBrands>,
+    ledger: OnceCell<Ledger>,
+    damaged: RefCell<Vec<DamagedRecord>>,
+    unknown_kinds_checked: std::cell::Cell<bool>,
+    notes: UnlockNotes,
 }
 
-impl Unlocked {
-    /// Decrypts every collection with `key`. Records that cannot be read are
-    /// listed in `damaged`; the others are available.
-    fn load(store: &RecordStore, key: RecordKey) -> Result<Unlocked> {
-        let mut damaged = Vec::new();
-        let master = Master::load(store, &key, &mut damaged)?;
-        let settings = StoredSettings::load(store, &key, &mut damaged)?;
-        let facts = Facts::load(store, &key, &mut damaged)?;
-        let purchases = Purchases::load(store, &key, &mut damaged)?;
-        let brands = PinnedBrands::load(store, &key, &mut damaged)?;
-        let ledger = Ledger::load(store, &key, &mut damaged)?;
-        store.report_unknown_kinds(&mut damaged)?;
-        Ok(Unlocked { key, master, settings, facts, purchases, brands, ledger, damaged })
+/// A collection, decrypted now if it was not yet.
+fn loaded<'a, T>(
+    store: &RecordStore,
+    key: &RecordKey,
+    damaged: &RefCell<Vec<DamagedRecord>>,
+    cell: &'a OnceCell<T>,
+    load: Loader<T>,
+) -> Result<&'a T> {
+    if let Some(value) = cell.get() {
+        return Ok(value);
     }
-
-    fn holdings(&self) -> Holdings<'_> {
-        Holdings {
-            master: self.master.secret(),
-            settings: self.settings.get(),
-            facts: &self.facts,
-            purchases: &self.purchases,
-            brands: &self.brands,
-        }
-    }
+    let value = load(store, key, &mut damaged.borrow_mut())?;
+    Ok(cell.get_or_init(|| value))
 }
 
-/// A consumer's vault. Locked when opened; [`Vault::unlock`] loads and decrypts everything into memory.
+/// A collection already loaded, to change it.
+fn loaded_mut<T>(cell: &mut OnceCell<T>) -> &mut T {
+    cell.get_mut().unwrap_or_else(|| unreachable!("collections are loaded before they are changed"))
+}
+
+/// A consumer's vault. Locked when opened; [`Vault::unlock`] decrypts it into memory.
 pub struct Vault {
     store: RecordStore,
     open: Option<Unlocked>,
@@ -95,7 +193,7 @@ impl Vault {
     pub fn open(dir: &Path) -> Result<Vault> {
         let (store, format) = RecordStore::open(dir)?;
         if !format.as_deref().is_some_and(keys::is_known_format) {
-            return Err(VaultError::Corrupt { dir: dir.to_owned(), detail: "no vault header".into() });
+            return Err(VaultError::HeaderDamaged { dir: dir.to_owned() });
         }
         Ok(Vault { store, open: None })
     }
@@ -132,13 +230,36 @@ impl Vault {
             key: record_key,
             master,
             settings,
-            facts: Facts::default(),
-            purchases: Purchases::default(),
-            brands: PinnedBrands::default(),
-            ledger: Ledger::default(),
-            damaged: Vec::new(),
+            facts: OnceCell::from(Facts::default()),
+            purchases: OnceCell::from(Purchases::default()),
+            credits: OnceCell::from(Credits::default()),
+            brands: OnceCell::from(PinnedBrands::default()),
+            ledger: OnceCell::from(Ledger::default()),
+            damaged: RefCell::default(),
+            unknown_kinds_checked: std::cell::Cell::new(true),
+            notes: UnlockNotes::default(),
         });
         Ok((vault, recovery))
+    }
+
+    /// Moves the database of a vault that cannot be opened (damaged) into
+    /// its safety-copy folder, so that a backup can be restored into a new
+    /// vault in `dir`. Returns where it is kept (until the next successful
+    /// unlock of the new vault).
+    pub fn set_aside(dir: &Path) -> Result<PathBuf> {
+        let aside = dir.join(SAFETY_COPY_DIR);
+        let _ = std::fs::remove_dir_all(&aside);
+        std::fs::create_dir_all(&aside).map_err(|e| VaultError::File { path: aside.clone(), detail: e.to_string() })?;
+        make_private(&aside, true)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let from = dir.join(format!("{DATABASE_FILE}{suffix}"));
+            if from.exists() {
+                let to = aside.join(format!("{DATABASE_FILE}{suffix}"));
+                std::fs::rename(&from, &to)
+                    .map_err(|e| VaultError::File { path: from.clone(), detail: e.to_string() })?;
+            }
+        }
+        Ok(aside)
     }
 
     /// The vault's directory.
@@ -161,9 +282,68 @@ impl Vault {
         Ok((&mut self.store, open))
     }
 
-    /// Records that could not be read at unlock (the others are available).
-    pub fn damaged_records(&self) -> Result<&[DamagedRecord]> {
-        Ok(&self.unlocked()?.damaged)
+    fn facts_loaded(&self) -> Result<&Facts> {
+        let open = self.unlocked()?;
+        loaded(&self.store, &open.key, &open.damaged, &open.facts, Facts::load)
+    }
+
+    fn purchases_loaded(&self) -> Result<&Purchases> {
+        let open = self.unlocked()?;
+        loaded(&self.store, &open.key, &open.damaged, &open.purchases, Purchases::load)
+    }
+
+    fn credits_loaded(&self) -> Result<&Credits> {
+        let open = self.unlocked()?;
+        loaded(&self.store, &open.key, &open.damaged, &open.credits, Credits::load)
+    }
+
+    fn brands_loaded(&self) -> Result<&PinnedBrands> {
+        let open = self.unlocked()?;
+        loaded(&self.store, &open.key, &open.damaged, &open.brands, PinnedBrands::load)
+    }
+
+    fn ledger_loaded(&self) -> Result<&Ledger> {
+        let open = self.unlocked()?;
+        loaded(&self.store, &open.key, &open.damaged, &open.ledger, Ledger::load)
+    }
+
+    fn holdings(&self) -> Result<Holdings<'_>> {
+        let open = self.unlocked()?;
+        Ok(Holdings {
+            master: open.master.secret()?,
+            settings: open.settings.get(),
+            facts: self.facts_loaded()?,
+            purchases: self.purchases_loaded()?,
+            brands: self.brands_loaded()?,
+        })
+    }
+
+    /// Records that could not be read among the collections decrypted so far (the others are available).
+    pub fn damaged_records(&self) -> Result<Vec<DamagedRecord>> {
+        Ok(self.unlocked()?.damaged.borrow().clone())
+    }
+
+    /// What could not be read among the collections decrypted so far, and how
+    /// to get it back; `full` decrypts every collection first, and looks for
+    /// records of kinds this version does not know.
+    pub fn damage_report(&self, full: bool) -> Result<DamageReport> {
+        let open = self.unlocked()?;
+        if full {
+            self.load_everything()?;
+        }
+        let mut lost: Vec<(String, usize)> = Vec::new();
+        for record in open.damaged.borrow().iter() {
+            match lost.iter_mut().find(|(kind, _)| *kind == record.kind) {
+                Some((_, n)) => *n += 1,
+                None => lost.push((record.kind.clone(), 1)),
+            }
+        }
+        Ok(DamageReport { lost, recovery_slot_damaged: open.notes.recovery_slot_damaged })
+    }
+
+    /// What the last unlock did besides opening the vault.
+    pub fn unlock_notes(&self) -> Result<&UnlockNotes> {
+        Ok(&self.unlocked()?.notes)
     }
 
     /// Runs SQLite's integrity check; `Ok(())` when the database file is sound.
@@ -179,6 +359,12 @@ impl Vault {
     /// Unlocks with the passphrase: derives the key (Argon2id), then decrypts every record into memory.
     /// Records that cannot be read are listed by [`Vault::damaged_records`]; the others are available.
     pub fn unlock(&mut self, passphrase: &str) -> Result<()> {
+        self.unlock_on_demand(passphrase)?;
+        self.load_everything()
+    }
+
+    /// Unlocks with the passphrase, decrypting each collection only when a call first needs it.
+    pub fn unlock_on_demand(&mut self, passphrase: &str) -> Result<()> {
         let slots = Keyslots::read(&self.store)?;
         let key = slots.open_with_passphrase(passphrase)?;
         self.load(&slots, key)
@@ -189,8 +375,11 @@ impl Vault {
         check_new_passphrase(new_passphrase)?;
         let slots = Keyslots::read(&self.store)?;
         let key = slots.open_with_recovery(recovery)?;
-        self.store.set_passphrase_slot(&Keyslots::passphrase_slot(&key, new_passphrase)?)?;
-        self.load(&slots, key)
+        let (slot, check) = Keyslots::passphrase_slot(&key, new_passphrase)?;
+        self.store.set_passphrase_slot(&slot, &check)?;
+        let slots = Keyslots::read(&self.store)?;
+        self.load(&slots, key)?;
+        self.load_everything()
     }
 
     /// Replaces the passphrase, after checking the current one, in one transaction.
@@ -198,33 +387,89 @@ impl Vault {
         self.unlocked()?;
         check_new_passphrase(new)?;
         let key = Keyslots::read(&self.store)?.open_with_passphrase(current)?;
-        self.store.set_passphrase_slot(&Keyslots::passphrase_slot(&key, new)?)
+        let (slot, check) = Keyslots::passphrase_slot(&key, new)?;
+        self.store.set_passphrase_slot(&slot, &check)
     }
 
-    /// Replaces the vault key: every record is sealed again under a new key and
-    /// key generation, in one transaction. The old recovery secret stops
-    /// working; the new one is returned, to be shown once.
-    pub fn rotate_key(&mut self, passphrase: &str) -> Result<RecoverySecret> {
-        let slots = Keyslots::read(&self.store)?;
-        let old_key = slots.open_with_passphrase(passphrase)?;
+    /// Prepares a replacement of the vault key, writing nothing: hand
+    /// [`KeyRotation::recovery_secret`] to the person, then
+    /// [`Vault::commit_key_rotation`]. Until then the old recovery secret works.
+    pub fn prepare_key_rotation(&self, passphrase: &str) -> Result<KeyRotation> {
         self.unlocked()?;
-        let old = keys::record_key(self.store.dir(), &slots.format, old_key, slots.generation)?;
-        let new_key = DataKey::generate()?;
-        let new_generation = slots.generation + 1;
+        let slots = Keyslots::read(&self.store)?;
+        slots.open_with_passphrase(passphrase)?;
+        let key = DataKey::generate()?;
         let recovery = RecoverySecret::generate();
-        let header = Keyslots::wrap(&slots.format, new_generation, &new_key, passphrase, &recovery)?;
-        let new = keys::record_key(self.store.dir(), &slots.format, new_key, new_generation)?;
-        self.store.rekey(&old, &new, &header)?;
-        if let Some(open) = self.open.as_mut() {
-            open.key = new;
-        }
-        Ok(recovery)
+        let header = Keyslots::wrap(&slots.format, slots.generation + 1, &key, passphrase, &recovery)?;
+        Ok(KeyRotation { recovery, key, header, from_generation: slots.generation })
     }
 
-    /// Decrypts every record with `key` into memory.
+    /// Replaces the vault key: every record is sealed again under the
+    /// prepared key and key generation, in one transaction. From then on only
+    /// the rotation's recovery secret works.
+    pub fn commit_key_rotation(&mut self, rotation: KeyRotation) -> Result<()> {
+        self.unlocked()?;
+        let found = self.store.key_generation()?;
+        if found != rotation.from_generation {
+            return Err(VaultError::RotationOutdated { expected: rotation.from_generation, found });
+        }
+        let slots = Keyslots::read(&self.store)?;
+        let dir = self.store.dir().to_owned();
+        let (store, open) = self.parts()?;
+        let new = keys::record_key(&dir, &slots.format, rotation.key.clone(), rotation.header.key_generation)?;
+        store.rekey(&open.key, &new, &rotation.header)?;
+        open.key = new;
+        open.notes.recovery_slot_damaged = false;
+        Ok(())
+    }
+
+    /// Opens the vault with `key`: moves money received out of schema-1
+    /// purchases, stores missing keyslot checks, removes a restore's safety
+    /// copy, and reads the master secret and the preferences.
     fn load(&mut self, slots: &Keyslots, key: DataKey) -> Result<()> {
         let key = keys::record_key(self.store.dir(), &slots.format, key, slots.generation)?;
-        self.open = Some(Unlocked::load(&self.store, key)?);
+        let mut notes = UnlockNotes {
+            moved_to_credits: purchases::migrate_schema_1(&mut self.store, &key)?,
+            recovery_slot_damaged: slots.recovery_damaged(),
+            ..UnlockNotes::default()
+        };
+        if let Some((passphrase_check, recovery_check)) = slots.missing_checks() {
+            self.store.set_slot_checks(&passphrase_check, &recovery_check)?;
+        }
+        let safety_copy = self.store.dir().join(SAFETY_COPY_DIR);
+        if safety_copy.is_dir() && std::fs::remove_dir_all(&safety_copy).is_ok() {
+            notes.safety_copy_removed = Some(safety_copy);
+        }
+        let mut damaged = Vec::new();
+        let master = Master::load(&self.store, &key, &mut damaged)?;
+        let settings = StoredSettings::load(&self.store, &key, &mut damaged)?;
+        self.open = Some(Unlocked {
+            key,
+            master,
+            settings,
+            facts: OnceCell::new(),
+            purchases: OnceCell::new(),
+            credits: OnceCell::new(),
+            brands: OnceCell::new(),
+            ledger: OnceCell::new(),
+            damaged: RefCell::new(damaged),
+            unknown_kinds_checked: std::cell::Cell::new(false),
+            notes,
+        });
+        Ok(())
+    }
+
+    /// Decrypts every collection not decrypted yet, and reports records of unknown kinds.
+    fn load_everything(&self) -> Result<()> {
+        self.facts_loaded()?;
+        self.purchases_loaded()?;
+        self.credits_loaded()?;
+        self.brands_loaded()?;
+        self.ledger_loaded()?;
+        let open = self.unlocked()?;
+        if !open.unknown_kinds_checked.replace(true) {
+            self.store.report_unknown_kinds(&mut open.damaged.borrow_mut())?;
+        }
         Ok(())
     }
 }
@@ -233,17 +478,18 @@ impl Vault {
 impl Vault {
     /// All facts, in vocabulary-name order.
     pub fn facts(&self) -> Result<Vec<Fact>> {
-        Ok(self.unlocked()?.facts.list())
+        Ok(self.facts_loaded()?.list())
     }
 
     pub fn fact(&self, item: &ItemName) -> Result<Option<Fact>> {
-        Ok(self.unlocked()?.facts.get(item).cloned())
+        Ok(self.facts_loaded()?.get(item).cloned())
     }
 
     /// Adds or replaces a fact.
     pub fn set_fact(&mut self, item: ItemName, value: Value, sensitivity: Sensitivity) -> Result<()> {
+        self.facts_loaded()?;
         let (store, open) = self.parts()?;
-        open.facts.set(store, &open.key, Fact { item, value, sensitivity })
+        loaded_mut(&mut open.facts).set(store, &open.key, Fact { item, value, sensitivity })
     }
 
     /// Changes how freely a fact may be shared.
@@ -254,8 +500,9 @@ impl Vault {
 
     /// Deletes a fact.
     pub fn remove_fact(&mut self, item: &ItemName) -> Result<()> {
+        self.facts_loaded()?;
         let (store, open) = self.parts()?;
-        open.facts.remove(store, &open.key, item)
+        loaded_mut(&mut open.facts).remove(store, &open.key, item)
     }
 }
 
@@ -272,59 +519,96 @@ impl Vault {
     }
 }
 
-/// Purchase history ([`crate::purchases`], [`crate::csv_import`]).
+/// Purchase history and money received ([`crate::purchases`], [`crate::credits`], [`crate::csv_import`]).
 impl Vault {
     /// Adds one purchase typed by the user; returns its id.
     pub fn add_purchase(&mut self, purchase: Purchase) -> Result<String> {
         purchase.validate()?;
+        self.purchases_loaded()?;
         let (store, open) = self.parts()?;
-        let ids = open.purchases.add_all(store, &open.key, vec![purchase])?;
+        let ids = loaded_mut(&mut open.purchases).add_all(store, &open.key, vec![purchase])?;
         Ok(ids[0].hex())
     }
 
-    /// Deletes one purchase.
-    pub fn remove_purchase(&mut self, id: &str) -> Result<()> {
+    /// Adds a refund typed by the user, from the entry's merchant (money
+    /// received, kept apart; it lowers that merchant's category in totals).
+    pub fn add_refund(&mut self, entry: &PurchaseEntry) -> Result<String> {
+        let credit = entry.read_refund(self.purchases_loaded()?)?;
+        credit.validate()?;
+        self.credits_loaded()?;
         let (store, open) = self.parts()?;
-        open.purchases.remove(store, &open.key, id)
+        let ids = loaded_mut(&mut open.credits).add_all(store, &open.key, vec![credit])?;
+        Ok(ids[0].hex())
+    }
+
+    /// Deletes one purchase or one sum of money received, by the id listings show.
+    pub fn remove_purchase(&mut self, id: &str) -> Result<()> {
+        let record = RecordId::parse_hex(id).ok_or_else(|| VaultError::MalformedPurchaseId { id: id.to_owned() })?;
+        if self.purchases_loaded()?.contains(&record) {
+            let (store, open) = self.parts()?;
+            return loaded_mut(&mut open.purchases).remove(store, &open.key, &record);
+        }
+        self.credits_loaded()?;
+        let (store, open) = self.parts()?;
+        loaded_mut(&mut open.credits).remove(store, &open.key, &record)
     }
 
     /// How many purchases the vault holds.
     pub fn purchase_count(&self) -> Result<usize> {
-        Ok(self.unlocked()?.purchases.count())
+        Ok(self.purchases_loaded()?.count())
     }
 
     /// Purchases matching `filter`, newest first, `limit` from `offset`.
     pub fn purchases(&self, filter: &PurchaseFilter, offset: usize, limit: usize) -> Result<PurchasePage> {
-        Ok(self.unlocked()?.purchases.page(filter, offset, limit))
+        Ok(self.purchases_loaded()?.page(filter, offset, limit))
     }
 
     /// Every purchase matching `filter` (for sharing and exports).
     pub fn all_purchases(&self, filter: &PurchaseFilter) -> Result<Vec<Purchase>> {
-        Ok(self.unlocked()?.purchases.matching(filter))
+        Ok(self.purchases_loaded()?.matching(filter))
     }
 
-    /// Totals of the purchases matching `filter`, by category and by category and month.
+    /// Money received, kept apart from purchases, newest first.
+    pub fn credits(&self) -> Result<Vec<ListedCredit>> {
+        Ok(self.credits_loaded()?.listed())
+    }
+
+    /// How many sums of money received the vault holds.
+    pub fn credit_count(&self) -> Result<usize> {
+        Ok(self.credits_loaded()?.count())
+    }
+
+    /// Totals of the purchases matching `filter`, by category and by category
+    /// and month, less the refunds identified as coming from their merchants.
     pub fn purchase_totals(&self, filter: &PurchaseFilter) -> Result<Totals> {
-        Ok(self.unlocked()?.purchases.totals(filter))
+        Ok(self.purchases_loaded()?.totals(filter, self.credits_loaded()?))
     }
 
     /// Reads a CSV file and says what importing it would do; writes nothing.
     pub fn preview_csv(&self, bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
         let mut preview = csv_import::parse(bytes, options)?;
-        csv_import::mark_duplicates(&mut preview, self.unlocked()?.purchases.iter());
+        csv_import::compare_with_vault(&mut preview, self.purchases_loaded()?, self.credits_loaded()?);
         Ok(preview)
     }
 
-    /// Imports the readable, new rows of a CSV file in one transaction.
+    /// Imports the readable, new rows of a CSV file in one transaction:
+    /// purchases, and money received kept apart unless the options leave it out.
+    /// A file whose date order or decimal separator must be asked imports nothing.
     pub fn import_csv(&mut self, bytes: &[u8], options: &CsvOptions) -> Result<CsvImportReport> {
         let preview = self.preview_csv(bytes, options)?;
-        let new: Vec<Purchase> = preview.rows.into_iter().filter(|r| !r.duplicate).map(|r| r.purchase).collect();
-        let imported = new.len();
-        if imported > 0 {
+        preview.check_answered()?;
+        let report = preview.report();
+        let (purchases, credits) = preview.into_new_rows();
+        if !purchases.is_empty() || !credits.is_empty() {
             let (store, open) = self.parts()?;
-            open.purchases.add_all(store, &open.key, new)?;
+            let writer = store.write(&open.key)?;
+            let staged_purchases = Purchases::stage(&writer, purchases)?;
+            let staged_credits = Credits::stage(&writer, credits)?;
+            writer.commit()?;
+            loaded_mut(&mut open.purchases).apply(staged_purchases);
+            loaded_mut(&mut open.credits).apply(staged_credits);
         }
-        Ok(CsvImportReport { imported, duplicates: preview.duplicate_count, errors: preview.errors })
+        Ok(report)
     }
 }
 
@@ -332,19 +616,20 @@ impl Vault {
 impl Vault {
     /// Verifies a request (signature, format, dates) and describes it for a decision.
     pub fn review_request(&self, jws: &str, now: i64) -> Result<RequestReview> {
-        self.unlocked()?.holdings().review_request(jws, now)
+        self.holdings()?.review_request(jws, now)
     }
 
     /// Pins (or re-pins, after a key change the brand confirmed) the request's brand key.
     pub fn trust_brand(&mut self, review: &RequestReview, now: i64) -> Result<()> {
+        self.brands_loaded()?;
         let (store, open) = self.parts()?;
-        open.brands.pin(store, &open.key, review.brand_pin(now))
+        loaded_mut(&mut open.brands).pin(store, &open.key, review.brand_pin(now))
     }
 
     /// Computes exactly what the packet would contain for `decisions`. Every
     /// requested item needs one decision; `never share` facts must be denied.
     pub fn preview_packet(&self, review: &RequestReview, decisions: &[Decision], now: i64) -> Result<PacketPreview> {
-        self.unlocked()?.holdings().preview_packet(review, decisions, now)
+        self.holdings()?.preview_packet(review, decisions, now)
     }
 
     /// Signs the previewed packet with the per-brand key, writes the encrypted
@@ -357,22 +642,25 @@ impl Vault {
         path: &Path,
         now: i64,
     ) -> Result<LedgerEntry> {
-        let open = self.unlocked()?;
-        let sealed = consent::seal_packet(review, preview, open.master.secret())?;
+        let sealed = consent::seal_packet(review, preview, self.unlocked()?.master.secret()?)?;
         let pin = review.brand_pin(now);
-        let first_contact = matches!(open.brands.trust_of(&pin.name, &pin.did), consent::BrandTrust::FirstContact);
+        let first_contact =
+            matches!(self.brands_loaded()?.trust_of(&pin.name, &pin.did), consent::BrandTrust::FirstContact);
+        self.ledger_loaded()?;
         files::write_atomic(path, &sealed.file)?;
         let entry = sealed.entry;
         let stored = (|| {
             let (store, open) = self.parts()?;
             let writer = store.write(&open.key)?;
-            let staged_entry = open.ledger.stage(&writer, entry.clone())?;
-            let staged_pin = if first_contact { Some(open.brands.stage(&writer, pin)?) } else { None };
+            let ledger = loaded_mut(&mut open.ledger);
+            let brands = loaded_mut(&mut open.brands);
+            let staged_entry = ledger.stage(&writer, entry.clone())?;
+            let staged_pin = if first_contact { Some(brands.stage(&writer, pin)?) } else { None };
             writer.commit()?;
             if let Some(staged) = staged_pin {
-                open.brands.apply(staged);
+                brands.apply(staged);
             }
-            open.ledger.apply(staged_entry);
+            ledger.apply(staged_entry);
             Ok(())
         })();
         if let Err(e) = stored {
@@ -387,24 +675,27 @@ impl Vault {
 impl Vault {
     /// Every packet shared, newest first.
     pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
-        Ok(self.unlocked()?.ledger.lines(now))
+        Ok(self.ledger_loaded()?.lines(now))
     }
 
     /// For each brand: what it holds now and every packet it received.
     pub fn what_brands_know(&self, now: i64) -> Result<Vec<BrandKnowledge>> {
-        Ok(self.unlocked()?.ledger.what_brands_know(now))
+        Ok(self.ledger_loaded()?.what_brands_know(now))
     }
 
     /// Signs a revocation of packet `packet_jti`, writes it to `path` for the brand, and marks the packet revoked.
     pub fn revoke_packet(&mut self, packet_jti: &str, path: &Path, now: i64) -> Result<LedgerLine> {
+        self.ledger_loaded()?;
         let (store, open) = self.parts()?;
-        open.ledger.revoke(store, &open.key, open.master.secret(), packet_jti, path, now)
+        let master = open.master.secret()?;
+        loaded_mut(&mut open.ledger).revoke(store, &open.key, master, packet_jti, path, now)
     }
 
     /// Checks a brand's deletion receipt against the ledger and records the deletion as confirmed.
     pub fn import_receipt(&mut self, jws: &str, now: i64) -> Result<LedgerLine> {
+        self.ledger_loaded()?;
         let (store, open) = self.parts()?;
-        open.ledger.import_receipt(store, &open.key, jws, now)
+        loaded_mut(&mut open.ledger).import_receipt(store, &open.key, jws, now)
     }
 }
 
@@ -417,21 +708,57 @@ impl Vault {
             format: backup::BACKUP_FORMAT.into(),
             version: backup::BACKUP_VERSION,
             created_at: now,
-            master_secret: *open.master.secret().as_bytes(),
+            master_secret: *open.master.secret()?.as_bytes(),
             settings: open.settings.get().clone(),
-            facts: open.facts.list(),
-            purchases: open.purchases.iter().cloned().collect(),
-            brands: open.brands.list(),
-            ledger: open.ledger.entries().cloned().collect(),
+            facts: self.facts_loaded()?.list(),
+            purchases: self.purchases_loaded()?.iter().cloned().collect(),
+            credits: self.credits_loaded()?.iter().cloned().collect(),
+            brands: self.brands_loaded()?.list(),
+            ledger: self.ledger_loaded()?.entries().cloned().collect(),
         };
         backup::write(path, backup_passphrase, &content)
     }
 
-    /// Replaces the whole vault content with the backup at `path`. The backup
-    /// is decrypted and checked entirely first; nothing changes if it fails.
+    /// Whether the vault holds no fact, purchase, money received, trusted brand or packet
+    /// (a new vault: restoring into it loses nothing).
+    pub fn holds_nothing(&self) -> Result<bool> {
+        Ok(self.facts_loaded()?.count() == 0
+            && self.purchases_loaded()?.count() == 0
+            && self.credits_loaded()?.count() == 0
+            && self.brands_loaded()?.list().is_empty()
+            && self.ledger_loaded()?.entries().next().is_none())
+    }
+
+    /// Decrypts and checks the whole backup at `path`, changing nothing: its
+    /// [`CheckedBackup::summary`] can be shown before [`Vault::restore_backup`].
+    pub fn open_backup(path: &Path, backup_passphrase: &str) -> Result<CheckedBackup> {
+        backup::read(path, backup_passphrase)
+    }
+
+    /// Replaces the whole vault content with the backup at `path` (see [`Vault::restore_backup`]).
     pub fn restore(&mut self, path: &Path, backup_passphrase: &str) -> Result<RestoreReport> {
         self.unlocked()?;
-        let content = backup::read(path, backup_passphrase)?;
+        let checked = Vault::open_backup(path, backup_passphrase)?;
+        self.restore_backup(checked)
+    }
+
+    /// Replaces the whole vault content with a checked backup, in one
+    /// transaction. First the vault as it is is copied to its safety-copy
+    /// folder ([`SAFETY_COPY_DIR`]), kept until the next successful unlock; a
+    /// copy already there from an earlier restore is kept instead (it is the
+    /// older vault), and a vault that holds nothing is not copied.
+    pub fn restore_backup(&mut self, checked: CheckedBackup) -> Result<RestoreReport> {
+        let holds_something = !self.holds_nothing()?;
+        let aside = self.store.dir().join(SAFETY_COPY_DIR);
+        let copy = aside.join(DATABASE_FILE);
+        let kept_from_before = copy.is_file();
+        if holds_something && !kept_from_before {
+            std::fs::create_dir_all(&aside)
+                .map_err(|e| VaultError::File { path: aside.clone(), detail: e.to_string() })?;
+            make_private(&aside, true)?;
+            self.store.copy_to(&copy)?;
+        }
+        let content = &checked.content;
         let (store, open) = self.parts()?;
         let writer = store.write(&open.key)?;
         writer.delete_all()?;
@@ -439,17 +766,21 @@ impl Vault {
         let settings = StoredSettings::write_new(&writer, &content.settings)?;
         let facts = Facts::write_new(&writer, &content.facts)?;
         let purchases = Purchases::write_new(&writer, &content.purchases)?;
+        let credits = Credits::write_new(&writer, &content.credits)?;
         let brands = PinnedBrands::write_new(&writer, &content.brands)?;
         let ledger = Ledger::write_new(&writer, &content.ledger)?;
         writer.commit()?;
         open.master = master;
         open.settings = settings;
-        open.facts = facts;
-        open.purchases = purchases;
-        open.brands = brands;
-        open.ledger = ledger;
-        open.damaged.clear();
-        Ok(content.report())
+        open.facts = OnceCell::from(facts);
+        open.purchases = OnceCell::from(purchases);
+        open.credits = OnceCell::from(credits);
+        open.brands = OnceCell::from(brands);
+        open.ledger = OnceCell::from(ledger);
+        open.damaged.borrow_mut().clear();
+        open.unknown_kinds_checked.set(true);
+        let safety_copy = copy.is_file().then_some(aside);
+        Ok(checked.report(safety_copy, kept_from_before))
     }
 
     /// Writes all my data as readable JSON inside an age file protected by `passphrase`
@@ -458,9 +789,10 @@ impl Vault {
         let open = self.unlocked()?;
         let content = ExportContent {
             settings: open.settings.get(),
-            facts: open.facts.list(),
-            purchases: open.purchases.iter().cloned().collect(),
-            what_brands_know: open.ledger.what_brands_know(now),
+            facts: self.facts_loaded()?.list(),
+            purchases: self.purchases_loaded()?.iter().cloned().collect(),
+            credits: self.credits_loaded()?.iter().cloned().collect::<Vec<Credit>>(),
+            what_brands_know: self.ledger_loaded()?.what_brands_know(now),
         };
         backup::export(path, passphrase, now, content)
     }

@@ -166,12 +166,23 @@ fn a_backup_restores_everything_and_a_bad_backup_changes_nothing() {
     assert!(vault.restore(&dir.path().join("damaged.age"), "backup passphrase 123").is_err());
     assert!(vault.facts().unwrap().is_empty(), "a failed restore changed nothing");
 
+    vault.set_fact("given_name".parse().unwrap(), json!("Ana"), Sensitivity::AskMe).unwrap();
     let report = vault.restore(&backup, "backup passphrase 123").unwrap();
-    assert_eq!((report.facts, report.purchases), (1, 3));
+    assert_eq!((report.facts, report.purchases, report.credits), (1, 2, 1));
+    // The vault the restore replaced is kept aside, whole, until the next unlock.
+    let safety_copy = report.safety_copy.clone().unwrap();
+    assert_eq!(safety_copy, dir.path().join("vault").join(tessera_vault::vault::SAFETY_COPY_DIR));
+    let mut replaced = tessera_vault::Vault::open(&safety_copy).unwrap();
+    replaced.unlock(PASSPHRASE).unwrap();
+    assert_eq!(replaced.facts().unwrap()[0].value, json!("Ana"), "the newer fact is in the safety copy");
+    drop(replaced);
     vault.lock();
     vault.unlock(PASSPHRASE).unwrap();
+    assert_eq!(vault.unlock_notes().unwrap().safety_copy_removed.as_deref(), Some(safety_copy.as_path()));
+    assert!(!safety_copy.exists(), "removed at the next successful unlock");
     assert_eq!(vault.facts().unwrap()[0].value, json!("ana@example.org"));
-    assert_eq!(vault.purchase_count().unwrap(), 3);
+    assert_eq!(vault.purchase_count().unwrap(), 2);
+    assert_eq!(vault.credit_count().unwrap(), 1);
 }
 
 #[test]

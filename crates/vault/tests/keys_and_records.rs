@@ -68,7 +68,14 @@ fn key_rotation_reseals_every_record_and_issues_a_new_recovery_secret() {
     let dir = tempfile::tempdir().unwrap();
     let (mut vault, old_recovery) = new_vault(dir.path());
     vault.set_fact("email".parse().unwrap(), json!("ana@example.org"), Sensitivity::AskMe).unwrap();
-    let new_recovery = vault.rotate_key(PASSPHRASE).unwrap();
+    let rotation = vault.prepare_key_rotation(PASSPHRASE).unwrap();
+    vault.lock();
+    drop(rotation);
+    vault.recover(&old_recovery, PASSPHRASE).unwrap();
+    assert!(vault.damaged_records().unwrap().is_empty(), "a rotation prepared and dropped changes nothing");
+    let rotation = vault.prepare_key_rotation(PASSPHRASE).unwrap();
+    let new_recovery = RecoverySecret::parse(&rotation.recovery_secret().display()).unwrap();
+    vault.commit_key_rotation(rotation).unwrap();
     vault.set_fact("given_name".parse().unwrap(), json!("Ana"), Sensitivity::AskMe).unwrap();
     vault.lock();
     vault.unlock(PASSPHRASE).unwrap();
@@ -137,4 +144,51 @@ fn facts_are_typed_and_only_profile_facts_are_stored() {
     assert_eq!(vault.facts().unwrap()[0].sensitivity, Sensitivity::ShareFreely);
     vault.remove_fact(&"tessera.household_size".parse().unwrap()).unwrap();
     assert!(vault.facts().unwrap().is_empty());
+}
+
+#[test]
+fn a_new_vault_is_readable_by_its_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, _) = new_vault(dir.path());
+    vault.set_fact("email".parse().unwrap(), json!("ana@example.org"), Sensitivity::AskMe).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let vault_dir = dir.path().join("vault");
+        let mode = |name: &str| std::fs::metadata(vault_dir.join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(""), 0o700, "the directory");
+        for file in ["vault.db", "vault.db-wal", "vault.db-shm"] {
+            assert_eq!(mode(file), 0o600, "{file}, while the vault is open");
+        }
+    }
+}
+
+#[test]
+fn a_command_decrypts_only_the_collections_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, _) = new_vault(dir.path());
+    vault.set_fact("email".parse().unwrap(), json!("ana@example.org"), Sensitivity::AskMe).unwrap();
+    let purchase = tessera_vault::purchases::PurchaseEntry {
+        date: "2026-03-14".into(),
+        merchant: "Fnac".into(),
+        amount: "12,50".into(),
+        currency: "EUR".into(),
+        category: None,
+    };
+    vault.add_purchase(purchase.read().unwrap()).unwrap();
+    drop(vault);
+    // A purchase that does not open shows whether purchases were decrypted.
+    raw_connection(dir.path())
+        .execute("UPDATE records SET sealed = zeroblob(length(sealed)) WHERE kind = 'purchase'", [])
+        .unwrap();
+    let mut vault = Vault::open(&dir.path().join("vault")).unwrap();
+    vault.unlock_on_demand(PASSPHRASE).unwrap();
+    assert_eq!(vault.facts().unwrap().len(), 1);
+    assert!(vault.damaged_records().unwrap().is_empty(), "listing facts decrypted no purchase");
+    assert_eq!(vault.purchase_count().unwrap(), 0);
+    assert_eq!(vault.damage_report(false).unwrap().lost, [("purchase".to_owned(), 1)]);
+    // An unlock for the app decrypts everything at once.
+    vault.lock();
+    vault.unlock(PASSPHRASE).unwrap();
+    assert_eq!(vault.damaged_records().unwrap().len(), 1);
 }

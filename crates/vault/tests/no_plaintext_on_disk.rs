@@ -13,7 +13,7 @@ use tessera_protocol::request::{RequestSpec, RequestedItem};
 use tessera_vault::consent::{Choice, Decision};
 use tessera_vault::csv_import::CsvOptions;
 use tessera_vault::facts::Sensitivity;
-use tessera_vault::purchases::Purchase;
+use tessera_vault::purchases::{Purchase, PurchaseEntry};
 use tessera_vault::{RecoverySecret, Vault};
 
 const CANARIES: &[&str] = &[
@@ -27,6 +27,9 @@ const CANARIES: &[&str] = &[
     "9876.54",
     "1987-06-05",
     "Canary Brand Jqv",
+    "CanaryIncomeLabelQw",
+    "4321.98",
+    "CanaryRefundShopVz",
 ];
 
 /// Every encoding a canary is looked for in.
@@ -93,8 +96,18 @@ fn run_every_flow(
     vault.set_fact("address.locality".parse().unwrap(), json!("CanaryTownKpl"), Sensitivity::NeverShare).unwrap();
     vault.set_fact("tessera.interests".parse().unwrap(), json!(["canary-interest-kite"]), Sensitivity::AskMe).unwrap();
     vault.set_fact("birthdate".parse().unwrap(), json!("1987-06-05"), Sensitivity::AskMe).unwrap();
-    let csv = "Date;Libellé;Montant;Catégorie\n01/11/2026;CanaryShopMerchantXy;-9876,54;canarycategoryzz\n";
+    let csv = "Date;Libellé;Montant;Catégorie\n21/11/2026;CanaryShopMerchantXy;-9876,54;canarycategoryzz\n\
+               22/11/2026;CanaryShopMerchantXy;-1,00;canarycategoryzz\n23/11/2026;CanaryIncomeLabelQw;4321,98;\n";
     vault.import_csv(csv.as_bytes(), &CsvOptions::default()).unwrap();
+    vault
+        .add_refund(&PurchaseEntry {
+            date: "2026-11-24".into(),
+            merchant: "CanaryRefundShopVz".into(),
+            amount: "3,10".into(),
+            currency: "EUR".into(),
+            category: None,
+        })
+        .unwrap();
     vault
         .add_purchase(Purchase {
             date: "2026-11-02".parse().unwrap(),
@@ -132,7 +145,8 @@ fn run_every_flow(
     vault.change_passphrase(PASSPHRASE, "a second long passphrase").unwrap();
     vault.lock();
     vault.recover(&recovery, PASSPHRASE).unwrap();
-    vault.rotate_key(PASSPHRASE).unwrap();
+    let rotation = vault.prepare_key_rotation(PASSPHRASE).unwrap();
+    vault.commit_key_rotation(rotation).unwrap();
     vault.backup(&dir.join("out/backup.age"), "backup passphrase 123", NOW + 30).unwrap();
     vault.export_all(&dir.join("out/export.age"), "export passphrase 123", NOW + 30).unwrap();
     vault.restore(&dir.join("out/backup.age"), "backup passphrase 123").unwrap();
@@ -163,7 +177,13 @@ fn the_scan_finds_the_canaries_of_a_plaintext_store() {
     std::fs::create_dir_all(dir.path().join("out")).unwrap();
     let found = run_every_flow(dir.path(), Vault::create_plaintext_control);
     let in_vault: Vec<&String> = found.iter().filter(|f| f.contains("/vault/")).collect();
-    for canary in ["CanaryGivenZqx", "CanaryShopMerchantXy", "canary.mail.qzt@example.org", "Canary Brand Jqv"] {
+    for canary in [
+        "CanaryGivenZqx",
+        "CanaryShopMerchantXy",
+        "canary.mail.qzt@example.org",
+        "Canary Brand Jqv",
+        "CanaryIncomeLabelQw",
+    ] {
         assert!(in_vault.iter().any(|f| f.contains(canary)), "the control scan missed {canary}: {found:?}");
     }
 }

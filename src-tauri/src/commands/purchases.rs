@@ -53,12 +53,11 @@ pub fn csv_choose<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> 
     Ok(name)
 }
 
-/// What the import screen shows before importing: the preview, with its first rows only.
+/// What the import screen shows before importing: the preview, with its first rows only
+/// (the preview counts every unreadable row in `error_count` and lists the first ones).
 #[derive(Debug, Clone, Serialize)]
 pub struct CsvPreviewView {
     pub file_name: String,
-    /// How many rows cannot be read (only the first 200 are listed).
-    pub error_count: usize,
     #[serde(flatten)]
     pub preview: CsvPreview,
 }
@@ -79,10 +78,9 @@ pub fn csv_preview(state: State<'_, AppState>, options: CsvOptions) -> CmdResult
     let (path, bytes) = csv_bytes(&state)?;
     with_vault(&state, |v| {
         let mut preview = v.preview_csv(&bytes, &options)?;
-        let error_count = preview.errors.len();
         preview.rows.truncate(20);
-        preview.errors.truncate(200);
-        Ok(CsvPreviewView { file_name: file_name(&path), error_count, preview })
+        preview.credits.truncate(20);
+        Ok(CsvPreviewView { file_name: file_name(&path), preview })
     })
 }
 

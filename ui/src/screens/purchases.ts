@@ -1,5 +1,5 @@
 // Purchases: import with a mapping preview, a searchable table, totals and a spending chart.
-import { api, type ColumnMapping, type CsvOptions, type CsvPreview, type PurchaseFilter, type Totals } from "../api";
+import { api, type ColumnMapping, type CsvOptions, type CsvPreview, type PurchaseFilter, type RowError, type Totals } from "../api";
 import { h, svg } from "../dom";
 import { categoryLabel, formatDay, formatMoney, t } from "../i18n";
 import { busy, field, notice, select } from "../ui";
@@ -100,12 +100,32 @@ function columnSelect(preview: CsvPreview, field: keyof ColumnMapping, optional:
   return select(options, current === null ? "" : String(current), { "data-column": field });
 }
 
+const ENCODINGS: Record<CsvPreview["encoding"], string> = { utf8: "UTF-8", utf16_le: "UTF-16", utf16_be: "UTF-16", windows1252: "Windows-1252 (Latin-1)" };
+
+/** A row that cannot be read, in the interface's language (the English message when the problem has no text). */
+function rowProblem(e: RowError): string {
+  const key = `csv.problem.${e.problem}`;
+  const vars: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(e)) if (typeof v === "string" || typeof v === "number") vars[k] = v;
+  const text = t(key, vars);
+  return text === key ? e.message : text;
+}
+
 async function showPreview(area: HTMLElement, options: CsvOptions, refresh: () => Promise<void>): Promise<void> {
   const preview = await api.previewCsv(options);
+  const asked = new Set(preview.questions.map((q) => q.question));
   const header = h("input", { type: "checkbox", id: "csv-header", checked: preview.has_header });
   const negate = h("input", { type: "checkbox", id: "csv-negate", checked: preview.negate_amounts });
-  const decimal = select([["comma", t("csv.decimal_comma")], ["point", t("csv.decimal_point")]], preview.decimal_comma ? "comma" : "point", { id: "csv-decimal" });
-  const order = select((["day_first", "month_first", "year_first"] as const).map((o) => [o, t(`csv.order.${o}`)]), preview.date_order, { id: "csv-order" });
+  let negateTouched = options.negate_amounts !== undefined && options.negate_amounts !== null;
+  negate.addEventListener("change", () => { negateTouched = true; });
+  const skipCredits = h("input", { type: "checkbox", id: "csv-skip-credits", checked: preview.credit_handling === "skip" });
+  // What the file cannot tell starts unanswered ("—"): nothing is guessed for the person.
+  const decimalChoices: [string, string][] = [["comma", t("csv.decimal_comma")], ["point", t("csv.decimal_point")]];
+  if (asked.has("decimal_separator")) decimalChoices.unshift(["", "—"]);
+  const decimal = select(decimalChoices, asked.has("decimal_separator") ? "" : preview.decimal_comma ? "comma" : "point", { id: "csv-decimal" });
+  const orderChoices: [string, string][] = (["day_first", "month_first", "year_first"] as const).map((o) => [o, t(`csv.order.${o}`)]);
+  if (preview.date_order === null) orderChoices.unshift(["", "—"]);
+  const order = select(orderChoices, preview.date_order ?? "", { id: "csv-order" });
   const columns = {
     date: columnSelect(preview, "date", false),
     merchant: columnSelect(preview, "merchant", false),
@@ -118,9 +138,10 @@ async function showPreview(area: HTMLElement, options: CsvOptions, refresh: () =
     const num = (s: HTMLSelectElement): number | null => (s.value === "" ? null : Number(s.value));
     return {
       has_header: header.checked,
-      negate_amounts: negate.checked,
-      decimal_comma: decimal.value === "comma",
-      date_order: order.value as CsvOptions["date_order"],
+      negate_amounts: asked.has("spending_sign") && !negateTouched ? null : negate.checked,
+      decimal_comma: decimal.value === "" ? null : decimal.value === "comma",
+      date_order: order.value === "" ? null : (order.value as CsvOptions["date_order"]),
+      credits: skipCredits.checked ? "skip" : "keep",
       mapping: {
         date: Number(columns.date.value),
         merchant: Number(columns.merchant.value),
@@ -132,10 +153,11 @@ async function showPreview(area: HTMLElement, options: CsvOptions, refresh: () =
       },
     };
   };
-  for (const input of [header, negate, decimal, order, ...Object.values(columns)]) input.addEventListener("change", () => void showPreview(area, chosen(), refresh));
+  for (const input of [header, negate, decimal, order, skipCredits, ...Object.values(columns)]) input.addEventListener("change", () => void showPreview(area, chosen(), refresh));
 
   const out = h("div", { class: "out" });
-  const importButton = h("button", { class: "primary", id: "csv-import", disabled: preview.new_count === 0 }, t("csv.import", { count: preview.new_count }));
+  const blocked = preview.questions.length > 0;
+  const importButton = h("button", { class: "primary", id: "csv-import", disabled: blocked || preview.new_count + (preview.credit_handling === "keep" ? preview.new_credit_count : 0) === 0 }, t("csv.import", { count: preview.new_count }));
   importButton.addEventListener("click", () =>
     void busy(importButton, out, async () => {
       const report = await api.importCsv(chosen());
@@ -144,22 +166,34 @@ async function showPreview(area: HTMLElement, options: CsvOptions, refresh: () =
     }),
   );
   const cancel = h("button", { class: "quiet", onclick: () => area.replaceChildren() }, t("common.cancel"));
+  const questions = preview.questions.map((q) => notice("warning", t(`csv.question.${q.question}`, { examples: q.examples.join(", ") })));
+  const skipped = preview.skipped.map((s) =>
+    h("li", {}, t(s.first_line === s.last_line ? "csv.skipped_line" : "csv.skipped_lines", { first: s.first_line, last: s.last_line, reason: t(`csv.skip.${s.reason}`) })),
+  );
+  const credits =
+    preview.credits.length > 0
+      ? h("p", { class: "credits", id: "csv-credits" }, t(preview.credit_handling === "keep" ? "csv.credits_kept" : "csv.credits_skipped", { count: preview.new_credit_count, refunds: preview.refund_count }))
+      : null;
   area.replaceChildren(
     h(
       "section",
       { class: "card csv-preview" },
       h("h2", {}, t("csv.title", { file: preview.file_name })),
-      h("p", {}, t("csv.detected", { encoding: preview.encoding === "utf8" ? "UTF-8" : "Latin-1", delimiter: preview.delimiter === "\t" ? "tab" : preview.delimiter, decimal: t(preview.decimal_comma ? "csv.decimal_comma" : "csv.decimal_point"), order: t(`csv.order.${preview.date_order}`) })),
+      h("p", {}, t("csv.detected", { encoding: ENCODINGS[preview.encoding], delimiter: preview.delimiter === "\t" ? "tab" : preview.delimiter, decimal: t(preview.decimal_comma ? "csv.decimal_comma" : "csv.decimal_point"), order: preview.date_order ? t(`csv.order.${preview.date_order}`) : "?" })),
+      ...questions,
+      skipped.length > 0 ? h("ul", { class: "skipped", id: "csv-skipped" }, ...skipped) : null,
       h("div", { class: "row" }, h("label", { class: "check" }, header, t("csv.header")), h("label", { class: "check" }, negate, t("csv.negate")), field(t("csv.decimal"), decimal), field(t("csv.date_order"), order)),
       h("div", { class: "row" }, ...(Object.keys(columns) as (keyof typeof columns)[]).map((k) => field(t("csv.column", { field: t(`csv.field.${k}`) }), columns[k]))),
       h("p", { class: "summary", id: "csv-summary" }, t("csv.summary", { new: preview.new_count, duplicates: preview.duplicate_count, errors: preview.error_count })),
+      credits,
+      preview.credits.length > 0 ? h("label", { class: "check" }, skipCredits, t("csv.skip_credits")) : null,
       h(
         "table",
         { class: "purchases compact" },
         h("tbody", {}, ...preview.rows.map((r) => h("tr", { class: r.duplicate ? "duplicate" : "" }, h("td", {}, String(r.line)), h("td", {}, formatDay(r.purchase.date)), h("td", {}, r.purchase.merchant), h("td", {}, categoryLabel(r.purchase.category)), h("td", { class: "num" }, formatMoney(r.purchase.amount, r.purchase.currency)), h("td", {}, r.duplicate ? t("csv.duplicate") : "")))),
       ),
       preview.errors.length > 0
-        ? h("details", { class: "errors", open: true }, h("summary", {}, t("csv.errors")), h("ul", { id: "csv-errors" }, ...preview.errors.map((e) => h("li", {}, t("csv.line", { line: e.line, message: e.message })))))
+        ? h("details", { class: "errors", open: true }, h("summary", {}, t("csv.errors")), h("ul", { id: "csv-errors" }, ...preview.errors.map((e) => h("li", {}, t("csv.line", { line: e.line, message: rowProblem(e) })))), preview.error_count > preview.errors.length ? h("p", {}, t("csv.more_errors", { count: preview.error_count - preview.errors.length })) : null)
         : null,
       h("div", { class: "actions" }, importButton, cancel),
       out,

@@ -8,8 +8,8 @@ use serde_json::Value;
 use tessera_vault::facts::{self, Sensitivity};
 use tessera_vault::Vault;
 
-use super::{SensitivityArg, VaultArgs};
-use crate::{files, CliError};
+use super::SensitivityArg;
+use crate::{files, say, CliError};
 
 #[derive(Debug, Subcommand)]
 pub enum FactCommand {
@@ -38,23 +38,20 @@ pub enum FactCommand {
     Remove { item: String },
 }
 
-pub fn run(command: FactCommand, args: &VaultArgs) -> Result<(), CliError> {
-    let mut vault = args.unlock()?;
+pub fn run(command: FactCommand, vault: &mut Vault) -> Result<(), CliError> {
     match command {
-        FactCommand::Set { item, value, sensitivity } => set(&mut vault, &item, &value, sensitivity.into()),
-        FactCommand::Import { file, sensitivity } => import(&mut vault, &file, sensitivity.into()),
-        FactCommand::List => list(&vault),
+        FactCommand::Set { item, value, sensitivity } => set(vault, &item, &value, sensitivity.into()),
+        FactCommand::Import { file, sensitivity } => import(vault, &file, sensitivity.into()),
+        FactCommand::List => list(vault),
         FactCommand::Sensitivity { item, level } => {
             let item = facts::parse_fact_item(&item)?;
             vault.set_sensitivity(&item, level.into())?;
-            println!("{item} is now {}.", Sensitivity::from(level).as_str());
-            Ok(())
+            say!("{item} is now {}.", Sensitivity::from(level).as_str())
         }
         FactCommand::Remove { item } => {
             let item = facts::parse_fact_item(&item)?;
             vault.remove_fact(&item)?;
-            println!("Deleted {item}.");
-            Ok(())
+            say!("Deleted {item}.")
         }
     }
 }
@@ -63,8 +60,7 @@ fn set(vault: &mut Vault, item: &str, value: &str, sensitivity: Sensitivity) -> 
     let item = facts::parse_fact_item(item)?;
     let value = facts::value_from_text(&item, value)?;
     vault.set_fact(item, value, sensitivity)?;
-    println!("Saved {item}.");
-    Ok(())
+    say!("Saved {item}.")
 }
 
 /// Checks every fact of the file before saving any.
@@ -82,17 +78,16 @@ fn import(vault: &mut Vault, file: &Path, sensitivity: Sensitivity) -> Result<()
     for (item, value) in &checked {
         vault.set_fact(*item, value.clone(), sensitivity)?;
     }
-    println!("Saved {} fact(s).", checked.len());
-    Ok(())
+    say!("Saved {} fact(s).", checked.len())
 }
 
 fn list(vault: &Vault) -> Result<(), CliError> {
     let facts = vault.facts()?;
     if facts.is_empty() {
-        println!("No fact yet: add one with `tessera vault fact set ITEM VALUE`.");
+        say!("No fact yet: add one with `tessera vault fact set ITEM VALUE`.")?;
     }
     for f in facts {
-        println!("{:<30} {:<40} {}", f.item.as_str(), f.value.to_string(), f.sensitivity.as_str());
+        say!("{:<30} {:<40} {}", f.item.as_str(), f.value.to_string(), f.sensitivity.as_str())?;
     }
     Ok(())
 }
