@@ -22,12 +22,14 @@ use crate::error::{Result, VaultError};
 use crate::facts::{is_profile_fact, Fact};
 use crate::files;
 use crate::keys::MIN_PASSPHRASE_CHARS;
-use crate::ledger::{BrandKnowledge, LedgerEntry};
+use crate::ledger::{BrandKnowledge, LedgerRecord};
 use crate::purchases::Purchase;
 use crate::settings::Settings;
 
 pub(crate) const BACKUP_FORMAT: &str = "tessera-vault-backup";
-pub(crate) const BACKUP_VERSION: u32 = 1;
+/// Version 2 added declined requests to the ledger; version 1 backups still restore.
+pub(crate) const BACKUP_VERSION: u32 = 2;
+const READABLE_BACKUP_VERSIONS: std::ops::RangeInclusive<u32> = 1..=BACKUP_VERSION;
 
 /// Everything in a vault, as a backup holds it.
 #[derive(Serialize, Deserialize)]
@@ -41,7 +43,7 @@ pub(crate) struct BackupContent {
     pub(crate) facts: Vec<Fact>,
     pub(crate) purchases: Vec<Purchase>,
     pub(crate) brands: Vec<PinnedBrand>,
-    pub(crate) ledger: Vec<LedgerEntry>,
+    pub(crate) ledger: Vec<LedgerRecord>,
 }
 
 impl Drop for BackupContent {
@@ -104,7 +106,7 @@ pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<BackupContent
     let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
     let content: BackupContent =
         serde_json::from_slice(&plain).map_err(|e| fail(format!("not a Tessera backup ({e})")))?;
-    if content.format != BACKUP_FORMAT || content.version != BACKUP_VERSION {
+    if content.format != BACKUP_FORMAT || !READABLE_BACKUP_VERSIONS.contains(&content.version) {
         return Err(fail(format!("unknown backup format {} version {}", content.format, content.version)));
     }
     for fact in &content.facts {
@@ -126,7 +128,7 @@ impl BackupContent {
             created_at: self.created_at,
             facts: self.facts.len(),
             purchases: self.purchases.len(),
-            packets: self.ledger.len(),
+            packets: self.ledger.iter().filter(|r| matches!(r, LedgerRecord::Shared(_))).count(),
         }
     }
 }

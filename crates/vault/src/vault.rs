@@ -29,7 +29,7 @@ use crate::error::{Result, VaultError};
 use crate::facts::{Fact, Facts, Sensitivity};
 use crate::files;
 use crate::keys::{self, check_new_passphrase, Keyslots, Master, RecoverySecret};
-use crate::ledger::{BrandKnowledge, Ledger, LedgerEntry, LedgerLine};
+use crate::ledger::{BrandKnowledge, Ledger, LedgerEntry, LedgerLine, Refusal};
 use crate::purchases::{Purchase, PurchaseFilter, PurchasePage, Purchases, Totals};
 use crate::settings::{Settings, StoredSettings};
 use crate::store::{DamagedRecord, RecordKey, RecordStore};
@@ -248,12 +248,12 @@ impl Vault {
 
     /// Changes how freely a fact may be shared.
     pub fn set_sensitivity(&mut self, item: &ItemName, sensitivity: Sensitivity) -> Result<()> {
-        let fact = self.fact(item)?.ok_or_else(|| VaultError::InvalidInput(format!("you have no {item} fact")))?;
+        let fact = self.fact(item)?.ok_or(VaultError::NoSuchFact { item: *item })?;
         self.set_fact(fact.item, fact.value, sensitivity)
     }
 
-    /// Deletes a fact.
-    pub fn remove_fact(&mut self, item: &ItemName) -> Result<()> {
+    /// Deletes a fact and returns it: setting it again undoes the deletion.
+    pub fn remove_fact(&mut self, item: &ItemName) -> Result<Fact> {
         let (store, open) = self.parts()?;
         open.facts.remove(store, &open.key, item)
     }
@@ -383,8 +383,20 @@ impl Vault {
     }
 }
 
-/// What each brand holds, revocations and deletion receipts ([`crate::ledger`]).
+/// What each brand holds, refusals, revocations and deletion receipts ([`crate::ledger`]).
 impl Vault {
+    /// Declines the whole request: nothing is sent, no key is pinned, and the
+    /// ledger records who asked, for what and why, and when it was declined.
+    pub fn decline_request(&mut self, review: &RequestReview, now: i64) -> Result<Refusal> {
+        let (store, open) = self.parts()?;
+        open.ledger.decline(store, &open.key, review.refusal(now))
+    }
+
+    /// Every request declined, newest first.
+    pub fn refusals(&self) -> Result<Vec<Refusal>> {
+        Ok(self.unlocked()?.ledger.refusals().cloned().collect())
+    }
+
     /// Every packet shared, newest first.
     pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
         Ok(self.unlocked()?.ledger.lines(now))
@@ -422,7 +434,7 @@ impl Vault {
             facts: open.facts.list(),
             purchases: open.purchases.iter().cloned().collect(),
             brands: open.brands.list(),
-            ledger: open.ledger.entries().cloned().collect(),
+            ledger: open.ledger.records(),
         };
         backup::write(path, backup_passphrase, &content)
     }
@@ -463,5 +475,71 @@ impl Vault {
             what_brands_know: open.ledger.what_brands_know(now),
         };
         backup::export(path, passphrase, now, content)
+    }
+}
+
+/// Editing a purchase ([`crate::purchases`]).
+impl Vault {
+    /// Replaces the purchase with id `id` (as listed) by `purchase`, after checking it.
+    pub fn edit_purchase(&mut self, id: &str, purchase: Purchase) -> Result<()> {
+        purchase.validate()?;
+        let (store, open) = self.parts()?;
+        open.purchases.replace(store, &open.key, id, purchase)
+    }
+}
+
+/// A backup looked at before it replaces anything, and a vault made from a backup ([`crate::backup`]).
+impl Vault {
+    /// Decrypts and checks the whole backup at `path` and says what it holds; changes nothing.
+    pub fn inspect_backup(path: &Path, backup_passphrase: &str) -> Result<RestoreReport> {
+        Ok(backup::read(path, backup_passphrase)?.report())
+    }
+
+    /// What the unlocked vault holds now, counted as a restore report counts a backup (its `created_at` is 0).
+    pub fn holdings_report(&self) -> Result<RestoreReport> {
+        let open = self.unlocked()?;
+        Ok(RestoreReport {
+            created_at: 0,
+            facts: open.facts.list().len(),
+            purchases: open.purchases.count(),
+            packets: open.ledger.entries().count(),
+        })
+    }
+
+    /// Creates a vault in `dir` from the backup at `path` (on a new computer, with no
+    /// vault yet), protected by `new_passphrase`. The backup is decrypted and checked
+    /// entirely first, and the vault file appears only once everything is written.
+    /// The vault has a new vault key, so a new recovery secret is returned, to be shown once.
+    pub fn create_from_backup(
+        dir: &Path,
+        path: &Path,
+        backup_passphrase: &str,
+        new_passphrase: &str,
+    ) -> Result<(Vault, RecoverySecret, RestoreReport)> {
+        check_new_passphrase(new_passphrase)?;
+        if Vault::exists(dir) {
+            return Err(VaultError::VaultExists { dir: dir.to_owned() });
+        }
+        let content = backup::read(path, backup_passphrase)?;
+        let format = keys::VAULT_FORMAT;
+        let key = DataKey::generate()?;
+        let recovery = RecoverySecret::generate();
+        let header = Keyslots::wrap(format, 1, &key, new_passphrase, &recovery)?;
+        let record_key = keys::record_key(dir, format, key, 1)?;
+        let (master, settings, facts, purchases, brands, ledger) =
+            RecordStore::create(dir, &header, &record_key, |writer| {
+                Ok((
+                    Master::write_new(writer, MasterSecret::from_bytes(&content.master_secret))?,
+                    StoredSettings::write_new(writer, &content.settings)?,
+                    Facts::write_new(writer, &content.facts)?,
+                    Purchases::write_new(writer, &content.purchases)?,
+                    PinnedBrands::write_new(writer, &content.brands)?,
+                    Ledger::write_new(writer, &content.ledger)?,
+                ))
+            })?;
+        let mut vault = Vault::open(dir)?;
+        vault.open =
+            Some(Unlocked { key: record_key, master, settings, facts, purchases, brands, ledger, damaged: Vec::new() });
+        Ok((vault, recovery, content.report()))
     }
 }
