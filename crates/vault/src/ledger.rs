@@ -67,7 +67,7 @@ pub struct AskedItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LedgerRecord {
-    Shared(LedgerEntry),
+    Shared(Box<LedgerEntry>),
     Declined(Refusal),
 }
 
@@ -157,7 +157,7 @@ impl Ledger {
         let mut ledger = Ledger::default();
         for (id, record) in records {
             match record {
-                LedgerRecord::Shared(entry) => ledger.entries.push((id, entry)),
+                LedgerRecord::Shared(entry) => ledger.entries.push((id, *entry)),
                 LedgerRecord::Declined(refusal) => ledger.refusals.push((id, refusal)),
             }
         }
@@ -187,7 +187,7 @@ impl Ledger {
 
     /// Every record, packets then refusals (for a backup).
     pub(crate) fn records(&self) -> Vec<LedgerRecord> {
-        let shared = self.entries().cloned().map(LedgerRecord::Shared);
+        let shared = self.entries().cloned().map(|e| LedgerRecord::Shared(Box::new(e)));
         shared.chain(self.refusals().cloned().map(LedgerRecord::Declined)).collect()
     }
 

@@ -415,6 +415,28 @@ impl Purchases {
     }
 }
 
+/// Editing one purchase in place.
+impl Purchases {
+    /// Replaces the purchase with id `id` (as shown in listings) by `purchase`, keeping its id.
+    pub(crate) fn replace(
+        &mut self,
+        store: &mut RecordStore,
+        key: &RecordKey,
+        id: &str,
+        purchase: Purchase,
+    ) -> Result<()> {
+        let unknown = || VaultError::UnknownPurchase { id: id.to_owned() };
+        let id = RecordId::parse_hex(id).ok_or_else(unknown)?;
+        let position = self.rows.iter().position(|(pid, _)| *pid == id).ok_or_else(unknown)?;
+        let writer = store.write(key)?;
+        writer.put(Kind::Purchase, &id, &purchase)?;
+        writer.commit()?;
+        self.rows[position].1 = purchase;
+        sort_newest_first(&mut self.rows);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,27 +465,5 @@ mod tests {
         assert_eq!(suggest_category("Intermarché"), "groceries");
         assert_eq!(suggest_category("SNCF Voyageurs"), "transport");
         assert_eq!(suggest_category("Chez Paulette"), "other");
-    }
-}
-
-/// Editing one purchase in place.
-impl Purchases {
-    /// Replaces the purchase with id `id` (as shown in listings) by `purchase`, keeping its id.
-    pub(crate) fn replace(
-        &mut self,
-        store: &mut RecordStore,
-        key: &RecordKey,
-        id: &str,
-        purchase: Purchase,
-    ) -> Result<()> {
-        let unknown = || VaultError::UnknownPurchase { id: id.to_owned() };
-        let id = RecordId::parse_hex(id).ok_or_else(unknown)?;
-        let position = self.rows.iter().position(|(pid, _)| *pid == id).ok_or_else(unknown)?;
-        let writer = store.write(key)?;
-        writer.put(Kind::Purchase, &id, &purchase)?;
-        writer.commit()?;
-        self.rows[position].1 = purchase;
-        sort_newest_first(&mut self.rows);
-        Ok(())
     }
 }
