@@ -112,7 +112,12 @@ function renderUnlock(root: HTMLElement, done: Done, message?: HTMLElement): voi
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     void busy(submit, out, async () => {
-      const info = await api.unlock(passphrase.value);
+      const info = await api.unlock(passphrase.value).catch((error: unknown) => {
+        // A wrong passphrase is typed again from the start.
+        passphrase.value = "";
+        passphrase.focus();
+        throw error;
+      });
       passphrase.value = "";
       if (info.damaged_records > 0) alertDamaged(info.damaged_records);
       done(info.language);
@@ -143,7 +148,7 @@ function renderRecover(root: HTMLElement, done: Done): void {
       done(info.language);
     });
   });
-  const back = h("button", { class: "link", type: "button", onclick: () => renderUnlock(root, done) }, t("welcome.recover.back"));
+  const back = h("button", { class: "link", id: "recover-back", type: "button", onclick: () => renderUnlock(root, done) }, t("welcome.recover.back"));
   show(root, card(t("welcome.recover.title"), h("p", { class: "lead" }, t("welcome.recover.intro")), form, back), secret);
 }
 
@@ -166,7 +171,7 @@ function renderRestoreNew(root: HTMLElement, done: Done): void {
       return null;
     }),
   );
-  const back = h("button", { class: "link", type: "button", onclick: () => renderCreate(root, done) }, t("welcome.restore.back"));
+  const back = h("button", { class: "link", id: "restore-back", type: "button", onclick: () => renderCreate(root, done) }, t("welcome.restore.back"));
   const content = card(
     t("welcome.restore.title"),
     h("p", { class: "lead" }, t("welcome.restore.intro")),
