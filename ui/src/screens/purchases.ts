@@ -258,22 +258,22 @@ function charts(totals: Totals): HTMLElement[] {
   const max = Math.max(...spent.map((c) => Number(c.total)));
   const barHeight = 26;
   const shownCategories = spent.slice(0, 12);
-  const byCategory = svg("svg", { viewBox: `0 0 520 ${shownCategories.length * barHeight + 8}`, role: "img", "aria-labelledby": "chart-category-title", class: "chart" });
+  const byCategory = svg("svg", { viewBox: `0 0 400 ${shownCategories.length * barHeight + 8}`, role: "img", "aria-labelledby": "chart-category-title", class: "chart" });
   shownCategories.forEach((c, i) => {
-    const width = Math.max(2, (Number(c.total) / max) * 270);
+    const width = Math.max(2, (Number(c.total) / max) * 180);
     const y = i * barHeight + 4;
     byCategory.append(
       svg("text", { x: 0, y: y + 16, class: "chart-label" }, categoryLabel(c.category)),
-      svg("rect", { x: 120, y, width, height: barHeight - 8, rx: 4, class: `bar bar-${i % 6}` }),
-      svg("text", { x: 128 + width, y: y + 16, class: "chart-value" }, formatMoney(c.total, c.currency)),
+      svg("rect", { x: 110, y, width, height: barHeight - 8, rx: 4, class: `bar bar-${i % 6}` }),
+      svg("text", { x: 116 + width, y: y + 16, class: "chart-value" }, formatMoney(c.total, c.currency)),
     );
   });
   const months = new Map<string, number>();
   for (const m of totals.by_month) if (m.month && Number(m.total) > 0) months.set(m.month, (months.get(m.month) ?? 0) + Number(m.total));
   const lastMonths = [...months.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(-12);
   const monthMax = Math.max(1, ...lastMonths.map(([, v]) => v));
-  const byMonth = svg("svg", { viewBox: "0 0 520 215", role: "img", "aria-labelledby": "chart-month-title", class: "chart" });
-  const columnWidth = Math.min(72, 520 / Math.max(lastMonths.length, 1));
+  const byMonth = svg("svg", { viewBox: "0 0 400 215", role: "img", "aria-labelledby": "chart-month-title", class: "chart" });
+  const columnWidth = Math.min(60, 400 / Math.max(lastMonths.length, 1));
   lastMonths.forEach(([month, value], i) => {
     const height = (value / monthMax) * 150;
     const x = i * columnWidth + 6;
