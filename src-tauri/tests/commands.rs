@@ -1,4 +1,5 @@
-//! The app's commands through Tauri's mock runtime: no display needed.
+//! The app's commands through Tauri's mock runtime: no display needed. Errors
+//! reach the page as a code and typed fields only: no English, no path.
 
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -15,6 +16,10 @@ struct TestApp {
 }
 
 fn app() -> TestApp {
+    new_app()
+}
+
+fn new_app() -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
     let app = tessera_app::configure(mock_builder())
@@ -43,10 +48,18 @@ impl TestApp {
         self.call(cmd, args.clone()).unwrap_or_else(|e| panic!("{cmd}({args}) failed: {e}"))
     }
 
-    fn error_code(&self, cmd: &str, args: Value) -> String {
+    fn error(&self, cmd: &str, args: Value) -> Value {
         let error = self.call(cmd, args).expect_err("the command should fail");
-        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "errors carry a message: {error}");
-        error["code"].as_str().unwrap().to_owned()
+        assert!(error.get("message").is_none(), "no English sentence reaches the page: {error}");
+        let text = error.to_string();
+        let temp = std::env::temp_dir();
+        let paths = [temp.to_string_lossy().into_owned(), "/home/".to_owned(), "/root".to_owned()];
+        assert!(!paths.iter().any(|p| text.contains(p.as_str())), "no path reaches the page: {error}");
+        error
+    }
+
+    fn error_code(&self, cmd: &str, args: Value) -> String {
+        self.error(cmd, args)["code"].as_str().unwrap().to_owned()
     }
 }
 
@@ -56,10 +69,33 @@ const PASSPHRASE: &str = "correct horse battery staple";
 fn a_vault_is_created_locked_and_unlocked_with_errors_as_code_and_message() {
     let app = app();
     assert_eq!(app.ok("app_status", json!({}))["vault_exists"], false);
-    assert_eq!(app.error_code("create_vault", json!({"passphrase": "short"})), "weak_passphrase");
+    assert_eq!(
+        app.error("create_vault", json!({"passphrase": "short"})),
+        json!({"code": "weak_passphrase", "min": 10})
+    );
     let created = app.ok("create_vault", json!({"passphrase": PASSPHRASE}));
     assert_eq!(created["recovery_secret"].as_str().unwrap().len(), 64);
     assert_eq!(app.ok("app_status", json!({}))["unlocked"], true);
+    assert_eq!(app.ok("app_status", json!({}))["recovery_unconfirmed"], true);
+
+    // Two groups of the recovery secret typed back, at different positions, before going on.
+    let groups: Vec<String> = created["recovery_secret"].as_str().unwrap().split('-').map(str::to_owned).collect();
+    let typed = |a: usize, b: &str| json!({"position": a, "group": b});
+    for wrong in [
+        json!([typed(2, &groups[1])]),
+        json!([typed(2, &groups[1]), typed(2, &groups[1])]),
+        json!([typed(2, &groups[1]), typed(9, &groups[7])]),
+        json!([typed(2, &groups[1]), typed(14, "ABCD")]),
+    ] {
+        assert_eq!(app.error_code("recovery_confirm", json!({"groups": wrong})), "recovery_groups_differ");
+    }
+    std::fs::create_dir_all(app.files.path()).unwrap();
+    assert_eq!(app.ok("recovery_save", json!({})), "recovery-secret.txt");
+    let saved = std::fs::read_to_string(app.files.path().join("recovery-secret.txt")).unwrap();
+    assert!(saved.contains(created["recovery_secret"].as_str().unwrap()));
+    app.ok("recovery_confirm", json!({"groups": [typed(3, &groups[2].to_lowercase()), typed(13, &groups[12])]}));
+    assert_eq!(app.ok("app_status", json!({}))["recovery_unconfirmed"], false);
+    assert_eq!(app.error_code("recovery_save", json!({})), "locked", "the secret is forgotten once confirmed");
     app.ok("lock", json!({}));
     assert_eq!(app.error_code("facts_list", json!({})), "locked");
     assert_eq!(app.error_code("unlock", json!({"passphrase": "not the passphrase"})), "wrong_passphrase");
@@ -82,18 +118,34 @@ fn facts_purchases_and_settings_go_through_the_vault() {
     app.ok("fact_set", json!({"item": "email", "value": "ana@example.org", "sensitivity": "ask_me"}));
     app.ok("fact_set", json!({"item": "tessera.interests", "value": "vélo, cuisine", "sensitivity": "share_freely"}));
     assert_eq!(
-        app.error_code("fact_set", json!({"item": "birthdate", "value": "02/04/1990", "sensitivity": "ask_me"})),
-        "invalid_input"
+        app.error("fact_set", json!({"item": "birthdate", "value": "02/04/1990", "sensitivity": "ask_me"})),
+        json!({"code": "invalid_value", "item": "birthdate"}),
+        "the page sends dates as YYYY-MM-DD"
+    );
+    assert_eq!(
+        app.error("fact_set", json!({"item": "tessera.household_size", "value": "three", "sensitivity": "ask_me"})),
+        json!({"code": "not_a_whole_number", "item": "tessera.household_size"})
     );
     let facts = app.ok("facts_list", json!({}));
     assert_eq!(facts[0]["item"], "email");
     assert_eq!(facts[1]["text"], "vélo, cuisine");
+
+    // A deleted fact comes back exactly, once.
+    let removed = app.ok("fact_remove", json!({"item": "tessera.interests"}));
+    assert_eq!(removed["text"], "vélo, cuisine");
+    assert_eq!(app.ok("facts_list", json!({})).as_array().unwrap().len(), 1);
+    assert_eq!(app.ok("fact_undo_remove", json!({}))["item"], "tessera.interests");
+    assert_eq!(app.ok("facts_list", json!({}))[1]["sensitivity"], "share_freely");
+    assert_eq!(app.error_code("fact_undo_remove", json!({})), "nothing_to_undo");
     app.ok("fact_remove", json!({"item": "email"}));
     assert_eq!(app.ok("facts_list", json!({})).as_array().unwrap().len(), 1);
+    assert_eq!(app.error("fact_remove", json!({"item": "email"})), json!({"code": "no_such_fact", "item": "email"}));
 
-    app.ok(
-        "purchase_add",
-        json!({"date": "14/03/2026", "merchant": "Carrefour", "amount": "12,50", "currency": "eur", "category": null}),
+    let entry = |date: &str, merchant: &str, amount: &str| json!({"purchase": {"date": date, "merchant": merchant, "amount": amount, "currency": "eur", "category": null}});
+    let id = app.ok("purchase_add", entry("14/03/2026", "Carrefour", "12,50"));
+    assert_eq!(
+        app.error("purchase_add", entry("2026-02-30", "Carrefour", "1")),
+        json!({"code": "not_a_date", "text": "2026-02-30"})
     );
     std::fs::write(
         app.files.path().join("purchases.csv"),
@@ -118,16 +170,27 @@ fn facts_purchases_and_settings_go_through_the_vault() {
     let report = app.ok("csv_import", answered);
     assert_eq!((report["imported"].clone(), report["credits_kept"].clone()), (json!(2), json!(1)));
     assert_eq!(
-        app.error_code(
-            "purchase_add",
-            json!({"date": "14/03/2026", "merchant": "Fnac", "amount": "-15", "currency": "EUR", "category": null})
-        ),
-        "not_spending"
+        app.error("purchase_add", entry("14/03/2026", "Fnac", "-15")),
+        json!({"code": "not_spending", "text": "-15"})
     );
     let page = app.ok("purchases_query", json!({"filter": {}, "offset": 0, "limit": 50}));
     assert_eq!(page["total_matching"], 3);
     let totals = app.ok("purchases_totals", json!({"filter": {"category": "transport"}}));
     assert_eq!(totals["by_category"][0]["total"], "45.00");
+
+    // Edited in place, then deleted.
+    let mut edited = entry("2026-03-15", "Carrefour City", "13.75");
+    edited["id"] = id.clone();
+    app.ok("purchase_edit", edited.clone());
+    let march = app
+        .ok("purchases_query", json!({"filter": {"from": "2026-03-15", "to": "2026-03-15"}, "offset": 0, "limit": 5}));
+    assert_eq!(
+        (&march["rows"][0]["merchant"], &march["rows"][0]["amount"]),
+        (&json!("Carrefour City"), &json!("13.75"))
+    );
+    app.ok("purchase_remove", json!({"id": id}));
+    assert_eq!(app.error_code("purchase_edit", edited), "unknown_purchase");
+    assert_eq!(app.ok("purchases_query", json!({"filter": {}, "offset": 0, "limit": 50}))["total_matching"], 2);
 
     let mut settings = app.ok("settings_get", json!({}));
     settings["language"] = json!("en");
@@ -135,7 +198,15 @@ fn facts_purchases_and_settings_go_through_the_vault() {
     app.ok("settings_set", json!({"settings": settings}));
     assert_eq!(app.ok("app_status", json!({}))["auto_lock_minutes"], 10);
     settings["language"] = json!("de");
-    assert_eq!(app.error_code("settings_set", json!({"settings": settings})), "invalid_input");
+    assert_eq!(app.error_code("settings_set", json!({"settings": settings})), "unavailable_language");
+    settings["language"] = json!("en");
+    settings["auto_lock_minutes"] = json!(0);
+    assert_eq!(
+        app.error("settings_set", json!({"settings": settings})),
+        json!({"code": "auto_lock_out_of_range", "min": 1, "max": 240})
+    );
+    app.ok("lock", json!({}));
+    assert_eq!(app.ok("app_status", json!({}))["language"], "en", "the lock screen speaks the chosen language");
 }
 
 #[test]
@@ -164,15 +235,31 @@ fn a_request_is_answered_item_by_item_and_the_packet_saved() {
     assert_eq!(review["brand_name"], "Maison Test");
     assert_eq!(review["trust"]["state"], "first_contact");
     assert_eq!(
-        app.error_code("request_preview", json!({"decisions": [{"item": "email", "choice": "exact"}]})),
-        "invalid_input"
+        app.error("request_preview", json!({"decisions": [{"item": "email", "choice": "exact"}]})),
+        json!({"code": "undecided", "items": ["birthdate"]})
     );
+    assert_eq!(
+        app.error_code(
+            "request_preview",
+            json!({"decisions": [{"item": "email", "choice": "deny"}, {"item": "birthdate", "choice": "deny"}]})
+        ),
+        "everything_denied"
+    );
+    assert_eq!(app.ok("request_current", json!({}))["brand_name"], "Maison Test", "the open request waits");
     let decisions = json!([{"item": "email", "choice": "exact"}, {"item": "birthdate", "choice": "generalised", "form": "age_over_18"}]);
     let preview = app.ok("request_preview", json!({"decisions": decisions}));
     assert_eq!(preview["items"][1]["value"], true);
-    let entry = app.ok("request_save", json!({"decisions": decisions}));
+    let saved = app.ok("request_save", json!({"decisions": decisions}));
+    assert_eq!(saved, json!({"brand_name": "Maison Test", "file_name": "packet.tessera"}));
     assert!(app.files.path().join("packet.tessera").exists());
-    let jti = entry["packet_jti"].as_str().unwrap();
+    assert_eq!(app.ok("request_current", json!({})), Value::Null, "an answered request is closed");
+    let ledger = app.ok("ledger", json!({}));
+    let jti = ledger[0]["packets"][0]["packet_jti"].as_str().unwrap().to_owned();
+    let jti = jti.as_str();
+    assert_eq!(
+        ledger[0]["packets"][0]["items"][0],
+        json!({"answers": "email", "item": "email", "value": "ana@example.org", "purpose": "receipts"})
+    );
     let imported = brand
         .import_packet(&std::fs::read(app.files.path().join("packet.tessera")).unwrap(), chrono::Utc::now().timestamp())
         .unwrap();
@@ -186,6 +273,88 @@ fn a_request_is_answered_item_by_item_and_the_packet_saved() {
     let outcome = brand.import_revocation(revocation.trim(), chrono::Utc::now().timestamp()).unwrap();
     std::fs::write(app.files.path().join("receipt.tessera"), outcome.receipt).unwrap();
     assert_eq!(app.ok("receipt_import", json!({}))["status"], "deletion_confirmed");
+
+    // The same request again, declined in one call: recorded with what was asked and why.
+    app.ok("request_open", json!({}));
+    let refusal = app.ok("request_decline", json!({}));
+    assert_eq!(refusal["brand_name"], "Maison Test");
+    assert_eq!(refusal["asked"][1], json!({"item": "birthdate", "purpose": "offers", "required": false}));
+    assert_eq!(app.ok("ledger", json!({}))[0]["refusals"][0]["asked"], refusal["asked"]);
+    assert_eq!(app.error_code("request_decline", json!({})), "no_request_open");
+
+    // A receipt that is not a Tessera file is named by its file name, never its path.
+    std::fs::write(app.files.path().join("receipt.tessera"), [0xff, 0xfe, 0x00]).unwrap();
+    assert_eq!(
+        app.error("receipt_import", json!({})),
+        json!({"code": "not_a_tessera_file", "file": "receipt.tessera"})
+    );
+}
+
+#[test]
+fn a_backup_is_inspected_then_restored_after_confirming_and_becomes_a_vault_on_a_new_computer() {
+    let app = app();
+    app.ok("create_vault", json!({"passphrase": PASSPHRASE}));
+    app.ok("fact_set", json!({"item": "email", "value": "ana@example.org", "sensitivity": "ask_me"}));
+    assert_eq!(app.ok("backup_create", json!({"backupPassphrase": "backup passphrase 2026"})), "backup.age");
+    app.ok("fact_set", json!({"item": "given_name", "value": "Ana", "sensitivity": "ask_me"}));
+    assert_eq!(
+        app.error_code("backup_restore", json!({"backupPassphrase": "backup passphrase 2026"})),
+        "no_backup_chosen"
+    );
+    assert_eq!(
+        app.error("backup_inspect", json!({"backupPassphrase": "wrong passphrase"})),
+        json!({"code": "backup_unreadable", "file": "backup.age"})
+    );
+    let summary = app.ok("backup_inspect", json!({"backupPassphrase": "backup passphrase 2026"}));
+    assert_eq!(summary["holds"], json!({"facts": 1, "purchases": 0, "packets": 0}));
+    assert_eq!(summary["replaces"], json!({"facts": 2, "purchases": 0, "packets": 0}), "what a restore would replace");
+    assert_eq!(app.ok("facts_list", json!({})).as_array().unwrap().len(), 2, "inspecting changes nothing");
+    app.ok("backup_restore", json!({"backupPassphrase": "backup passphrase 2026"}));
+    assert_eq!(app.ok("facts_list", json!({})).as_array().unwrap().len(), 1);
+
+    // Another computer: no vault, and the backup becomes one, with a new passphrase and a new recovery secret.
+    let other = new_app();
+    std::fs::copy(app.files.path().join("backup.age"), other.files.path().join("backup.age")).unwrap();
+    assert_eq!(other.ok("app_status", json!({}))["vault_exists"], false);
+    let summary = other.ok("backup_inspect", json!({"backupPassphrase": "backup passphrase 2026"}));
+    assert_eq!(summary["replaces"], Value::Null, "nothing to replace on a new computer");
+    let args = |new: &str| json!({"backupPassphrase": "backup passphrase 2026", "newPassphrase": new});
+    assert_eq!(other.error_code("vault_from_backup", args("short")), "weak_passphrase");
+    assert_eq!(other.ok("app_status", json!({}))["vault_exists"], false, "nothing made with a refused passphrase");
+    let restored = other.ok("vault_from_backup", args("a passphrase for this computer"));
+    assert_eq!(restored["restored"]["holds"]["facts"], 1);
+    assert_eq!(restored["recovery_secret"].as_str().unwrap().len(), 64);
+    assert_eq!(other.ok("app_status", json!({}))["recovery_unconfirmed"], true);
+    assert_eq!(other.ok("facts_list", json!({}))[0]["text"], "ana@example.org");
+    other.ok("lock", json!({}));
+    other.ok("unlock", json!({"passphrase": "a passphrase for this computer"}));
+    assert_eq!(other.error_code("vault_from_backup", args("a passphrase for this computer")), "no_backup_chosen");
+    other.ok("backup_inspect", json!({"backupPassphrase": "backup passphrase 2026"}));
+    assert_eq!(other.error_code("vault_from_backup", args("a passphrase for this computer")), "vault_exists");
+}
+
+#[test]
+fn the_page_hears_at_once_when_the_vault_locks_by_itself() {
+    use std::sync::{Arc, Mutex};
+    use tauri::Manager;
+    let app = app();
+    app.ok("create_vault", json!({"passphrase": PASSPHRASE}));
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&heard);
+    let state = app.webview.state::<AppState>();
+    state.watch_locks(tauri::ipc::Channel::new(move |body| {
+        if let tauri::ipc::InvokeResponseBody::Json(json) = body {
+            sink.lock().unwrap().push(json);
+        }
+        Ok(())
+    }));
+    state.lock_because(tessera_app::locking::LockReason::Sleep);
+    assert_eq!(app.ok("app_status", json!({}))["unlocked"], false);
+    state.lock_because(tessera_app::locking::LockReason::ScreenLocked);
+    assert_eq!(*heard.lock().unwrap(), vec![r#"{"reason":"sleep"}"#.to_owned()], "told once, when it was open");
+    app.ok("unlock", json!({"passphrase": PASSPHRASE}));
+    app.ok("lock", json!({}));
+    assert_eq!(heard.lock().unwrap().len(), 1, "locking from the page needs no message back");
 }
 
 #[test]

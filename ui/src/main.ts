@@ -1,13 +1,16 @@
-// The app shell: welcome (create / unlock), then five screens in a calm sidebar layout.
-import { api } from "./api";
+// The app shell: welcome (create / unlock / recover / restore), then five screens in a sidebar layout that stays
+// in place. The vault locks with the Lock button, Ctrl+L, or by itself (idle, sleep, screen lock): Rust pushes
+// that last one, and the page drops everything it shows at once.
+import { api, watchLocks, type LockReason } from "./api";
 import { clear, h } from "./dom";
 import { setLanguage, t } from "./i18n";
 import { renderLedger } from "./screens/ledger";
 import { renderProfile } from "./screens/profile";
 import { renderPurchases } from "./screens/purchases";
-import { renderRequests } from "./screens/requests";
+import { forgetRequest, renderRequests } from "./screens/requests";
 import { renderSettings } from "./screens/settings";
 import { renderWelcome } from "./screens/welcome";
+import { notice } from "./ui";
 
 type Screen = "profile" | "purchases" | "requests" | "ledger" | "settings";
 const screens: Record<Screen, (main: HTMLElement) => Promise<void>> = {
@@ -21,21 +24,39 @@ const screens: Record<Screen, (main: HTMLElement) => Promise<void>> = {
 const root = document.getElementById("app") as HTMLElement;
 let shellShown = false;
 let systemLanguage = "fr";
+let chosenLanguage: string | null = null;
 
-async function welcome(): Promise<void> {
-  shellShown = false;
-  const status = await api.status();
-  systemLanguage = status.system_language;
-  setLanguage(status.language ?? status.system_language);
-  clear(root);
-  renderWelcome(root, status.vault_exists, (language) => {
-    setLanguage(language ?? systemLanguage);
-    showShell("profile");
-  });
+/** The language chosen in settings, else the system's. Kept when the vault locks, so the lock screen speaks it. */
+function applyLanguage(language: string | null): void {
+  chosenLanguage = language;
+  setLanguage(language ?? systemLanguage);
 }
 
-export function applyLanguage(language: string | null): void {
-  setLanguage(language ?? systemLanguage);
+async function welcome(message?: HTMLElement): Promise<void> {
+  shellShown = false;
+  forgetRequest();
+  const status = await api.appStatus();
+  systemLanguage = status.system_language;
+  applyLanguage(status.language ?? chosenLanguage);
+  clear(root);
+  renderWelcome(root, status.vault_exists, (language) => {
+    applyLanguage(language);
+    showShell("profile");
+  }, message);
+}
+
+function locked(reason: LockReason | "user"): void {
+  // Nothing of the vault stays on screen, not even for a moment.
+  shellShown = false;
+  forgetRequest();
+  clear(root);
+  document.querySelector("dialog")?.remove();
+  void welcome(notice("info", t(`lock.${reason}`)));
+}
+
+async function lockNow(): Promise<void> {
+  await api.lock();
+  locked("user");
 }
 
 function showShell(screen: Screen): void {
@@ -44,7 +65,7 @@ function showShell(screen: Screen): void {
   const main = h("main", { id: "main", tabindex: "-1" });
   const nav = h(
     "nav",
-    { class: "sidebar", "aria-label": "Tessera" },
+    { class: "sidebar", "aria-label": t("nav.label") },
     h("div", { class: "brand" }, h("img", { src: "/tessera.svg", alt: "", width: 36, height: 36 }), h("div", {}, h("strong", {}, "Tessera"), h("small", {}, t("app.tagline")))),
     h(
       "ul",
@@ -57,20 +78,21 @@ function showShell(screen: Screen): void {
         ),
       ),
     ),
-    h("button", { class: "nav-lock", "data-nav": "lock", onclick: async () => { await api.lock(); await welcome(); } }, t("nav.lock")),
+    h("button", { class: "nav-lock", "data-nav": "lock", "aria-keyshortcuts": "Control+L", title: t("nav.lock_hint"), onclick: () => void lockNow() }, t("nav.lock")),
   );
   root.append(h("div", { class: "layout" }, nav, main));
   void screens[screen](main).then(() => main.focus());
 }
 
-// Auto-lock happens in the app; the page notices within a few seconds and shows the unlock screen.
-setInterval(async () => {
-  if (!shellShown) return;
-  const status = await api.status();
-  if (!status.unlocked) await welcome();
-}, 3000);
+// Ctrl+L locks at once, from anywhere.
+window.addEventListener("keydown", (e) => {
+  if (e.ctrlKey && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "l" && shellShown) {
+    e.preventDefault();
+    void lockNow();
+  }
+});
 
-// Activity postpones auto-lock (at most one call every 15 seconds).
+// Activity postpones auto-lock (at most one call every 15 seconds; what is typed never goes with it).
 let lastTouch = 0;
 for (const event of ["keydown", "pointerdown", "wheel"]) {
   window.addEventListener(event, () => {
@@ -87,4 +109,4 @@ window.addEventListener("tessera:language", (e) => {
   showShell("settings");
 });
 
-void welcome();
+void watchLocks((reason) => locked(reason)).then(() => welcome());

@@ -1,7 +1,8 @@
 //! `tessera consent …`: the consumer's side of an exchange, on their vault.
 //!
 //! Open a brand's request, decide every item (nothing is shared by default),
-//! preview and write the packet; see what each brand knows; revoke; confirm
+//! preview and write the packet, or decline the whole request (recorded in
+//! the ledger like a share); see what each brand knows; revoke; confirm
 //! deletions with the brand's receipt. Everything goes through
 //! `tessera-vault`, which uses `tessera-protocol` for the formats; each
 //! subcommand is one small function that prints what happened.
@@ -47,6 +48,11 @@ pub enum ConsentCommand {
     },
     /// Answer a request, deciding every item, and write the packet for the brand.
     Answer(AnswerArgs),
+    /// Decline a request as a whole: nothing is sent, and your ledger records it.
+    Decline {
+        /// The request file the brand sent.
+        request: PathBuf,
+    },
     /// Every packet you shared, with its status.
     List,
     /// What each brand knows about you now.
@@ -155,6 +161,11 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
             Ok(())
         }
         ConsentCommand::Answer(decided) => answer(&mut vault, &decided, now),
+        ConsentCommand::Decline { request } => {
+            let refusal = vault.decline_request(&review(&vault, &request, now)?, now)?;
+            println!("You declined {}'s request: nothing was sent. Your ledger records it.", refusal.brand_name);
+            Ok(())
+        }
         ConsentCommand::List => list(&vault, now),
         ConsentCommand::Brands => brands(&vault, now),
         ConsentCommand::Revoke { packet, out } => {
@@ -243,6 +254,10 @@ fn brands(vault: &Vault, now: i64) -> Result<(), CliError> {
         }
         for p in &b.packets {
             println!("  packet {} shared {}: {}", p.entry.packet_jti, show_time(p.entry.shared_at), p.status.as_str());
+        }
+        for r in &b.refusals {
+            let asked: Vec<String> = r.asked.iter().map(|a| format!("{} ({})", a.item, a.purpose)).collect();
+            println!("  request declined {}: asked for {}", show_time(r.declined_at), asked.join(", "));
         }
     }
     Ok(())

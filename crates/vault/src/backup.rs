@@ -30,13 +30,15 @@ use crate::error::{Result, VaultError};
 use crate::facts::{is_profile_fact, Fact};
 use crate::files;
 use crate::keys::MIN_PASSPHRASE_CHARS;
-use crate::ledger::{BrandKnowledge, LedgerEntry};
+use crate::ledger::{BrandKnowledge, LedgerRecord};
 use crate::purchases::{split_schema_1, LegacyCredits, Purchase};
 use crate::settings::Settings;
 
 pub(crate) const BACKUP_FORMAT: &str = "tessera-vault-backup";
-/// 2: money received is apart (`credits`), purchases are never negative.
+/// 2: money received is apart (`credits`), purchases are never negative, and the ledger
+/// holds declined requests beside shared packets. Version 1 backups still restore.
 pub(crate) const BACKUP_VERSION: u32 = 2;
+const READABLE_BACKUP_VERSIONS: std::ops::RangeInclusive<u32> = 1..=BACKUP_VERSION;
 
 /// Everything in a vault, as a backup holds it.
 #[derive(Serialize, Deserialize)]
@@ -53,7 +55,7 @@ pub(crate) struct BackupContent {
     #[serde(default)]
     pub(crate) credits: Vec<Credit>,
     pub(crate) brands: Vec<PinnedBrand>,
-    pub(crate) ledger: Vec<LedgerEntry>,
+    pub(crate) ledger: Vec<LedgerRecord>,
 }
 
 impl Drop for BackupContent {
@@ -114,7 +116,7 @@ impl CheckedBackup {
             facts: self.content.facts.len(),
             purchases: self.content.purchases.len(),
             credits: self.content.credits.len(),
-            packets: self.content.ledger.len(),
+            packets: self.content.ledger.iter().filter(|r| matches!(r, LedgerRecord::Shared(_))).count(),
             moved_to_credits: self.moved_to_credits,
         }
     }
@@ -186,7 +188,7 @@ pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<CheckedBackup
     let fail = |detail: String| VaultError::Backup { path: path.to_owned(), detail };
     let mut content: BackupContent =
         serde_json::from_slice(&plain).map_err(|e| fail(format!("not a Tessera backup ({e})")))?;
-    if content.format != BACKUP_FORMAT || !(1..=BACKUP_VERSION).contains(&content.version) {
+    if content.format != BACKUP_FORMAT || !READABLE_BACKUP_VERSIONS.contains(&content.version) {
         return Err(fail(format!("unknown backup format {} version {}", content.format, content.version)));
     }
     let mut moved_to_credits = None;

@@ -9,6 +9,10 @@
 //! item needs a decision — exact, generalised or deny — and `never share`
 //! facts are always refused.
 //!
+//! Declining is as plain as sharing: the whole request is refused in one step
+//! and recorded in the ledger ([`RequestReview::refusal`]); nothing is sent
+//! and no key is pinned. Denying every item is not a packet: it is declining.
+//!
 //! Decisions only read the vault ([`Holdings`]); the vault writes the packet
 //! file, the ledger entry and the brand's pin in one step.
 
@@ -22,7 +26,7 @@ use tessera_protocol::{derive_brand_key, envelope, items, Did, ItemName, MasterS
 use crate::brands::PinnedBrands;
 use crate::error::{Result, VaultError};
 use crate::facts::{Facts, Sensitivity};
-use crate::ledger::LedgerEntry;
+use crate::ledger::{AskedItem, LedgerEntry, Refusal};
 use crate::purchases::{PurchaseFilter, Purchases};
 use crate::settings::Settings;
 
@@ -114,6 +118,23 @@ impl RequestReview {
     /// The request JWS, exactly as the brand signed it.
     pub fn request_jws(&self) -> &str {
         &self.request.jws
+    }
+
+    /// The ledger's record of declining this request at `now`: who asked, for what and why.
+    pub(crate) fn refusal(&self, now: i64) -> Refusal {
+        let claims = &self.request.claims;
+        Refusal {
+            request_jti: claims.jti.clone(),
+            brand_did: claims.iss.clone(),
+            brand_name: claims.brand_name.clone(),
+            offer: claims.offer.clone(),
+            asked: claims
+                .items
+                .iter()
+                .map(|i| AskedItem { item: i.item, purpose: i.purpose.clone(), required: i.required })
+                .collect(),
+            declined_at: now,
+        }
     }
 
     /// The pin of the request's brand key, trusted at `now`.
@@ -242,24 +263,21 @@ impl Holdings<'_> {
         }
         for d in decisions {
             if request.requested(&d.item).is_none() {
-                return Err(VaultError::InvalidInput(format!("the request does not ask for {}", d.item)));
+                return Err(VaultError::NotRequested { item: d.item });
             }
             if decisions.iter().filter(|other| other.item == d.item).count() > 1 {
-                return Err(VaultError::InvalidInput(format!("{} is decided twice", d.item)));
+                return Err(VaultError::DecidedTwice { item: d.item });
             }
         }
-        let undecided: Vec<String> = request
+        let undecided: Vec<ItemName> = request
             .claims
             .items
             .iter()
             .filter(|i| !decisions.iter().any(|d| d.item == i.item))
-            .map(|i| i.item.to_string())
+            .map(|i| i.item)
             .collect();
         if !undecided.is_empty() {
-            return Err(VaultError::InvalidInput(format!(
-                "nothing is shared without your decision: decide {}",
-                undecided.join(", ")
-            )));
+            return Err(VaultError::Undecided { items: undecided });
         }
         let mut shared = Vec::new();
         let mut denied = Vec::new();
@@ -273,24 +291,21 @@ impl Holdings<'_> {
                 Choice::Exact => asked.item,
                 Choice::Generalised(form) => {
                     if !asked.item.generalisations().contains(form) {
-                        return Err(VaultError::InvalidInput(format!("{} cannot be shared as {form}", asked.item)));
+                        return Err(VaultError::CannotGeneralise { item: asked.item, form: *form });
                     }
                     *form
                 }
             };
-            let (value, sensitivity) = self.value_for(&delivered, now)?.ok_or_else(|| {
-                VaultError::InvalidInput(format!(
-                    "you have no {} to share as {delivered}: add it first, or deny it",
-                    asked.item
-                ))
-            })?;
+            let (value, sensitivity) = self
+                .value_for(&delivered, now)?
+                .ok_or(VaultError::NothingToShareAs { item: asked.item, form: delivered })?;
             if sensitivity == Sensitivity::NeverShare {
                 return Err(VaultError::NeverShare { item: asked.item.to_string() });
             }
             shared.push(SharedItem { answers: asked.item, item: delivered, value });
         }
         if shared.is_empty() {
-            return Err(VaultError::InvalidInput("every item is denied: there is nothing to send".into()));
+            return Err(VaultError::EverythingDenied);
         }
         let consumer = derive_brand_key(self.master, request.brand()).did();
         let claims = packet::draft(request, &consumer, shared, now)?;
@@ -322,7 +337,7 @@ pub(crate) fn seal_packet(
 ) -> Result<SealedPacket> {
     let request = &review.request;
     if preview.claims.request_jti != request.claims.jti {
-        return Err(VaultError::InvalidInput("this preview belongs to another request".into()));
+        return Err(VaultError::PreviewOfAnotherRequest);
     }
     let key = derive_brand_key(master, request.brand());
     let signed = packet::sign(&preview.claims, &key)?;

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use rust_decimal::Decimal;
-use tessera_protocol::ProtocolError;
+use tessera_protocol::{ItemName, ProtocolError};
 
 /// What went wrong in the vault, in words a person can act on.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +92,42 @@ pub enum VaultError {
     Backup { path: PathBuf, detail: String },
     #[error("the vault changed since this key rotation was prepared (key generation {expected}, now {found}); nothing was changed: start the rotation again")]
     RotationOutdated { expected: i64, found: i64 },
+
+    // Profile facts.
+    #[error("{name:?} is not a fact Tessera knows; known facts: {}", known.join(", "))]
+    UnknownFact { name: String, known: Vec<&'static str> },
+    #[error("{item} is not a profile fact: it is computed from your facts or purchases when you share")]
+    NotAProfileFact { item: ItemName },
+    #[error("you have no {item} fact")]
+    NoSuchFact { item: ItemName },
+    #[error("{item} must be a whole number, not {text:?}")]
+    NotAWholeNumber { item: ItemName, text: String },
+
+    // Settings.
+    #[error("language {language:?} is not available: choose fr or en")]
+    UnavailableLanguage { language: String },
+    #[error("auto-lock must be between {min} and {max} minutes")]
+    AutoLockOutOfRange { min: u32, max: u32 },
+
+    // Deciding on a request.
+    #[error("the request does not ask for {item}")]
+    NotRequested { item: ItemName },
+    #[error("{item} is decided twice")]
+    DecidedTwice { item: ItemName },
+    #[error("nothing is shared without your decision: decide {}", join(items))]
+    Undecided { items: Vec<ItemName> },
+    #[error("{item} cannot be shared as {form}")]
+    CannotGeneralise { item: ItemName, form: ItemName },
+    #[error("you have no {item} to share as {form}: add it first, or deny it")]
+    NothingToShareAs { item: ItemName, form: ItemName },
+    #[error("every item is denied: there is nothing to send; to refuse the request, decline it")]
+    EverythingDenied,
+    #[error("this preview belongs to another request")]
+    PreviewOfAnotherRequest,
+
+    // The ledger.
+    #[error("{brand_name} already confirmed deleting this packet: there is nothing left to revoke")]
+    AlreadyDeleted { brand_name: String },
 }
 
 /// The two wrapped copies of the vault key in the vault header.
@@ -143,6 +179,10 @@ impl PurchaseProblem {
             PurchaseProblem::Date { .. } => "date",
         }
     }
+}
+
+fn join(items: &[ItemName]) -> String {
+    items.iter().map(ItemName::to_string).collect::<Vec<_>>().join(", ")
 }
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;

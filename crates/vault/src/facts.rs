@@ -65,8 +65,7 @@ pub fn value_from_text(item: &ItemName, text: &str) -> Result<Value> {
     let text = text.trim();
     let value = match item.spec().kind {
         ValueKind::Count => Value::from(
-            text.parse::<u64>()
-                .map_err(|_| VaultError::InvalidInput(format!("{item} must be a whole number, not {text:?}")))?,
+            text.parse::<u64>().map_err(|_| VaultError::NotAWholeNumber { item: *item, text: text.to_owned() })?,
         ),
         ValueKind::TextList => {
             Value::from(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect::<Vec<_>>())
@@ -82,12 +81,12 @@ pub fn value_from_text(item: &ItemName, text: &str) -> Result<Value> {
 /// an unknown name is answered with the list of profile facts.
 pub fn parse_fact_item(name: &str) -> Result<ItemName> {
     name.parse().map_err(|_| {
-        let known: Vec<&str> = VOCABULARY
+        let known = VOCABULARY
             .iter()
             .filter(|s| ItemName::lookup(s.name).is_some_and(|i| is_profile_fact(&i)))
             .map(|s| s.name)
             .collect();
-        VaultError::InvalidInput(format!("{name:?} is not a fact Tessera knows; known facts: {}", known.join(", ")))
+        VaultError::UnknownFact { name: name.to_owned(), known }
     })
 }
 
@@ -126,10 +125,7 @@ impl Facts {
     /// Adds or replaces a fact.
     pub(crate) fn set(&mut self, store: &mut RecordStore, key: &RecordKey, fact: Fact) -> Result<()> {
         if !is_profile_fact(&fact.item) {
-            return Err(VaultError::InvalidInput(format!(
-                "{} is not a profile fact: it is computed from your facts or purchases when you share",
-                fact.item
-            )));
+            return Err(VaultError::NotAProfileFact { item: fact.item });
         }
         fact.item.validate(&fact.value)?;
         let id = self.by_item.get(&fact.item).map(|(id, _)| *id).unwrap_or_else(RecordId::random);
@@ -140,15 +136,15 @@ impl Facts {
         Ok(())
     }
 
-    /// Deletes a fact.
-    pub(crate) fn remove(&mut self, store: &mut RecordStore, key: &RecordKey, item: &ItemName) -> Result<()> {
-        let Some((id, _)) = self.by_item.get(item).cloned() else {
-            return Err(VaultError::InvalidInput(format!("you have no {item} fact")));
+    /// Deletes a fact and returns it, so that the deletion can be undone by setting it again.
+    pub(crate) fn remove(&mut self, store: &mut RecordStore, key: &RecordKey, item: &ItemName) -> Result<Fact> {
+        let Some((id, _)) = self.by_item.get(item) else {
+            return Err(VaultError::NoSuchFact { item: *item });
         };
         let writer = store.write(key)?;
-        writer.delete(&id)?;
+        writer.delete(id)?;
         writer.commit()?;
-        self.by_item.remove(item);
-        Ok(())
+        let (_, removed) = self.by_item.remove(item).unwrap_or_else(|| unreachable!("the fact was just found"));
+        Ok(removed)
     }
 }

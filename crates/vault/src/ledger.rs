@@ -1,10 +1,14 @@
-//! The ledger: every packet shared, what it holds, and what became of it.
+//! The ledger: every packet shared, what it holds, and what became of it; and
+//! every request the consumer declined.
 //!
-//! [`Ledger`] is the collection of `ledger` records, newest first: revoking a
-//! packet signs a revocation with the per-brand key, and a brand's deletion
-//! receipt is checked against the entry before it is recorded. What it must
-//! never do: forget a packet that was shared, or mark a deletion confirmed
-//! without a receipt that verifies.
+//! [`Ledger`] is the collection of `ledger` records, newest first. A record is
+//! either a packet shared ([`LedgerEntry`]) or a request declined
+//! ([`Refusal`]: who asked, for what and why, and when it was declined —
+//! refusing is an outcome recorded like sharing). Revoking a packet signs a
+//! revocation with the per-brand key, and a brand's deletion receipt is
+//! checked against the entry before it is recorded. What it must never do:
+//! forget a packet that was shared or a request that was declined, or mark a
+//! deletion confirmed without a receipt that verifies.
 
 use std::path::Path;
 
@@ -36,6 +40,36 @@ pub struct LedgerEntry {
     pub revocation_jti: Option<String>,
     pub revoked_at: Option<i64>,
     pub deletion: Option<ConfirmedDeletion>,
+}
+
+/// A request the consumer declined as a whole: nothing was sent to the brand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub request_jti: String,
+    pub brand_did: Did,
+    pub brand_name: String,
+    pub offer: String,
+    /// Every item the brand asked for, with the purpose it gave.
+    pub asked: Vec<AskedItem>,
+    pub declined_at: i64,
+}
+
+/// An item a brand asked for, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskedItem {
+    pub item: ItemName,
+    pub purpose: String,
+    pub required: bool,
+}
+
+/// One `ledger` record: a packet shared or a request declined. Stored
+/// untagged, so that the records of vaults made before refusals existed (plain
+/// [`LedgerEntry`]s) read unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LedgerRecord {
+    Shared(Box<LedgerEntry>),
+    Declined(Refusal),
 }
 
 /// A deletion the brand proved with a signed receipt.
@@ -104,12 +138,15 @@ pub struct BrandKnowledge {
     /// Items the brand may still hold (from active packets).
     pub holds: Vec<SharedItem>,
     pub packets: Vec<LedgerLine>,
+    /// The brand's requests the consumer declined, newest first.
+    pub refusals: Vec<Refusal>,
 }
 
-/// Every packet shared: the `ledger` records, newest first.
+/// Every packet shared and every request declined: the `ledger` records, newest first.
 #[derive(Default)]
 pub(crate) struct Ledger {
     entries: Vec<(RecordId, LedgerEntry)>,
+    refusals: Vec<(RecordId, Refusal)>,
 }
 
 fn sort_newest_first(entries: &mut [(RecordId, LedgerEntry)]) {
@@ -117,22 +154,42 @@ fn sort_newest_first(entries: &mut [(RecordId, LedgerEntry)]) {
 }
 
 impl Ledger {
+    fn from_records(records: Vec<(RecordId, LedgerRecord)>) -> Ledger {
+        let mut ledger = Ledger::default();
+        for (id, record) in records {
+            match record {
+                LedgerRecord::Shared(entry) => ledger.entries.push((id, *entry)),
+                LedgerRecord::Declined(refusal) => ledger.refusals.push((id, refusal)),
+            }
+        }
+        sort_newest_first(&mut ledger.entries);
+        ledger.refusals.sort_by_key(|(_, r)| std::cmp::Reverse(r.declined_at));
+        ledger
+    }
+
     pub(crate) fn load(store: &RecordStore, key: &RecordKey, damaged: &mut Vec<DamagedRecord>) -> Result<Ledger> {
-        let mut entries = store.load(Kind::Ledger, key, damaged)?;
-        sort_newest_first(&mut entries);
-        Ok(Ledger { entries })
+        Ok(Ledger::from_records(store.load(Kind::Ledger, key, damaged)?))
     }
 
-    /// Writes `entries` as new records (a restore); the collection once committed.
-    pub(crate) fn write_new(writer: &Writer<'_>, entries: &[LedgerEntry]) -> Result<Ledger> {
-        let mut entries = writer.put_all_new(Kind::Ledger, entries.iter().cloned())?;
-        sort_newest_first(&mut entries);
-        Ok(Ledger { entries })
+    /// Writes `records` as new records (a restore); the collection once committed.
+    pub(crate) fn write_new(writer: &Writer<'_>, records: &[LedgerRecord]) -> Result<Ledger> {
+        Ok(Ledger::from_records(writer.put_all_new(Kind::Ledger, records.iter().cloned())?))
     }
 
-    /// Every entry, newest first.
+    /// Every packet shared, newest first.
     pub(crate) fn entries(&self) -> impl Iterator<Item = &LedgerEntry> {
         self.entries.iter().map(|(_, e)| e)
+    }
+
+    /// Every request declined, newest first.
+    pub(crate) fn refusals(&self) -> impl Iterator<Item = &Refusal> {
+        self.refusals.iter().map(|(_, r)| r)
+    }
+
+    /// Every record, packets then refusals (for a backup).
+    pub(crate) fn records(&self) -> Vec<LedgerRecord> {
+        let shared = self.entries().cloned().map(|e| LedgerRecord::Shared(Box::new(e)));
+        shared.chain(self.refusals().cloned().map(LedgerRecord::Declined)).collect()
     }
 
     /// Every packet shared, newest first, with its status at `now`.
@@ -140,27 +197,40 @@ impl Ledger {
         self.entries().map(|e| LedgerLine { status: e.status(now), entry: e.clone() }).collect()
     }
 
-    /// For each brand: what it holds now and every packet it received.
+    /// For each brand: what it holds now, every packet it received and every request of its that was declined.
     pub(crate) fn what_brands_know(&self, now: i64) -> Vec<BrandKnowledge> {
         let mut brands: Vec<BrandKnowledge> = Vec::new();
-        for line in self.lines(now) {
-            let at = match brands.iter().position(|b| b.brand_did == line.entry.brand_did.to_string()) {
-                Some(at) => at,
-                None => {
-                    brands.push(BrandKnowledge {
-                        brand_name: line.entry.brand_name.clone(),
-                        brand_did: line.entry.brand_did.to_string(),
-                        fingerprint: line.entry.brand_did.fingerprint(),
-                        holds: Vec::new(),
-                        packets: Vec::new(),
-                    });
-                    brands.len() - 1
-                }
-            };
-            if line.status == PacketStatus::Active {
-                brands[at].holds.extend(line.entry.items.iter().cloned());
+        let mut brand_at = |did: &Did, name: &str| match brands.iter().position(|b| b.brand_did == did.to_string()) {
+            Some(at) => at,
+            None => {
+                brands.push(BrandKnowledge {
+                    brand_name: name.to_owned(),
+                    brand_did: did.to_string(),
+                    fingerprint: did.fingerprint(),
+                    holds: Vec::new(),
+                    packets: Vec::new(),
+                    refusals: Vec::new(),
+                });
+                brands.len() - 1
             }
-            brands[at].packets.push(line);
+        };
+        let mut placed = Vec::new();
+        for line in self.lines(now) {
+            placed.push((brand_at(&line.entry.brand_did, &line.entry.brand_name), Some(line), None));
+        }
+        for refusal in self.refusals() {
+            placed.push((brand_at(&refusal.brand_did, &refusal.brand_name), None, Some(refusal.clone())));
+        }
+        for (at, line, refusal) in placed {
+            if let Some(line) = line {
+                if line.status == PacketStatus::Active {
+                    brands[at].holds.extend(line.entry.items.iter().cloned());
+                }
+                brands[at].packets.push(line);
+            }
+            if let Some(refusal) = refusal {
+                brands[at].refusals.push(refusal);
+            }
         }
         brands.sort_by(|a, b| a.brand_name.cmp(&b.brand_name));
         brands
@@ -171,6 +241,16 @@ impl Ledger {
         let id = RecordId::random();
         writer.put(Kind::Ledger, &id, &entry)?;
         Ok(Staged { id, value: entry })
+    }
+
+    /// Records a declined request, in one transaction.
+    pub(crate) fn decline(&mut self, store: &mut RecordStore, key: &RecordKey, refusal: Refusal) -> Result<Refusal> {
+        let id = RecordId::random();
+        let writer = store.write(key)?;
+        writer.put(Kind::Ledger, &id, &refusal)?;
+        writer.commit()?;
+        self.refusals.insert(0, (id, refusal.clone()));
+        Ok(refusal)
     }
 
     /// Applies a new entry once its transaction committed: it is the newest.
@@ -217,10 +297,7 @@ impl Ledger {
     ) -> Result<LedgerLine> {
         let (id, entry) = self.find(packet_jti)?;
         if entry.deletion.is_some() {
-            return Err(VaultError::InvalidInput(format!(
-                "{} already confirmed deleting this packet: there is nothing left to revoke",
-                entry.brand_name
-            )));
+            return Err(VaultError::AlreadyDeleted { brand_name: entry.brand_name });
         }
         let brand_key = derive_brand_key(master, &entry.brand_did);
         let (jws, claims) = revocation::sign(&brand_key, &entry.brand_did, &entry.packet_jti, &entry.packet_hash, now);

@@ -657,6 +657,28 @@ pub fn shown_amount(amount: Decimal) -> String {
     exact_amount(amount)
 }
 
+/// Editing one purchase in place.
+impl Purchases {
+    /// Replaces the purchase with id `id` (as shown in listings) by `purchase`, keeping its id.
+    pub(crate) fn replace(
+        &mut self,
+        store: &mut RecordStore,
+        key: &RecordKey,
+        id: &str,
+        purchase: Purchase,
+    ) -> Result<()> {
+        let unknown = || VaultError::UnknownPurchase { id: id.to_owned() };
+        let id = RecordId::parse_hex(id).ok_or_else(unknown)?;
+        let position = self.rows.iter().position(|(pid, _)| *pid == id).ok_or_else(unknown)?;
+        let writer = store.write(key)?;
+        writer.put(Kind::Purchase, &id, &purchase)?;
+        writer.commit()?;
+        self.rows[position].1 = purchase;
+        sort_newest_first(&mut self.rows);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,11 @@ use crate::error::{Result, VaultError};
 use crate::facts::Sensitivity;
 use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Writer};
 
+/// The shortest auto-lock delay a person can choose, in minutes.
+pub const AUTO_LOCK_MINUTES_MIN: u32 = 1;
+/// The longest auto-lock delay a person can choose, in minutes.
+pub const AUTO_LOCK_MINUTES_MAX: u32 = 240;
+
 /// Preferences kept in the vault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -59,13 +64,11 @@ impl StoredSettings {
     pub(crate) fn set(&mut self, store: &mut RecordStore, key: &RecordKey, settings: Settings) -> Result<()> {
         if let Some(language) = &settings.language {
             if language != "fr" && language != "en" {
-                return Err(VaultError::InvalidInput(format!(
-                    "language {language:?} is not available: choose fr or en"
-                )));
+                return Err(VaultError::UnavailableLanguage { language: language.clone() });
             }
         }
-        if !(1..=240).contains(&settings.auto_lock_minutes) {
-            return Err(VaultError::InvalidInput("auto-lock must be between 1 and 240 minutes".into()));
+        if !(AUTO_LOCK_MINUTES_MIN..=AUTO_LOCK_MINUTES_MAX).contains(&settings.auto_lock_minutes) {
+            return Err(VaultError::AutoLockOutOfRange { min: AUTO_LOCK_MINUTES_MIN, max: AUTO_LOCK_MINUTES_MAX });
         }
         let writer = store.write(key)?;
         writer.put(Kind::Settings, &self.id, &settings)?;

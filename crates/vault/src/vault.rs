@@ -41,7 +41,7 @@ use crate::error::{Result, VaultError};
 use crate::facts::{Fact, Facts, Sensitivity};
 use crate::files;
 use crate::keys::{self, check_new_passphrase, KeyRotation, Keyslots, Master, RecoverySecret};
-use crate::ledger::{BrandKnowledge, Ledger, LedgerEntry, LedgerLine};
+use crate::ledger::{BrandKnowledge, Ledger, LedgerEntry, LedgerLine, Refusal};
 use crate::purchases::{self, LegacyCredits, Purchase, PurchaseEntry, PurchaseFilter, PurchasePage, Purchases, Totals};
 use crate::settings::{Settings, StoredSettings};
 use crate::store::{make_private, DamagedRecord, RecordId, RecordKey, RecordStore, DATABASE_FILE};
@@ -494,12 +494,12 @@ impl Vault {
 
     /// Changes how freely a fact may be shared.
     pub fn set_sensitivity(&mut self, item: &ItemName, sensitivity: Sensitivity) -> Result<()> {
-        let fact = self.fact(item)?.ok_or_else(|| VaultError::InvalidInput(format!("you have no {item} fact")))?;
+        let fact = self.fact(item)?.ok_or(VaultError::NoSuchFact { item: *item })?;
         self.set_fact(fact.item, fact.value, sensitivity)
     }
 
-    /// Deletes a fact.
-    pub fn remove_fact(&mut self, item: &ItemName) -> Result<()> {
+    /// Deletes a fact and returns it: setting it again undoes the deletion.
+    pub fn remove_fact(&mut self, item: &ItemName) -> Result<Fact> {
         self.facts_loaded()?;
         let (store, open) = self.parts()?;
         loaded_mut(&mut open.facts).remove(store, &open.key, item)
@@ -671,8 +671,21 @@ impl Vault {
     }
 }
 
-/// What each brand holds, revocations and deletion receipts ([`crate::ledger`]).
+/// What each brand holds, refusals, revocations and deletion receipts ([`crate::ledger`]).
 impl Vault {
+    /// Declines the whole request: nothing is sent, no key is pinned, and the
+    /// ledger records who asked, for what and why, and when it was declined.
+    pub fn decline_request(&mut self, review: &RequestReview, now: i64) -> Result<Refusal> {
+        self.ledger_loaded()?;
+        let (store, open) = self.parts()?;
+        loaded_mut(&mut open.ledger).decline(store, &open.key, review.refusal(now))
+    }
+
+    /// Every request declined, newest first.
+    pub fn refusals(&self) -> Result<Vec<Refusal>> {
+        Ok(self.ledger_loaded()?.refusals().cloned().collect())
+    }
+
     /// Every packet shared, newest first.
     pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
         Ok(self.ledger_loaded()?.lines(now))
@@ -714,7 +727,7 @@ impl Vault {
             purchases: self.purchases_loaded()?.iter().cloned().collect(),
             credits: self.credits_loaded()?.iter().cloned().collect(),
             brands: self.brands_loaded()?.list(),
-            ledger: self.ledger_loaded()?.entries().cloned().collect(),
+            ledger: self.ledger_loaded()?.records(),
         };
         backup::write(path, backup_passphrase, &content)
     }
@@ -726,7 +739,7 @@ impl Vault {
             && self.purchases_loaded()?.count() == 0
             && self.credits_loaded()?.count() == 0
             && self.brands_loaded()?.list().is_empty()
-            && self.ledger_loaded()?.entries().next().is_none())
+            && self.ledger_loaded()?.records().is_empty())
     }
 
     /// Decrypts and checks the whole backup at `path`, changing nothing: its
@@ -795,5 +808,88 @@ impl Vault {
             what_brands_know: self.ledger_loaded()?.what_brands_know(now),
         };
         backup::export(path, passphrase, now, content)
+    }
+}
+
+/// Editing a purchase ([`crate::purchases`]).
+impl Vault {
+    /// Replaces the purchase with id `id` (as listed) by `purchase`, after checking it.
+    pub fn edit_purchase(&mut self, id: &str, purchase: Purchase) -> Result<()> {
+        purchase.validate()?;
+        self.purchases_loaded()?;
+        let (store, open) = self.parts()?;
+        loaded_mut(&mut open.purchases).replace(store, &open.key, id, purchase)
+    }
+}
+
+/// A backup looked at before it replaces anything, and a vault made from a backup ([`crate::backup`]).
+impl Vault {
+    /// Decrypts and checks the whole backup at `path` and says what it holds; changes nothing.
+    pub fn inspect_backup(path: &Path, backup_passphrase: &str) -> Result<RestoreReport> {
+        Ok(backup::read(path, backup_passphrase)?.report(None, false))
+    }
+
+    /// What the unlocked vault holds now, counted as a restore report counts a backup (its `created_at` is 0).
+    pub fn holdings_report(&self) -> Result<RestoreReport> {
+        Ok(RestoreReport {
+            created_at: 0,
+            facts: self.facts_loaded()?.count(),
+            purchases: self.purchases_loaded()?.count(),
+            credits: self.credits_loaded()?.count(),
+            packets: self.ledger_loaded()?.entries().count(),
+            moved_to_credits: None,
+            safety_copy: None,
+            safety_copy_kept_from_before: false,
+        })
+    }
+
+    /// Creates a vault in `dir` from the backup at `path` (on a new computer, with no
+    /// vault yet), protected by `new_passphrase`. The backup is decrypted and checked
+    /// entirely first, and the vault file appears only once everything is written.
+    /// The vault has a new vault key, so a new recovery secret is returned, to be shown once.
+    pub fn create_from_backup(
+        dir: &Path,
+        path: &Path,
+        backup_passphrase: &str,
+        new_passphrase: &str,
+    ) -> Result<(Vault, RecoverySecret, RestoreReport)> {
+        check_new_passphrase(new_passphrase)?;
+        if Vault::exists(dir) {
+            return Err(VaultError::VaultExists { dir: dir.to_owned() });
+        }
+        let checked = backup::read(path, backup_passphrase)?;
+        let content = &checked.content;
+        let format = keys::VAULT_FORMAT;
+        let key = DataKey::generate()?;
+        let recovery = RecoverySecret::generate();
+        let header = Keyslots::wrap(format, 1, &key, new_passphrase, &recovery)?;
+        let record_key = keys::record_key(dir, format, key, 1)?;
+        let (master, settings, facts, purchases, credits, brands, ledger) =
+            RecordStore::create(dir, &header, &record_key, |writer| {
+                Ok((
+                    Master::write_new(writer, MasterSecret::from_bytes(&content.master_secret))?,
+                    StoredSettings::write_new(writer, &content.settings)?,
+                    Facts::write_new(writer, &content.facts)?,
+                    Purchases::write_new(writer, &content.purchases)?,
+                    Credits::write_new(writer, &content.credits)?,
+                    PinnedBrands::write_new(writer, &content.brands)?,
+                    Ledger::write_new(writer, &content.ledger)?,
+                ))
+            })?;
+        let mut vault = Vault::open(dir)?;
+        vault.open = Some(Unlocked {
+            key: record_key,
+            master,
+            settings,
+            facts: OnceCell::from(facts),
+            purchases: OnceCell::from(purchases),
+            credits: OnceCell::from(credits),
+            brands: OnceCell::from(brands),
+            ledger: OnceCell::from(ledger),
+            damaged: RefCell::new(Vec::new()),
+            unknown_kinds_checked: std::cell::Cell::new(true),
+            notes: UnlockNotes::default(),
+        });
+        Ok((vault, recovery, checked.report(None, false)))
     }
 }

@@ -55,7 +55,7 @@ fn vault_answers_brand_imports_vault_revokes_brand_purges_vault_confirms() {
 
     // Nothing goes without a decision for every item, and never-share stays refused.
     let partial = [decide("email", Choice::Exact)];
-    assert!(matches!(vault.preview_packet(&review, &partial, now), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(vault.preview_packet(&review, &partial, now), Err(VaultError::Undecided { .. })));
     let sneaky = [
         decide("email", Choice::Exact),
         decide("birthdate", Choice::Deny),

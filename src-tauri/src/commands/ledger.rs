@@ -1,32 +1,185 @@
-//! The ledger screen: what each brand knows, revocations, deletion receipts.
+//! The ledger screen: what each brand knows, every packet with each item's
+//! purpose, the requests declined, revocations and deletion receipts.
 
-use tauri::{AppHandle, Runtime, State};
-use tessera_vault::ledger::{BrandKnowledge, LedgerLine};
+use serde::Serialize;
+use serde_json::Value;
+use tauri::State;
+use tessera_vault::ledger::{self, BrandKnowledge, LedgerEntry, LedgerLine, PacketStatus};
 
-use super::files::{pick, read_text, Pick};
-use super::{now, with_vault, CmdResult};
+use super::error::CmdResult;
+use super::files::{read_text, Pick};
+use super::{now, with_vault};
 use crate::state::AppState;
 
+/// An item a brand asked for, and why.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct AskedItem {
+    pub item: String,
+    pub purpose: String,
+    pub required: bool,
+}
+
+/// A request the person declined: nothing was sent.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Refusal {
+    pub brand_name: String,
+    pub offer: String,
+    pub declined_at: i64,
+    pub asked: Vec<AskedItem>,
+}
+
+impl From<&ledger::Refusal> for Refusal {
+    fn from(r: &ledger::Refusal) -> Refusal {
+        Refusal {
+            brand_name: r.brand_name.clone(),
+            offer: r.offer.clone(),
+            declined_at: r.declined_at,
+            asked: r
+                .asked
+                .iter()
+                .map(|a| AskedItem { item: a.item.to_string(), purpose: a.purpose.clone(), required: a.required })
+                .collect(),
+        }
+    }
+}
+
+/// An item a brand received, with the purpose it gave for asking.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct LedgerItem {
+    /// The item asked for; `item` is what was sent for it (the same, or a generalised form).
+    pub answers: String,
+    pub item: String,
+    pub value: Value,
+    pub purpose: String,
+}
+
+/// Where a packet stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Expired,
+    Revoked,
+    DeletionConfirmed,
+}
+
+/// A deletion the brand proved with a signed receipt.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Deletion {
+    pub deleted_at: i64,
+    /// `revoked` or `retention_expired`.
+    pub reason: String,
+}
+
+/// A packet shared, as the ledger shows it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Packet {
+    pub packet_jti: String,
+    pub brand_name: String,
+    pub offer: String,
+    pub shared_at: i64,
+    pub retention_end: i64,
+    pub status: Status,
+    pub items: Vec<LedgerItem>,
+    /// What the brand asked for and did not get, with its purpose.
+    pub refused: Vec<AskedItem>,
+    pub revoked_at: Option<i64>,
+    pub deletion: Option<Deletion>,
+}
+
+fn purpose_of(entry: &LedgerEntry, item: &tessera_protocol::ItemName) -> String {
+    entry.purposes.iter().find(|(asked, _)| asked == item).map(|(_, purpose)| purpose.clone()).unwrap_or_default()
+}
+
+impl From<&LedgerLine> for Packet {
+    fn from(line: &LedgerLine) -> Packet {
+        let e = &line.entry;
+        Packet {
+            packet_jti: e.packet_jti.clone(),
+            brand_name: e.brand_name.clone(),
+            offer: e.offer.clone(),
+            shared_at: e.shared_at,
+            retention_end: e.retention_end,
+            status: match line.status {
+                PacketStatus::Active => Status::Active,
+                PacketStatus::Expired => Status::Expired,
+                PacketStatus::Revoked => Status::Revoked,
+                PacketStatus::DeletionConfirmed => Status::DeletionConfirmed,
+            },
+            items: e
+                .items
+                .iter()
+                .map(|i| LedgerItem {
+                    answers: i.answers.to_string(),
+                    item: i.item.to_string(),
+                    value: i.value.clone(),
+                    purpose: purpose_of(e, &i.answers),
+                })
+                .collect(),
+            refused: e
+                .purposes
+                .iter()
+                .filter(|(asked, _)| !e.items.iter().any(|i| i.answers == *asked))
+                .map(|(asked, purpose)| AskedItem {
+                    item: asked.to_string(),
+                    purpose: purpose.clone(),
+                    required: false,
+                })
+                .collect(),
+            revoked_at: e.revoked_at,
+            deletion: e.deletion.as_ref().map(|d| Deletion { deleted_at: d.deleted_at, reason: d.reason.clone() }),
+        }
+    }
+}
+
+/// What one brand knows about the person, and what it was refused.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct BrandLedger {
+    pub brand_name: String,
+    pub fingerprint: String,
+    /// Items the brand may still hold (from active packets).
+    pub holds: Vec<LedgerItem>,
+    pub packets: Vec<Packet>,
+    pub refusals: Vec<Refusal>,
+}
+
+impl From<&BrandKnowledge> for BrandLedger {
+    fn from(b: &BrandKnowledge) -> BrandLedger {
+        let packets: Vec<Packet> = b.packets.iter().map(Packet::from).collect();
+        BrandLedger {
+            brand_name: b.brand_name.clone(),
+            fingerprint: b.fingerprint.clone(),
+            holds: packets.iter().filter(|p| p.status == Status::Active).flat_map(|p| p.items.clone()).collect(),
+            packets,
+            refusals: b.refusals.iter().map(Refusal::from).collect(),
+        }
+    }
+}
+
 #[tauri::command]
-pub fn ledger(state: State<'_, AppState>) -> CmdResult<Vec<BrandKnowledge>> {
-    with_vault(&state, |v| v.what_brands_know(now()))
+#[specta::specta]
+pub fn ledger(state: State<'_, AppState>) -> CmdResult<Vec<BrandLedger>> {
+    let brands = with_vault(&state, |v| v.what_brands_know(now()))?;
+    Ok(brands.iter().map(BrandLedger::from).collect())
 }
 
+/// Signs a revocation of the packet, writes it where the person chooses, and marks the packet revoked.
 #[tauri::command(async)]
-pub fn packet_revoke<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-    packet_jti: String,
-) -> CmdResult<Option<LedgerLine>> {
+#[specta::specta]
+pub fn packet_revoke(state: State<'_, AppState>, packet_jti: String) -> CmdResult<Option<Packet>> {
     state.touch();
-    let Some(path) = pick(&app, &state, Pick::SaveRevocation, "revocation.tessera") else { return Ok(None) };
-    with_vault(&state, |v| v.revoke_packet(&packet_jti, &path, now())).map(Some)
+    let Some(path) = state.choose_file(Pick::SaveRevocation, "revocation.tessera") else { return Ok(None) };
+    let line = with_vault(&state, |v| v.revoke_packet(&packet_jti, &path, now()))?;
+    Ok(Some(Packet::from(&line)))
 }
 
+/// Checks a deletion receipt the person chooses and records the deletion as confirmed.
 #[tauri::command(async)]
-pub fn receipt_import<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<Option<LedgerLine>> {
+#[specta::specta]
+pub fn receipt_import(state: State<'_, AppState>) -> CmdResult<Option<Packet>> {
     state.touch();
-    let Some(path) = pick(&app, &state, Pick::OpenReceipt, "") else { return Ok(None) };
+    let Some(path) = state.choose_file(Pick::OpenReceipt, "") else { return Ok(None) };
     let text = read_text(&path)?;
-    with_vault(&state, |v| v.import_receipt(&text, now())).map(Some)
+    let line = with_vault(&state, |v| v.import_receipt(&text, now()))?;
+    Ok(Some(Packet::from(&line)))
 }

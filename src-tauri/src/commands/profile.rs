@@ -1,25 +1,80 @@
-//! The profile screen: the facts the user can enter, their values and sensitivities.
+//! The profile screen: the facts the person can enter, their values and
+//! sensitivities, and undoing a deletion.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 use tessera_protocol::items::ValueKind;
 use tessera_protocol::ItemName;
-use tessera_vault::facts::{self, Sensitivity};
+use tessera_vault::facts::{self, Fact};
 
-use super::{with_vault, CmdResult};
+use super::{poisoned, with_vault, CmdResult, CommandError};
 use crate::state::AppState;
 
-/// A fact the user can enter.
-#[derive(Debug, Clone, Serialize)]
+/// How freely a fact may be shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    ShareFreely,
+    AskMe,
+    NeverShare,
+}
+
+impl From<facts::Sensitivity> for Sensitivity {
+    fn from(s: facts::Sensitivity) -> Sensitivity {
+        match s {
+            facts::Sensitivity::ShareFreely => Sensitivity::ShareFreely,
+            facts::Sensitivity::AskMe => Sensitivity::AskMe,
+            facts::Sensitivity::NeverShare => Sensitivity::NeverShare,
+        }
+    }
+}
+
+impl From<Sensitivity> for facts::Sensitivity {
+    fn from(s: Sensitivity) -> facts::Sensitivity {
+        match s {
+            Sensitivity::ShareFreely => facts::Sensitivity::ShareFreely,
+            Sensitivity::AskMe => facts::Sensitivity::AskMe,
+            Sensitivity::NeverShare => facts::Sensitivity::NeverShare,
+        }
+    }
+}
+
+/// How a fact is typed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Text,
+    Email,
+    Phone,
+    /// Sent as `YYYY-MM-DD`; the page shows and reads it in the person's language.
+    Date,
+    Count,
+    /// Several values, separated by commas.
+    List,
+}
+
+fn input_kind(item: &ItemName) -> InputKind {
+    match item.spec().kind {
+        ValueKind::Email => InputKind::Email,
+        ValueKind::PhoneNumber => InputKind::Phone,
+        ValueKind::Date => InputKind::Date,
+        ValueKind::Count => InputKind::Count,
+        ValueKind::TextList => InputKind::List,
+        _ => InputKind::Text,
+    }
+}
+
+/// A fact the person can enter.
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct VocabularyItem {
-    pub name: &'static str,
-    pub label_en: &'static str,
-    pub label_fr: &'static str,
-    /// `text`, `email`, `phone`, `date`, `count` or `list`.
-    pub input: &'static str,
+    pub name: String,
+    pub label_en: String,
+    pub label_fr: String,
+    pub input: InputKind,
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn vocabulary() -> Vec<VocabularyItem> {
     tessera_protocol::items::VOCABULARY
         .iter()
@@ -27,26 +82,24 @@ pub fn vocabulary() -> Vec<VocabularyItem> {
         .filter(facts::is_profile_fact)
         .map(|item| {
             let spec = item.spec();
-            let input = match spec.kind {
-                ValueKind::Email => "email",
-                ValueKind::PhoneNumber => "phone",
-                ValueKind::Date => "date",
-                ValueKind::Count => "count",
-                ValueKind::TextList => "list",
-                _ => "text",
-            };
-            VocabularyItem { name: spec.name, label_en: spec.label_en, label_fr: spec.label_fr, input }
+            VocabularyItem {
+                name: spec.name.into(),
+                label_en: spec.label_en.into(),
+                label_fr: spec.label_fr.into(),
+                input: input_kind(&item),
+            }
         })
         .collect()
 }
 
 /// A fact as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct FactView {
-    pub item: ItemName,
-    pub label_en: &'static str,
-    pub label_fr: &'static str,
-    /// The value as the user would type it.
+    pub item: String,
+    pub label_en: String,
+    pub label_fr: String,
+    pub input: InputKind,
+    /// The value as the person would type it (dates as `YYYY-MM-DD`).
     pub text: String,
     pub sensitivity: Sensitivity,
 }
@@ -59,32 +112,51 @@ fn value_text(value: &serde_json::Value) -> String {
     }
 }
 
-#[tauri::command]
-pub fn facts_list(state: State<'_, AppState>) -> CmdResult<Vec<FactView>> {
-    with_vault(&state, |v| {
-        Ok(v.facts()?
-            .into_iter()
-            .map(|f| FactView {
-                item: f.item,
-                label_en: f.item.spec().label_en,
-                label_fr: f.item.spec().label_fr,
-                text: value_text(&f.value),
-                sensitivity: f.sensitivity,
-            })
-            .collect())
-    })
+impl From<&Fact> for FactView {
+    fn from(f: &Fact) -> FactView {
+        FactView {
+            item: f.item.to_string(),
+            label_en: f.item.spec().label_en.into(),
+            label_fr: f.item.spec().label_fr.into(),
+            input: input_kind(&f.item),
+            text: value_text(&f.value),
+            sensitivity: f.sensitivity.into(),
+        }
+    }
 }
 
 #[tauri::command]
+#[specta::specta]
+pub fn facts_list(state: State<'_, AppState>) -> CmdResult<Vec<FactView>> {
+    with_vault(&state, |v| Ok(v.facts()?.iter().map(FactView::from).collect()))
+}
+
+#[tauri::command]
+#[specta::specta]
 pub fn fact_set(state: State<'_, AppState>, item: String, value: String, sensitivity: Sensitivity) -> CmdResult<()> {
     with_vault(&state, |v| {
         let item = facts::parse_fact_item(&item)?;
         let value = facts::value_from_text(&item, &value)?;
-        v.set_fact(item, value, sensitivity)
+        v.set_fact(item, value, sensitivity.into())
     })
 }
 
+/// Deletes a fact; [`fact_undo_remove`] brings it back exactly as it was.
 #[tauri::command]
-pub fn fact_remove(state: State<'_, AppState>, item: String) -> CmdResult<()> {
-    with_vault(&state, |v| v.remove_fact(&facts::parse_fact_item(&item)?))
+#[specta::specta]
+pub fn fact_remove(state: State<'_, AppState>, item: String) -> CmdResult<FactView> {
+    let removed = with_vault(&state, |v| v.remove_fact(&facts::parse_fact_item(&item)?))?;
+    let view = FactView::from(&removed);
+    *state.removed_fact.lock().map_err(|_| poisoned())? = Some(removed);
+    Ok(view)
+}
+
+/// Brings back the fact deleted last, with its value and sensitivity.
+#[tauri::command]
+#[specta::specta]
+pub fn fact_undo_remove(state: State<'_, AppState>) -> CmdResult<FactView> {
+    let removed = state.removed_fact.lock().map_err(|_| poisoned())?.take().ok_or(CommandError::NothingToUndo)?;
+    let view = FactView::from(&removed);
+    with_vault(&state, |v| v.set_fact(removed.item, removed.value, removed.sensitivity))?;
+    Ok(view)
 }

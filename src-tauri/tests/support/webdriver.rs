@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -51,7 +53,8 @@ pub fn tauri_driver() -> PathBuf {
         .unwrap_or_else(|| panic!("tauri-driver is not installed: `cargo install tauri-driver --locked --version '^2'` (scripts/test.sh does)"))
 }
 
-/// Starts tauri-driver on free ports with `envs` for the app, waits for both ports, and opens a session on `app`.
+/// Starts tauri-driver on free ports with `envs` for the app (French unless `LANG` is among them), waits for
+/// both ports, and opens a session on `app`.
 pub async fn start(app: &Path, envs: &[(&str, &Path)], shots: PathBuf) -> (Driver, Session) {
     let (port, native_port) = (free_port(), free_port());
     let mut command = Command::new(tauri_driver());
@@ -95,8 +98,14 @@ impl Session {
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
     }
 
+    /// Clicks `css` once it is shown, after scrolling it to the middle of the window (nothing sticky covers it there).
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        let el = self.find(css).await;
+        let _ = self
+            .client
+            .execute("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'}); return null;", vec![json!(el)])
+            .await;
+        el.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -141,6 +150,87 @@ impl Session {
     pub async fn screenshot(&self, name: &str) {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = self.client.screenshot().await.unwrap();
-        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    /// Types `text` into `css` as a password manager's auto-type does: one key every `per_key`, in one
+    /// WebDriver action sequence (so the pace is the driver's, not this test's round trips).
+    pub async fn auto_type(&self, css: &str, text: &str, per_key: Duration) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "const el = document.querySelector(arguments[0]); el.focus(); el.setSelectionRange(el.value.length, el.value.length); return null;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        let mut keys = KeyActions::new("auto-type".into());
+        for c in text.chars() {
+            keys = keys.then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c }).pause(per_key);
+        }
+        self.client.perform_actions(keys).await.unwrap();
+        self.client.release_actions().await.unwrap();
+    }
+
+    /// Presses Ctrl and `key` together.
+    pub async fn ctrl(&self, key: char) {
+        let control: char = Key::Control.into();
+        let keys = KeyActions::new("shortcut".into())
+            .then(KeyAction::Down { value: control })
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key })
+            .then(KeyAction::Up { value: control });
+        self.client.perform_actions(keys).await.unwrap();
+        self.client.release_actions().await.unwrap();
+    }
+
+    /// Presses Tab.
+    pub async fn tab(&self) {
+        let tab: char = Key::Tab.into();
+        let keys =
+            KeyActions::new("tab".into()).then(KeyAction::Down { value: tab }).then(KeyAction::Up { value: tab });
+        self.client.perform_actions(keys).await.unwrap();
+        self.client.release_actions().await.unwrap();
+    }
+
+    /// The value of an input, as the page holds it.
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css).await;
+        let value =
+            self.client.execute("return document.querySelector(arguments[0]).value;", vec![json!(css)]).await.unwrap();
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Runs `script` in the page and returns its result.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
+    /// Waits until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let started = Instant::now();
+        while self.client.find(Locator::Css(css)).await.is_ok() {
+            assert!(started.elapsed() < WAIT, "{css} is still shown");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Scrolls the page to the top (for screenshots of a screen's beginning).
+    pub async fn scroll_top(&self) {
+        self.eval("window.scrollTo(0, 0); return null;").await;
+    }
+
+    /// Scrolls so that `css` is in view.
+    pub async fn scroll_to(&self, css: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return null;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
     }
 }

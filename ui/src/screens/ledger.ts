@@ -1,19 +1,19 @@
-// What each brand knows: packets, statuses, revocation, deletion receipts.
-import { api, type BrandKnowledge, type LedgerLine } from "../api";
+// What each brand knows: every packet with each item's purpose, the requests declined, revocation, receipts.
+import { api, type BrandLedger, type Packet, type Refusal } from "../api";
 import { h } from "../dom";
 import { formatDate, formatValue, itemLabel, t } from "../i18n";
-import { busy, notice } from "../ui";
+import { busy, confirmDialog, errorText, notice } from "../ui";
 
-export async function renderLedger(main: HTMLElement): Promise<void> {
+export async function renderLedger(main: HTMLElement, message?: HTMLElement): Promise<void> {
   const brands = await api.ledger();
   const out = h("div", { class: "out", id: "ledger-out" });
+  if (message) out.append(message);
   const receipt = h("button", { class: "primary", id: "receipt-import" }, t("ledger.import_receipt"));
   receipt.addEventListener("click", () =>
     void busy(receipt, out, async () => {
-      const line = await api.importReceipt();
-      if (!line) return null;
-      await renderLedger(main);
-      document.getElementById("ledger-out")?.replaceChildren(notice("success", t("ledger.receipt_done", { brand: line.brand_name })));
+      const packet = await api.receiptImport();
+      if (!packet) return null;
+      await renderLedger(main, notice("success", t("ledger.receipt_done", { brand: packet.brand_name })));
       return null;
     }),
   );
@@ -26,37 +26,58 @@ export async function renderLedger(main: HTMLElement): Promise<void> {
   );
 }
 
-function brandCard(main: HTMLElement, brand: BrandKnowledge): HTMLElement {
+function brandCard(main: HTMLElement, brand: BrandLedger): HTMLElement {
   const holds = brand.holds.length === 0 ? t("ledger.holds_nothing") : t("ledger.holds", { items: brand.holds.map((i) => `${itemLabel(i.item)} (${formatValue(i.value)})`).join(" · ") });
   return h(
     "section",
-    { class: "card brand-card", "data-brand": brand.brand_name },
+    { class: "card brand-card", "data-brand": brand.brand_name, "aria-label": brand.brand_name },
     h("h2", {}, brand.brand_name, " ", h("small", { class: "fingerprint" }, brand.fingerprint)),
     h("p", { class: "holds" }, holds),
     ...brand.packets.map((p) => packetRow(main, p)),
+    ...brand.refusals.map(refusalRow),
   );
 }
 
-function packetRow(main: HTMLElement, p: LedgerLine): HTMLElement {
+function packetRow(main: HTMLElement, p: Packet): HTMLElement {
   const out = h("div", { class: "out" });
   const canRevoke = p.status === "active" || p.status === "expired";
   const revoke = canRevoke ? h("button", { class: "danger", "data-revoke": p.packet_jti }, t("ledger.revoke")) : null;
-  revoke?.addEventListener("click", () =>
+  revoke?.addEventListener("click", async () => {
+    const sure = await confirmDialog(t("ledger.revoke_title", { brand: p.brand_name }), [t("ledger.revoke_body", { brand: p.brand_name })], t("ledger.revoke_confirm"));
+    if (!sure) return;
     void busy(revoke, out, async () => {
-      const line = await api.revoke(p.packet_jti);
-      if (!line) return null;
-      await renderLedger(main);
-      document.getElementById("ledger-out")?.replaceChildren(notice("success", t("ledger.revoked", { brand: line.brand_name })));
+      try {
+        const packet = await api.packetRevoke(p.packet_jti);
+        if (!packet) return null;
+        await renderLedger(main, notice("success", t("ledger.revoked", { brand: packet.brand_name })));
+      } catch (e) {
+        out.replaceChildren(notice("error", errorText(e)));
+      }
       return null;
-    }),
-  );
+    });
+  });
   return h(
     "div",
     { class: "packet", "data-packet": p.packet_jti },
     h("p", {}, h("span", { class: `status status-${p.status}`, "data-status": p.status }, t(`status.${p.status}`)), " ", t("ledger.packet", { date: formatDate(p.shared_at), end: formatDate(p.retention_end) })),
-    h("ul", {}, ...p.items.map((i) => h("li", {}, `${itemLabel(i.item)} : ${formatValue(i.value)}`))),
+    h(
+      "ul",
+      { class: "ledger-items" },
+      ...p.items.map((i) => h("li", { "data-ledger-item": i.item }, h("span", { class: "item-name" }, itemLabel(i.item)), " ", h("span", { class: "item-value" }, formatValue(i.value)), h("small", { class: "purpose" }, t("ledger.purpose", { purpose: i.purpose })))),
+      ...p.refused.map((i) => h("li", { class: "refused", "data-refused-item": i.item }, h("span", { class: "item-name" }, itemLabel(i.item)), " ", h("span", { class: "item-value" }, t("ledger.not_shared")), h("small", { class: "purpose" }, t("ledger.purpose", { purpose: i.purpose })))),
+    ),
     h("p", { class: "hint" }, t("ledger.offer", { offer: p.offer })),
     revoke,
     out,
+  );
+}
+
+function refusalRow(r: Refusal): HTMLElement {
+  return h(
+    "div",
+    { class: "packet refusal", "data-refusal": String(r.declined_at) },
+    h("p", {}, h("span", { class: "status status-declined", "data-status": "declined" }, t("status.declined")), " ", t("ledger.declined", { date: formatDate(r.declined_at) })),
+    h("ul", { class: "ledger-items" }, ...r.asked.map((a) => h("li", { "data-asked-item": a.item }, h("span", { class: "item-name" }, itemLabel(a.item)), h("small", { class: "purpose" }, t("ledger.purpose", { purpose: a.purpose }))))),
+    h("p", { class: "hint" }, t("ledger.offer_declined", { offer: r.offer })),
   );
 }

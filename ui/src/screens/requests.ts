@@ -1,8 +1,18 @@
 // A brand's request: who asks, why, for how long, for what; a decision per item, nothing pre-selected.
+// Declining the whole request is one click, beside sharing, and is recorded in the ledger like a share.
+// The open request waits while the person visits other screens.
 import { api, type Decision, type ItemReview, type RequestReview } from "../api";
 import { h } from "../dom";
 import { formatDate, formatValue, itemLabel, label, t } from "../i18n";
 import { busy, errorText, notice } from "../ui";
+
+/** The decisions taken on the open request, kept while the person visits other screens. */
+let decisions = new Map<string, Decision>();
+
+/** Forgets the decisions (the vault locked, or the request was answered). */
+export function forgetRequest(): void {
+  decisions = new Map();
+}
 
 export async function renderRequests(main: HTMLElement): Promise<void> {
   const area = h("div", { id: "request-area" });
@@ -10,11 +20,16 @@ export async function renderRequests(main: HTMLElement): Promise<void> {
   const open = h("button", { class: "primary", id: "request-open" }, t("requests.open"));
   open.addEventListener("click", () =>
     void busy(open, out, async () => {
-      const review = await api.openRequest();
-      if (review) showReview(area, review);
+      const review = await api.requestOpen();
+      if (!review) return null;
+      forgetRequest();
+      showReview(area, review);
+      return null;
     }),
   );
   main.replaceChildren(h("h1", {}, t("requests.title")), h("p", { class: "lead" }, t("requests.intro")), h("div", { class: "toolbar" }, open), out, area);
+  const current = await api.requestCurrent();
+  if (current) showReview(area, current);
 }
 
 function trustBanner(area: HTMLElement, review: RequestReview): HTMLElement {
@@ -26,13 +41,13 @@ function trustBanner(area: HTMLElement, review: RequestReview): HTMLElement {
     case "key_changed": {
       const trust = h("button", { class: "danger", id: "trust-new-key" }, t("requests.trust_new_key"));
       const out = h("div", { class: "out" });
-      trust.addEventListener("click", () => void busy(trust, out, async () => showReview(area, await api.trustBrand())));
-      return h("div", { class: "notice notice-error", role: "alert" }, h("p", {}, t("requests.key_changed", { old: review.trust.pinned_fingerprint })), trust, out);
+      trust.addEventListener("click", () => void busy(trust, out, async () => showReview(area, await api.requestTrust())));
+      return h("div", { class: "notice notice-error", role: "alert", id: "key-changed" }, h("p", {}, h("strong", {}, t("requests.key_changed_title")), " ", t("requests.key_changed", { old: review.trust.pinned_fingerprint, new: review.fingerprint })), trust, out);
     }
   }
 }
 
-function itemChoices(item: ItemReview, onChange: (d: Decision | null) => void): HTMLElement {
+function itemChoices(item: ItemReview, onChange: (d: Decision) => void): HTMLElement {
   const name = `choice-${item.item}`;
   const choices: [string, string, Decision][] = [];
   if (!item.never_share) {
@@ -40,8 +55,10 @@ function itemChoices(item: ItemReview, onChange: (d: Decision | null) => void): 
     for (const g of item.generalised) choices.push([`generalised:${g.item}`, t("requests.choice.generalised", { label: label(g), value: formatValue(g.value) }), { item: item.item, choice: "generalised", form: g.item }]);
   }
   choices.push(["deny", t("requests.choice.deny"), { item: item.item, choice: "deny" }]);
+  const previous = decisions.get(item.item);
   const radios = choices.map(([value, text, decision]) => {
-    const input = h("input", { type: "radio", name, value, "data-choice": value });
+    const chosen = previous !== undefined && JSON.stringify(previous) === JSON.stringify(decision);
+    const input = h("input", { type: "radio", name, value, "data-choice": value, checked: chosen });
     input.addEventListener("change", () => onChange(decision));
     return h("label", { class: "choice" }, input, h("span", {}, text));
   });
@@ -51,50 +68,64 @@ function itemChoices(item: ItemReview, onChange: (d: Decision | null) => void): 
     const deny = radios[0].querySelector("input") as HTMLInputElement;
     deny.checked = true;
     deny.disabled = true;
-    onChange({ item: item.item, choice: "deny" });
+    decisions.set(item.item, { item: item.item, choice: "deny" });
   }
+  const purposeId = `purpose-${item.item.replace(/\W/g, "-")}`;
   return h(
     "fieldset",
-    { class: "item-decision", "data-item": item.item },
+    { class: "item-decision", "data-item": item.item, "aria-describedby": purposeId },
     h("legend", {}, label(item), " ", h("span", { class: item.required ? "badge required" : "badge" }, t(item.required ? "requests.required" : "requests.optional"))),
-    h("p", { class: "purpose" }, t("requests.purpose", { purpose: item.purpose })),
+    h("p", { class: "purpose", id: purposeId }, t("requests.purpose", { purpose: item.purpose })),
     ...notes,
     ...radios,
   );
 }
 
 function showReview(area: HTMLElement, review: RequestReview): void {
-  const decisions = new Map<string, Decision>();
-  const previewArea = h("div", { id: "packet-preview", "aria-live": "polite" });
+  const previewArea = h("div", { id: "packet-preview" });
+  const out = h("div", { class: "out", id: "decision-out" });
+  const decline = h("button", { class: "decide decline", id: "request-decline" }, t("requests.decline"));
+  const share = h("button", { class: "decide share", id: "packet-save", disabled: true }, t("requests.share"));
+  decline.addEventListener("click", () =>
+    void busy(decline, out, async () => {
+      const refusal = await api.requestDecline();
+      forgetRequest();
+      area.replaceChildren(notice("success", t("requests.declined", { brand: refusal.brand_name })));
+      return null;
+    }),
+  );
+  share.addEventListener("click", () =>
+    void busy(share, out, async () => {
+      const saved = await api.requestSave([...decisions.values()]);
+      if (!saved) return null;
+      forgetRequest();
+      area.replaceChildren(notice("success", t("requests.saved", { brand: saved.brand_name, file: saved.file_name })));
+      return null;
+    }),
+  );
   const update = async (): Promise<void> => {
-    const left = review.items.length - decisions.size;
+    share.disabled = true;
+    const left = review.items.filter((i) => !decisions.has(i.item)).length;
     if (left > 0) {
       previewArea.replaceChildren(h("p", { class: "hint" }, t("requests.undecided", { count: left })));
       return;
     }
     const chosen = [...decisions.values()];
+    if (chosen.every((d) => d.choice === "deny")) {
+      previewArea.replaceChildren(notice("info", t("requests.all_denied", { brand: review.brand_name })));
+      return;
+    }
     try {
-      const preview = await api.previewPacket(chosen);
-      const out = h("div", { class: "out" });
-      const save = h("button", { class: "primary", id: "packet-save" }, t("requests.save", { brand: preview.brand_name }));
-      save.addEventListener("click", () =>
-        void busy(save, out, async () => {
-          const entry = await api.savePacket(chosen);
-          if (!entry) return null;
-          area.replaceChildren(notice("success", t("requests.saved", { brand: entry.brand_name })));
-          return null;
-        }),
-      );
+      const preview = await api.requestPreview(chosen);
+      share.disabled = false;
       previewArea.replaceChildren(
         h(
           "section",
-          { class: "card preview" },
-          h("h2", {}, t("requests.preview", { brand: preview.brand_name, date: formatDate(preview.retention_end) })),
+          { class: "card preview", "aria-labelledby": "preview-title" },
+          h("h2", { id: "preview-title" }, t("requests.preview", { brand: preview.brand_name, date: formatDate(preview.retention_end) })),
           h("dl", {}, ...preview.items.flatMap((i) => [h("dt", {}, itemLabel(i.item)), h("dd", { "data-shared": i.item }, formatValue(i.value))])),
           preview.denied.length > 0 ? h("p", { class: "hint" }, t("requests.denied", { items: preview.denied.map(itemLabel).join(", ") })) : null,
           h("p", {}, t("requests.offer", { offer: preview.offer })),
-          save,
-          out,
         ),
       );
     } catch (e) {
@@ -103,23 +134,24 @@ function showReview(area: HTMLElement, review: RequestReview): void {
   };
   const items = review.items.map((item) =>
     itemChoices(item, (d) => {
-      if (d) decisions.set(item.item, d);
+      decisions.set(item.item, d);
       void update();
     }),
   );
   area.replaceChildren(
     h(
       "section",
-      { class: "card request" },
+      { class: "card request", "aria-labelledby": "request-brand" },
       h("h2", { id: "request-brand" }, t("requests.from", { brand: review.brand_name })),
       h("p", { class: "fingerprint" }, t("requests.fingerprint", { fingerprint: review.fingerprint })),
       trustBanner(area, review),
       review.lookalike ? notice("warning", t("requests.lookalike", { name: review.lookalike.name, fingerprint: review.lookalike.fingerprint })) : null,
       h("p", { class: "offer" }, t("requests.offer", { offer: review.offer })),
-      h("p", {}, t("requests.retention", { days: review.retention_days, date: formatDate(review.expires_at) })),
+      h("p", {}, t("requests.retention", { count: review.retention_days, date: formatDate(review.expires_at) })),
       ...items,
     ),
     previewArea,
+    h("div", { class: "decision-bar" }, h("p", { class: "hint" }, t("requests.decide_hint")), h("div", { class: "actions" }, decline, share), out),
   );
   void update();
 }
