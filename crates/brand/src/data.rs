@@ -79,7 +79,8 @@ pub struct Export {
 impl Store {
     fn open_packet_row(&self, row: PacketRow) -> std::result::Result<HeldPacket, UnreadablePacket> {
         let unreadable = |reason| UnreadablePacket { packet_jti: row.jti.clone(), reason };
-        let plain = self.keys.cipher.open(&packet_aad(&row.jti), &row.sealed).map_err(|_| unreadable(Unreadable::Sealed))?;
+        let plain =
+            self.keys.cipher.open(&packet_aad(&row.jti), &row.sealed).map_err(|_| unreadable(Unreadable::Sealed))?;
         let jws = std::str::from_utf8(&plain).map_err(|_| unreadable(Unreadable::NotText))?;
         let packet = packet::verify_stored(jws, &self.keys.did).map_err(|e| unreadable(Unreadable::Invalid(e)))?;
         if packet.claims.jti != row.jti {
@@ -187,9 +188,8 @@ impl Store {
                 writer.write_record(fields.iter().map(|f| csv_cell(f).into_owned())).map_err(io)?;
             }
         }
-        let bytes = writer
-            .into_inner()
-            .map_err(|e| BrandError::Io { dir: self.location.describe(), detail: e.to_string() })?;
+        let bytes =
+            writer.into_inner().map_err(|e| BrandError::Io { dir: self.location.describe(), detail: e.to_string() })?;
         Ok(Export {
             text: String::from_utf8(bytes).unwrap_or_else(|e| unreachable!("CSV of UTF-8 strings is UTF-8: {e}")),
             packets: listing.packets.len(),

@@ -81,8 +81,11 @@ pub(crate) fn decide_revocation(
                 revocation_jti: Some(claims.jti.clone()),
                 receipt: Some(receipt_jws.clone()),
             };
-            let outcome =
-                RevocationOutcome { packet_jti: claims.packet_jti.clone(), receipt: receipt_jws, already_deleted: false };
+            let outcome = RevocationOutcome {
+                packet_jti: claims.packet_jti.clone(),
+                receipt: receipt_jws,
+                already_deleted: false,
+            };
             Ok((RevocationWrite::Delete(tombstone), outcome))
         }
         PacketState::Deleted(tombstone) => {
@@ -101,7 +104,14 @@ pub(crate) fn decide_revocation(
                     (receipt_jws, write)
                 }
             };
-            Ok((write, RevocationOutcome { packet_jti: claims.packet_jti.clone(), receipt: receipt_jws, already_deleted: true }))
+            Ok((
+                write,
+                RevocationOutcome {
+                    packet_jti: claims.packet_jti.clone(),
+                    receipt: receipt_jws,
+                    already_deleted: true,
+                },
+            ))
         }
         PacketState::Unknown => Err(BrandError::UnknownPacket { packet_jti: claims.packet_jti.clone() }),
     }

@@ -93,8 +93,7 @@ pub(crate) fn generate(name: &str, unlock: Unlock<'_>, now: i64) -> Result<(Bran
             age_identity: age_identity.to_string().expose_secret().to_owned(),
         }
     };
-    let plain =
-        Zeroizing::new(serde_json::to_vec(&secrets).unwrap_or_else(|e| unreachable!("keys serialise: {e}")));
+    let plain = Zeroizing::new(serde_json::to_vec(&secrets).unwrap_or_else(|e| unreachable!("keys serialise: {e}")));
     drop(secrets);
     let sealed_keys = cipher.seal(KEYS_AAD, &plain)?;
     let did = signing_key.did();
@@ -135,7 +134,11 @@ pub(crate) fn unlock(record: &BrandRecord, unlock: Unlock<'_>, location: &str) -
 
 /// The same keys under a fresh data key wrapped by `new_unlock`: the new keyslot, the keys
 /// sealed anew, and the new cipher every packet is re-sealed with.
-pub(crate) fn rewrap(keys: &BrandKeys, record: &BrandRecord, new_unlock: Unlock<'_>) -> Result<(String, Vec<u8>, RecordCipher)> {
+pub(crate) fn rewrap(
+    keys: &BrandKeys,
+    record: &BrandRecord,
+    new_unlock: Unlock<'_>,
+) -> Result<(String, Vec<u8>, RecordCipher)> {
     let data_key = DataKey::generate()?;
     let keyslot = wrap(&data_key, new_unlock)?;
     let cipher = RecordCipher::new(&data_key);

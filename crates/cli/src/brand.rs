@@ -251,11 +251,13 @@ fn print_identity(brand: &BrandStore) {
 /// The spec, and the inbox it names if any (`"inbox"`, beside the spec's own members).
 fn read_spec(path: &Path) -> Result<(RequestSpec, Option<String>), CliError> {
     let bytes = files::read(path)?;
-    let invalid = |e: &dyn std::fmt::Display| CliError::File {
+    let invalid = |e: &dyn std::fmt::Display| {
+        CliError::File {
         path: path.to_owned(),
         detail: format!(
             "not a valid request spec ({e}); expected {{\"items\":[{{\"item\":\"email\",\"purpose\":\"…\",\"required\":true}}],\"retention_days\":180,\"offer\":\"…\",\"valid_days\":30}}, and possibly \"inbox\":\"https://…\""
         ),
+    }
     };
     let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| invalid(&e))?;
     let inbox = match value.as_object_mut().and_then(|o| o.remove("inbox")) {
@@ -285,13 +287,7 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             purge_every,
             store,
         } => {
-            let limits = serve::Limits {
-                header_timeout,
-                body_timeout,
-                max_connections,
-                max_in_flight,
-                purge_every,
-            };
+            let limits = serve::Limits { header_timeout, body_timeout, max_connections, max_in_flight, purge_every };
             serve::run(&store.location(), store.source(), listen, public_url.as_deref(), limits, now)
         }
         BrandCommand::Move { to, store } => move_store(&store, &to, now),

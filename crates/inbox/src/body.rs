@@ -20,12 +20,13 @@ pub const MAX_PACKET_BYTES: usize = 16 * 1024 * 1024 + 64 * 1024;
 /// Fails unless the body is declared as `expected` (parameters such as `charset` aside).
 pub fn check_content_type(headers: &HeaderMap, expected: &'static str) -> Result<(), ApiError> {
     let found = headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let matches = found
-        .as_deref()
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected));
+    let matches =
+        found.as_deref().and_then(|v| v.split(';').next()).is_some_and(|v| v.trim().eq_ignore_ascii_case(expected));
     if !matches {
-        return Err(ApiError::UnsupportedMediaType { expected, found: found.unwrap_or_else(|| "no content type".into()) });
+        return Err(ApiError::UnsupportedMediaType {
+            expected,
+            found: found.unwrap_or_else(|| "no content type".into()),
+        });
     }
     Ok(())
 }
@@ -38,7 +39,8 @@ pub async fn read(
     limit: usize,
     deadline: Duration,
 ) -> Result<Bytes, ApiError> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(ApiError::PayloadTooLarge { what, limit });
     }

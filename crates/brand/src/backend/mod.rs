@@ -186,12 +186,7 @@ impl Backend {
         }
     }
 
-    pub async fn revoke(
-        &self,
-        claims: RevocationClaims,
-        now: i64,
-        keys: Arc<BrandKeys>,
-    ) -> Result<RevocationOutcome> {
+    pub async fn revoke(&self, claims: RevocationClaims, now: i64, keys: Arc<BrandKeys>) -> Result<RevocationOutcome> {
         match self {
             Backend::Sqlite(b) => b.run(move |c| sqlite::revoke(c, &claims, now, &keys)).await,
             Backend::Postgres(b) => b.revoke(&claims, now, &keys).await,

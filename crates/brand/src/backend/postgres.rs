@@ -128,13 +128,12 @@ fn pg_error(location: &str, e: impl std::fmt::Display) -> BrandError {
 fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
     let mut roots = rustls::RootCertStore::empty();
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap_or_else(|e| unreachable!("ring supports the default TLS versions: {e}"))
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap_or_else(|e| unreachable!("ring supports the default TLS versions: {e}"))
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     tokio_postgres_rustls::MakeRustlsConnect::new(config)
 }
 
@@ -249,7 +248,9 @@ impl Postgres {
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.batch_execute(migration).await.map_err(|e| self.err(e))?;
             let applied = index as i32 + 1;
-            tx.execute("INSERT INTO tessera_schema (version) VALUES ($1)", &[&applied]).await.map_err(|e| self.err(e))?;
+            tx.execute("INSERT INTO tessera_schema (version) VALUES ($1)", &[&applied])
+                .await
+                .map_err(|e| self.err(e))?;
         }
         tx.commit().await.map_err(|e| self.err(e))
     }
@@ -442,7 +443,8 @@ impl Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.err(e))?;
         let jti = claims.packet_jti.clone();
-        let state = self.states(&tx, std::slice::from_ref(&jti), true).await?.remove(&jti).unwrap_or(PacketState::Unknown);
+        let state =
+            self.states(&tx, std::slice::from_ref(&jti), true).await?.remove(&jti).unwrap_or(PacketState::Unknown);
         let (write, outcome) = deletion::decide_revocation(state, claims, now, keys)?;
         self.apply(&tx, write).await?;
         tx.commit().await.map_err(|e| self.err(e))?;
@@ -580,8 +582,7 @@ impl Postgres {
             .await
             .map_err(|e| self.err(e))?
             .get(0);
-        let rows =
-            tx.query("SELECT jti, sealed FROM packets FOR UPDATE", &[]).await.map_err(|e| self.err(e))?;
+        let rows = tx.query("SELECT jti, sealed FROM packets FOR UPDATE", &[]).await.map_err(|e| self.err(e))?;
         let (mut jtis, mut sealed) = (Vec::new(), Vec::new());
         for r in rows {
             let jti: String = r.get(0);

@@ -176,7 +176,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             1 => migrate_to_v2(&tx)?,
             2 => migrate_to_v3(&tx)?,
             other => {
-                return Err(BrandError::Corrupt { dir: String::new(), detail: format!("unknown schema version {other}") })
+                return Err(BrandError::Corrupt {
+                    dir: String::new(),
+                    detail: format!("unknown schema version {other}"),
+                })
             }
         }
         tx.pragma_update(None, "user_version", version + 1)?;
@@ -343,17 +346,19 @@ pub(crate) fn store_packets(
 }
 
 fn insert_tombstone(conn: &Connection, t: &Tombstone) -> Result<()> {
-    conn.prepare_cached(&format!("INSERT INTO tombstones ({TOMBSTONE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"))?
-        .execute(params![
-            t.packet_jti,
-            t.packet_hash,
-            t.request_jti,
-            t.consumer,
-            t.deleted_at,
-            t.reason,
-            t.revocation_jti,
-            t.receipt
-        ])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO tombstones ({TOMBSTONE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    ))?
+    .execute(params![
+        t.packet_jti,
+        t.packet_hash,
+        t.request_jti,
+        t.consumer,
+        t.deleted_at,
+        t.reason,
+        t.revocation_jti,
+        t.receipt
+    ])?;
     Ok(())
 }
 
@@ -522,7 +527,8 @@ pub(crate) fn dump(conn: &mut Connection) -> Result<Dump> {
         rows
     };
     let tombstones = {
-        let mut stmt = tx.prepare(&format!("SELECT {TOMBSTONE_COLUMNS} FROM tombstones ORDER BY deleted_at, packet_jti"))?;
+        let mut stmt =
+            tx.prepare(&format!("SELECT {TOMBSTONE_COLUMNS} FROM tombstones ORDER BY deleted_at, packet_jti"))?;
         let rows = stmt.query_map([], tombstone_from_row)?.collect::<rusqlite::Result<_>>()?;
         rows
     };

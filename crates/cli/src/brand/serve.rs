@@ -45,7 +45,9 @@ pub fn run(
 ) -> Result<(), CliError> {
     let public = match public_url {
         Some(url) => Some(tessera_protocol::inbox::response_uri_for_inbox(url).map_err(|problem| {
-            CliError::Usage(format!("the public URL {url:?} {problem}; give the https URL consumers reach the inbox at"))
+            CliError::Usage(format!(
+                "the public URL {url:?} {problem}; give the https URL consumers reach the inbox at"
+            ))
         })?),
         None => None,
     };
