@@ -142,10 +142,24 @@ impl InboxServer {
     /// The same, with environment variables set (`TESSERA_NOW`, …).
     pub fn start_with(cwd: &Path, store: &StoreAt, extra: &[&str], env: &[(&str, &str)]) -> InboxServer {
         let mut command = command(cwd);
-        command.args(["brand", "serve", "--listen", "127.0.0.1:0"]).args(store.args()).args(extra);
+        command.args(InboxServer::arguments(store, extra));
         for (name, value) in env {
             command.env(name, value);
         }
+        InboxServer::spawn(command)
+    }
+
+    /// The arguments of `tessera` that serve `store` on a free loopback port.
+    pub fn arguments(store: &StoreAt, extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = ["brand", "serve", "--listen", "127.0.0.1:0"].map(String::from).to_vec();
+        args.extend(store.args());
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    }
+
+    /// Runs `command` (a `tessera brand serve`, possibly wrapped, e.g. by `taskset`) and waits
+    /// until it listens (at most 60 s).
+    pub fn spawn(mut command: Command) -> InboxServer {
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("tessera brand serve");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
