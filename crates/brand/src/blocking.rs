@@ -104,8 +104,13 @@ impl BrandStore {
     pub fn import_packets(&mut self, files: &[&[u8]], now: i64) -> Result<Vec<Result<ImportOutcome>>> {
         self.runtime.block_on(self.store.import_packets(files, now))
     }
+    /// Imports a revocation, then checkpoints at once: nothing of the deleted data stays in a log.
     pub fn import_revocation(&mut self, jws: &str, now: i64) -> Result<RevocationOutcome> {
-        self.runtime.block_on(self.store.import_revocation(jws, now))
+        let outcome = self.runtime.block_on(self.store.import_revocation(jws, now))?;
+        if !outcome.already_deleted {
+            self.runtime.block_on(self.store.checkpoint())?;
+        }
+        Ok(outcome)
     }
     pub fn purge_expired(&mut self, now: i64) -> Result<Vec<Tombstone>> {
         self.runtime.block_on(self.store.purge_expired(now))

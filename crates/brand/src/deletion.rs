@@ -146,9 +146,35 @@ fn deletion_of(tombstone: &Tombstone, revocation_jti: Option<String>) -> Result<
 impl Store {
     /// Verifies a revocation, purges the packet's data, keeps a tombstone and returns a signed
     /// deletion receipt. Importing the same revocation again returns the same receipt.
+    ///
+    /// Deleted rows may stay (sealed) in SQLite's write-ahead log until [`Store::checkpoint`].
     pub async fn import_revocation(&self, jws: &str, now: i64) -> Result<RevocationOutcome> {
-        let claims = revocation::verify(jws, &self.keys.did, now)?;
-        self.backend.revoke(claims, now, self.keys.clone()).await
+        let claims = self.check_revocation(jws, now)?;
+        let mut outcomes = self.revoke(vec![claims], now).await?;
+        outcomes.pop().unwrap_or_else(|| unreachable!("one outcome per revocation"))
+    }
+
+    /// Checks a revocation's signature, format, audience and time: what needs no database.
+    pub fn check_revocation(&self, jws: &str, now: i64) -> Result<revocation::RevocationClaims> {
+        Ok(revocation::verify(jws, &self.keys.did, now)?)
+    }
+
+    /// Applies checked revocations in one transaction, each on its own, in the order given.
+    pub async fn revoke(
+        &self,
+        revocations: Vec<revocation::RevocationClaims>,
+        now: i64,
+    ) -> Result<Vec<Result<RevocationOutcome>>> {
+        if revocations.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.backend.revoke(revocations, now, self.keys.clone()).await
+    }
+
+    /// Makes sure deleted data leaves no trace in a log (SQLite's write-ahead log is
+    /// checkpointed and truncated; nothing to do on PostgreSQL).
+    pub async fn checkpoint(&self) -> Result<()> {
+        self.backend.checkpoint().await
     }
 
     /// Purges every packet whose retention end is at or before `now`, keeping tombstones.

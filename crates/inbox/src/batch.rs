@@ -1,33 +1,50 @@
-//! Packets stored in groups: the packets that arrive while a transaction commits are stored
-//! together in the next one — one transaction and one flush to disk for all of them — and each
-//! request is answered once its own packet is committed (or refused). Under load this is what
-//! keeps the HTTP import close to the in-process rate; alone, a packet waits for nobody.
+//! Writes in groups: the packets (or revocations) that arrive while a transaction commits are
+//! written together in the next one — one transaction and one flush to disk for all of them —
+//! and each request is answered once its own write is committed (or refused). Under load this
+//! is what keeps the HTTP import close to the in-process rate; alone, a write waits for nobody.
 //!
-//! A batch that fails as a whole (a database error) is retried packet by packet, so one
-//! packet never makes another fail.
+//! A batch that fails as a whole (a database error) is retried item by item, so that one item
+//! never makes another fail.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use tessera_brand::import::{CheckedPacket, ImportOutcome};
-use tessera_brand::{BrandError, Store};
+use tessera_brand::BrandError;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::error::ApiError;
-use crate::metrics::Metrics;
 
-type Reply = oneshot::Sender<Result<ImportOutcome, BrandError>>;
+type Reply<O> = oneshot::Sender<Result<O, BrandError>>;
 
-/// The queue of packets waiting to be stored.
-#[derive(Debug, Clone)]
-pub struct Batcher {
-    queue: mpsc::Sender<(CheckedPacket, Reply)>,
+/// What writes a batch: one outcome per item, in order, or an error for the whole batch.
+pub type Write<T, O> = Arc<
+    dyn Fn(Vec<T>) -> Pin<Box<dyn Future<Output = Result<Vec<Result<O, BrandError>>, BrandError>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A queue of items waiting to be written.
+pub struct Batcher<T, O> {
+    queue: mpsc::Sender<(T, Reply<O>)>,
 }
 
-impl Batcher {
-    /// Starts the task that stores what is queued, at most `max_batch` packets per
-    /// transaction and `parallel` transactions at once.
-    pub fn start(store: Arc<Store>, metrics: Arc<Metrics>, max_batch: usize, parallel: usize) -> Batcher {
-        let (queue, mut receiver) = mpsc::channel::<(CheckedPacket, Reply)>(max_batch * 4);
+impl<T, O> std::fmt::Debug for Batcher<T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batcher")
+    }
+}
+
+impl<T: Clone + Send + 'static, O: Send + 'static> Batcher<T, O> {
+    /// Starts the task that writes what is queued with `write`, at most `max_batch` items per
+    /// transaction and `parallel` transactions at once; `sizes` hears each batch's size.
+    pub fn start(
+        write: Write<T, O>,
+        max_batch: usize,
+        parallel: usize,
+        sizes: impl Fn(usize) + Send + 'static,
+    ) -> Batcher<T, O> {
+        let (queue, mut receiver) = mpsc::channel::<(T, Reply<O>)>(max_batch * 4);
         let slots = Arc::new(Semaphore::new(parallel));
         tokio::spawn(async move {
             while let Some(first) = receiver.recv().await {
@@ -40,10 +57,10 @@ impl Batcher {
                         Err(_) => break,
                     }
                 }
-                let store = Arc::clone(&store);
-                metrics.batch(jobs.len());
+                sizes(jobs.len());
+                let write = Arc::clone(&write);
                 tokio::spawn(async move {
-                    store_batch(&store, jobs).await;
+                    write_batch(&write, jobs).await;
                     drop(slot);
                 });
             }
@@ -51,30 +68,31 @@ impl Batcher {
         Batcher { queue }
     }
 
-    /// Stores `packet` with whatever else is waiting, and says what became of it.
-    pub async fn store(&self, packet: CheckedPacket) -> Result<ImportOutcome, ApiError> {
+    /// Writes `item` with whatever else is waiting, and says what became of it.
+    pub async fn submit(&self, item: T) -> Result<O, ApiError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send((packet, reply)).await.map_err(|_| ApiError::Stopping)?;
+        self.queue.send((item, reply)).await.map_err(|_| ApiError::Stopping)?;
         Ok(answer.await.map_err(|_| ApiError::Stopping)??)
     }
 }
 
-async fn store_batch(store: &Store, jobs: Vec<(CheckedPacket, Reply)>) {
-    let packets: Vec<CheckedPacket> = jobs.iter().map(|(p, _)| p.clone()).collect();
-    match store.store_packets(packets).await {
+async fn write_batch<T: Clone, O>(write: &Write<T, O>, jobs: Vec<(T, Reply<O>)>) {
+    let items: Vec<T> = jobs.iter().map(|(item, _)| item.clone()).collect();
+    match write(items).await {
         Ok(outcomes) => {
             for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
                 let _ = reply.send(outcome);
             }
         }
         Err(e) if jobs.len() == 1 => {
-            let (_, reply) = jobs.into_iter().next().unwrap_or_else(|| unreachable!("one job"));
-            let _ = reply.send(Err(e));
+            if let Some((_, reply)) = jobs.into_iter().next() {
+                let _ = reply.send(Err(e));
+            }
         }
         Err(_) => {
-            for (packet, reply) in jobs {
-                let outcome = match store.store_packets(vec![packet]).await {
-                    Ok(mut outcomes) => outcomes.pop().unwrap_or_else(|| unreachable!("one outcome per packet")),
+            for (item, reply) in jobs {
+                let outcome = match write(vec![item]).await {
+                    Ok(mut outcomes) => outcomes.pop().unwrap_or_else(|| unreachable!("one outcome per item")),
                     Err(e) => Err(e),
                 };
                 let _ = reply.send(outcome);

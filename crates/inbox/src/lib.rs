@@ -12,8 +12,8 @@
 //! * `GET  /healthz`, `GET /metrics` (Prometheus text: counts and latencies, nothing personal).
 //!
 //! Modules: [`routes`] (the handlers), [`body`] (reading a body within its size and time
-//! limits), [`batch`] (packets stored in groups: one transaction and one disk flush for all
-//! the packets that arrive together), [`metrics`], [`error`] (every refusal as JSON `{code,
+//! limits), [`batch`] (packets and revocations written in groups: one transaction and one disk flush for all
+//! that arrive together), [`metrics`], [`error`] (every refusal as JSON `{code,
 //! message}` with its HTTP status), and [`serve`] here: connections, limits, periodic purge,
 //! graceful shutdown.
 //!
@@ -34,7 +34,12 @@ use std::time::Duration;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tessera_brand::deletion::RevocationOutcome;
+use tessera_brand::import::{CheckedPacket, ImportOutcome};
 use tessera_brand::{Location, Store};
+use tessera_protocol::revocation::RevocationClaims;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -106,8 +111,11 @@ pub struct Inbox {
     pub store: Arc<Store>,
     pub config: InboxConfig,
     pub metrics: Arc<metrics::Metrics>,
-    pub batcher: batch::Batcher,
+    pub packets: batch::Batcher<CheckedPacket, ImportOutcome>,
+    pub revocations: batch::Batcher<RevocationClaims, RevocationOutcome>,
     pub in_flight: Semaphore,
+    /// Set when a revocation deleted data, until the next checkpoint.
+    pub deleted_since_checkpoint: AtomicBool,
 }
 
 /// Serves `store`'s inbox on `listener` until `shutdown` completes; then stops accepting,
@@ -126,8 +134,40 @@ pub async fn serve(
     };
     let store = Arc::new(store);
     let metrics = Arc::new(metrics::Metrics::new());
-    let batcher = batch::Batcher::start(Arc::clone(&store), Arc::clone(&metrics), config.max_batch, parallel_batches);
-    let inbox = Arc::new(Inbox { store, in_flight: Semaphore::new(config.max_in_flight), config, metrics, batcher });
+    let packets = {
+        let (store, sizes) = (Arc::clone(&store), Arc::clone(&metrics));
+        batch::Batcher::start(
+            Arc::new(move |batch: Vec<CheckedPacket>| {
+                let store = Arc::clone(&store);
+                Box::pin(async move { store.store_packets(batch).await })
+            }),
+            config.max_batch,
+            parallel_batches,
+            move |size| sizes.batch(size),
+        )
+    };
+    let revocations = {
+        let (store, clock) = (Arc::clone(&store), config.clock);
+        batch::Batcher::start(
+            Arc::new(move |batch: Vec<RevocationClaims>| {
+                let store = Arc::clone(&store);
+                Box::pin(async move { store.revoke(batch, clock.now()).await })
+            }),
+            config.max_batch,
+            parallel_batches,
+            |_| {},
+        )
+    };
+    let inbox = Arc::new(Inbox {
+        store,
+        in_flight: Semaphore::new(config.max_in_flight),
+        config,
+        metrics,
+        packets,
+        revocations,
+        deleted_since_checkpoint: AtomicBool::new(false),
+    });
+    let checkpoints = tokio::spawn(checkpoint_after_deletions(Arc::clone(&inbox)));
     let purge = tokio::spawn(purge_periodically(Arc::clone(&inbox)));
     let service = TowerToHyperService::new(routes::router(Arc::clone(&inbox)));
     let connections = Arc::new(Semaphore::new(inbox.config.max_connections));
@@ -171,7 +211,28 @@ pub async fn serve(
         eprintln!("inbox: requests still in flight after {:?}; leaving", inbox.config.shutdown_grace);
     }
     purge.abort();
+    checkpoints.abort();
+    checkpoint(&inbox).await;
     Ok(())
+}
+
+/// Within a second of a revocation, nothing of the deleted data stays in SQLite's
+/// write-ahead log (one checkpoint for a whole burst of revocations).
+async fn checkpoint_after_deletions(inbox: Arc<Inbox>) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        ticks.tick().await;
+        checkpoint(&inbox).await;
+    }
+}
+
+async fn checkpoint(inbox: &Inbox) {
+    if inbox.deleted_since_checkpoint.swap(false, Ordering::AcqRel) {
+        if let Err(e) = inbox.store.checkpoint().await {
+            inbox.deleted_since_checkpoint.store(true, Ordering::Release);
+            eprintln!("inbox: cannot checkpoint the store ({}): {e}; it is tried again", e.code());
+        }
+    }
 }
 
 /// Purges packets past their retention now and then (and once at the start). With several

@@ -106,7 +106,7 @@ async fn receive_packet(inbox: &Inbox, headers: &HeaderMap, body: Body) -> Resul
     body::check_content_type(headers, PACKET_CONTENT_TYPE)?;
     let file = body::read(headers, body, "packet", MAX_PACKET_BYTES, inbox.config.body_timeout).await?;
     let checked = inbox.store.check_packet_file(&file, inbox.config.clock.now()).await?;
-    inbox.batcher.store(checked).await
+    inbox.packets.submit(checked).await
 }
 
 async fn post_revocation(State(inbox): Shared, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
@@ -114,11 +114,15 @@ async fn post_revocation(State(inbox): Shared, headers: HeaderMap, body: Body) -
         body::check_content_type(&headers, REVOCATION_CONTENT_TYPE)?;
         let bytes = body::read(&headers, body, "revocation", MAX_REVOCATION_BYTES, inbox.config.body_timeout).await?;
         let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::NotText { what: "revocation" })?;
-        Ok::<_, ApiError>(inbox.store.import_revocation(text, inbox.config.clock.now()).await?)
+        let claims = inbox.store.check_revocation(text, inbox.config.clock.now())?;
+        inbox.revocations.submit(claims).await
     }
     .await;
     match outcome {
         Ok(outcome) => {
+            if !outcome.already_deleted {
+                inbox.deleted_since_checkpoint.store(true, std::sync::atomic::Ordering::Release);
+            }
             inbox.metrics.revocation(if outcome.already_deleted { "already_deleted" } else { "deleted" });
             Ok(artifact(RECEIPT_CONTENT_TYPE, outcome.receipt))
         }

@@ -186,10 +186,25 @@ impl Backend {
         }
     }
 
-    pub async fn revoke(&self, claims: RevocationClaims, now: i64, keys: Arc<BrandKeys>) -> Result<RevocationOutcome> {
+    /// Applies verified revocations in one transaction, each on its own, in the order given.
+    pub async fn revoke(
+        &self,
+        revocations: Vec<RevocationClaims>,
+        now: i64,
+        keys: Arc<BrandKeys>,
+    ) -> Result<Vec<Result<RevocationOutcome>>> {
         match self {
-            Backend::Sqlite(b) => b.run(move |c| sqlite::revoke(c, &claims, now, &keys)).await,
-            Backend::Postgres(b) => b.revoke(&claims, now, &keys).await,
+            Backend::Sqlite(b) => b.run(move |c| sqlite::revoke(c, &revocations, now, &keys)).await,
+            Backend::Postgres(b) => b.revoke(&revocations, now, &keys).await,
+        }
+    }
+
+    /// Makes sure deleted rows leave no trace in a log: SQLite's write-ahead log is checkpointed
+    /// and truncated. PostgreSQL has nothing to do here.
+    pub async fn checkpoint(&self) -> Result<()> {
+        match self {
+            Backend::Sqlite(b) => b.run(|c| sqlite::checkpoint(c)).await,
+            Backend::Postgres(_) => Ok(()),
         }
     }
 

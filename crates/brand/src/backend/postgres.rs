@@ -328,7 +328,8 @@ impl Postgres {
     }
 
     /// The state of each of `jtis`, read in a transaction that holds their advisory locks:
-    /// the packet rows first, then the tombstones (see the module's notes).
+    /// the packet rows first, then the tombstones (see the module's notes). The statements go
+    /// out together (pipelined): one round trip.
     async fn states(
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
@@ -338,20 +339,28 @@ impl Postgres {
         let mut locks: Vec<i64> = jtis.iter().map(|j| packet_lock(j)).collect();
         locks.sort_unstable();
         locks.dedup();
-        // In one order for everyone, so that two batches never wait on each other in a circle.
-        tx.query("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k", &[&locks])
-            .await
-            .map_err(|e| self.err(e))?;
-        let lock = if lock_rows { " FOR UPDATE" } else { "" };
-        let held = tx
-            .query(
-                &format!(
-                    "SELECT jti, hash, consumer, request_jti, retention_end FROM packets WHERE jti = ANY($1){lock}"
-                ),
-                &[&jtis],
-            )
-            .await
-            .map_err(|e| self.err(e))?;
+        let lock_rows = if lock_rows { " FOR UPDATE" } else { "" };
+        let held_sql = format!(
+            "SELECT jti, hash, consumer, request_jti, retention_end FROM packets WHERE jti = ANY($1){lock_rows}"
+        );
+        let deleted_sql = format!("SELECT {TOMBSTONE_COLUMNS} FROM tombstones WHERE packet_jti = ANY($1)");
+        let (lock, held, deleted) = tokio::try_join!(
+            // In one order for everyone, so that two batches never wait on each other in a circle.
+            tx.prepare_cached("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k"),
+            tx.prepare_cached(&held_sql),
+            tx.prepare_cached(&deleted_sql),
+        )
+        .map_err(|e| self.err(e))?;
+        let (lock_params, jti_params): (
+            [&(dyn tokio_postgres::types::ToSql + Sync); 1],
+            [&(dyn tokio_postgres::types::ToSql + Sync); 1],
+        ) = ([&locks], [&jtis]);
+        let (_, held, deleted) = tokio::try_join!(
+            tx.query(&lock, &lock_params),
+            tx.query(&held, &jti_params),
+            tx.query(&deleted, &jti_params)
+        )
+        .map_err(|e| self.err(e))?;
         let mut states: HashMap<String, PacketState> = HashMap::new();
         for r in held {
             states.insert(
@@ -364,10 +373,6 @@ impl Postgres {
                 },
             );
         }
-        let deleted = tx
-            .query(&format!("SELECT {TOMBSTONE_COLUMNS} FROM tombstones WHERE packet_jti = ANY($1)"), &[&jtis])
-            .await
-            .map_err(|e| self.err(e))?;
         for r in deleted {
             let tombstone = tombstone_from_row(&r);
             states.entry(tombstone.packet_jti.clone()).or_insert(PacketState::Deleted(tombstone));
@@ -378,16 +383,17 @@ impl Postgres {
     pub async fn store_packets(&self, generation: i64, packets: &[NewPacket]) -> Result<Vec<Result<ImportOutcome>>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.err(e))?;
-        let found: i64 = tx
-            .query_one("SELECT keys_generation FROM brand WHERE id = 1 FOR SHARE", &[])
+        let generation_statement = tx
+            .prepare_cached("SELECT keys_generation FROM brand WHERE id = 1 FOR SHARE")
             .await
-            .map_err(|e| self.err(e))?
-            .get(0);
+            .map_err(|e| self.err(e))?;
+        let jtis: Vec<String> = packets.iter().map(|p| p.jti.clone()).collect();
+        let (found, states) = tokio::join!(tx.query_one(&generation_statement, &[]), self.states(&tx, &jtis, false));
+        let found: i64 = found.map_err(|e| self.err(e))?.get(0);
         if found != generation {
             return Err(BrandError::KeysChanged { held: generation, stored: found });
         }
-        let jtis: Vec<String> = packets.iter().map(|p| p.jti.clone()).collect();
-        let mut states = self.states(&tx, &jtis, false).await?;
+        let mut states = states?;
         let mut outcomes = Vec::with_capacity(packets.len());
         let mut new = Vec::new();
         for packet in packets {
@@ -416,10 +422,16 @@ impl Postgres {
             let column = |f: fn(&NewPacket) -> String| new.iter().map(|p| f(p)).collect::<Vec<String>>();
             let number = |f: fn(&NewPacket) -> i64| new.iter().map(|p| f(p)).collect::<Vec<i64>>();
             let sealed: Vec<&[u8]> = new.iter().map(|p| p.sealed.as_slice()).collect();
-            let inserted = tx
-                .execute(
+            let insert = tx
+                .prepare_cached(
                     "INSERT INTO packets (jti, hash, request_jti, consumer, iat, retention_end, imported_at, sealed)
                      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bytea[])",
+                )
+                .await
+                .map_err(|e| self.err(e))?;
+            let inserted = tx
+                .execute(
+                    &insert,
                     &[
                         &column(|p| p.jti.clone()),
                         &column(|p| p.hash.clone()),
@@ -439,37 +451,69 @@ impl Postgres {
         Ok(outcomes)
     }
 
-    pub async fn revoke(&self, claims: &RevocationClaims, now: i64, keys: &BrandKeys) -> Result<RevocationOutcome> {
+    pub async fn revoke(
+        &self,
+        revocations: &[RevocationClaims],
+        now: i64,
+        keys: &BrandKeys,
+    ) -> Result<Vec<Result<RevocationOutcome>>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.err(e))?;
-        let jti = claims.packet_jti.clone();
-        let state =
-            self.states(&tx, std::slice::from_ref(&jti), true).await?.remove(&jti).unwrap_or(PacketState::Unknown);
-        let (write, outcome) = deletion::decide_revocation(state, claims, now, keys)?;
-        self.apply(&tx, write).await?;
+        let jtis: Vec<String> = revocations.iter().map(|c| c.packet_jti.clone()).collect();
+        let mut states = self.states(&tx, &jtis, true).await?;
+        let mut outcomes = Vec::with_capacity(revocations.len());
+        for claims in revocations {
+            let state = states.get(&claims.packet_jti).cloned().unwrap_or(PacketState::Unknown);
+            let (write, outcome) = match deletion::decide_revocation(state, claims, now, keys) {
+                Ok(decided) => decided,
+                Err(e) => {
+                    outcomes.push(Err(e));
+                    continue;
+                }
+            };
+            // A later revocation of the same packet in this batch finds it deleted.
+            match &write {
+                RevocationWrite::Delete(t) => {
+                    states.insert(t.packet_jti.clone(), PacketState::Deleted(t.clone()));
+                }
+                RevocationWrite::SetReceipt { packet_jti, receipt, revocation_jti } => {
+                    if let Some(PacketState::Deleted(t)) = states.get_mut(packet_jti) {
+                        t.receipt = Some(receipt.clone());
+                        t.revocation_jti = revocation_jti.clone();
+                    }
+                }
+                RevocationWrite::Nothing => {}
+            }
+            self.apply(&tx, write).await?;
+            outcomes.push(Ok(outcome));
+        }
         tx.commit().await.map_err(|e| self.err(e))?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     async fn apply(&self, tx: &deadpool_postgres::Transaction<'_>, write: RevocationWrite) -> Result<()> {
         match write {
             RevocationWrite::Delete(t) => {
-                tx.execute("DELETE FROM packets WHERE jti = $1", &[&t.packet_jti]).await.map_err(|e| self.err(e))?;
-                tx.execute(
-                    &format!("INSERT INTO tombstones ({TOMBSTONE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
-                    &[
-                        &t.packet_jti,
-                        &t.packet_hash,
-                        &t.request_jti,
-                        &t.consumer,
-                        &t.deleted_at,
-                        &t.reason,
-                        &t.revocation_jti,
-                        &t.receipt,
-                    ],
+                let insert_sql =
+                    format!("INSERT INTO tombstones ({TOMBSTONE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+                let (delete, insert) = tokio::try_join!(
+                    tx.prepare_cached("DELETE FROM packets WHERE jti = $1"),
+                    tx.prepare_cached(&insert_sql),
                 )
-                .await
                 .map_err(|e| self.err(e))?;
+                let delete_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t.packet_jti];
+                let insert_params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+                    &t.packet_jti,
+                    &t.packet_hash,
+                    &t.request_jti,
+                    &t.consumer,
+                    &t.deleted_at,
+                    &t.reason,
+                    &t.revocation_jti,
+                    &t.receipt,
+                ];
+                tokio::try_join!(tx.execute(&delete, &delete_params), tx.execute(&insert, &insert_params))
+                    .map_err(|e| self.err(e))?;
             }
             RevocationWrite::SetReceipt { packet_jti, receipt, revocation_jti } => {
                 tx.execute(
@@ -526,10 +570,11 @@ impl Postgres {
 
     pub async fn receipt(&self, packet_jti: &str, now: i64, keys: &BrandKeys) -> Result<Option<String>> {
         let mut client = self.client().await?;
-        let read = client
-            .query_opt(&format!("SELECT {TOMBSTONE_COLUMNS} FROM tombstones WHERE packet_jti = $1"), &[&packet_jti])
+        let statement = client
+            .prepare_cached(&format!("SELECT {TOMBSTONE_COLUMNS} FROM tombstones WHERE packet_jti = $1"))
             .await
             .map_err(|e| self.err(e))?;
+        let read = client.query_opt(&statement, &[&packet_jti]).await.map_err(|e| self.err(e))?;
         match read.map(|r| tombstone_from_row(&r)) {
             None => return Ok(None),
             Some(Tombstone { receipt: Some(receipt), .. }) => return Ok(Some(receipt)),

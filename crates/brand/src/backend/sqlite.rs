@@ -3,8 +3,10 @@
 //!
 //! Every write is one `BEGIN IMMEDIATE` transaction, so writers — an inbox server and the
 //! brand's command line on the same file — take turns and never see a half-done change; a
-//! batch of packets uses one savepoint per packet. Deleting rows is followed by a WAL
-//! checkpoint (`TRUNCATE`), so deleted pages do not linger in the log. Calls run on tokio's
+//! batch of packets or revocations uses one savepoint each. Deleting rows is followed by a WAL
+//! checkpoint (`TRUNCATE`), so deleted pages do not linger in the log: at once after a purge,
+//! and after revocations when the caller asks ([`checkpoint`]; the command line at once, an
+//! inbox within a second, so that a burst of revocations shares one). Calls run on tokio's
 //! blocking threads ([`Sqlite::run`]); the functions below are plain synchronous code.
 
 use std::path::{Path, PathBuf};
@@ -363,26 +365,35 @@ fn insert_tombstone(conn: &Connection, t: &Tombstone) -> Result<()> {
 }
 
 /// Moves the write-ahead log into the database and truncates it, so deleted pages do not linger in the WAL.
-fn checkpoint(conn: &Connection) -> Result<()> {
+pub(crate) fn checkpoint(conn: &Connection) -> Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
 }
 
+/// Applies revocations in one transaction, each on its own (one refused changes nothing).
+/// Deleted rows stay in the write-ahead log (sealed) until [`checkpoint`] runs.
 pub(crate) fn revoke(
     conn: &mut Connection,
-    claims: &RevocationClaims,
+    revocations: &[RevocationClaims],
     now: i64,
     keys: &BrandKeys,
-) -> Result<RevocationOutcome> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let (write, outcome) = deletion::decide_revocation(packet_state(&tx, &claims.packet_jti)?, claims, now, keys)?;
-    let deleted = matches!(write, RevocationWrite::Delete(_));
-    apply_revocation(&tx, write)?;
-    tx.commit()?;
-    if deleted {
-        checkpoint(conn)?;
+) -> Result<Vec<Result<RevocationOutcome>>> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(revocations.len());
+    for claims in revocations {
+        let sp = tx.savepoint()?;
+        let outcome = packet_state(&sp, &claims.packet_jti).and_then(|state| {
+            let (write, outcome) = deletion::decide_revocation(state, claims, now, keys)?;
+            apply_revocation(&sp, write)?;
+            Ok(outcome)
+        });
+        if outcome.is_ok() {
+            sp.commit()?;
+        }
+        outcomes.push(outcome);
     }
-    Ok(outcome)
+    tx.commit()?;
+    Ok(outcomes)
 }
 
 fn apply_revocation(tx: &Connection, write: RevocationWrite) -> Result<()> {
