@@ -8,13 +8,13 @@
 
 use std::fmt;
 
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 use tessera_protocol::packet::{self, SharedItem};
 use tessera_protocol::ProtocolError;
 
-use crate::import::packet_aad;
-use crate::{BrandError, BrandStore, Result};
+use crate::backend::PacketRow;
+use crate::keys::packet_aad;
+use crate::{BrandError, Result, Store};
 
 /// A stored packet, opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,34 +76,13 @@ pub struct Export {
     pub unreadable: Vec<UnreadablePacket>,
 }
 
-/// A row of the `packets` table.
-struct PacketRow {
-    jti: String,
-    sealed: Vec<u8>,
-    imported_at: i64,
-    retention_end: i64,
-}
-
-impl PacketRow {
-    const COLUMNS: &'static str = "jti, sealed, imported_at, retention_end";
-
-    /// Reads a row; a `sealed` value that is not a blob (a damaged row) reads as empty, so
-    /// that it is reported as unreadable instead of failing the whole listing.
-    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<PacketRow> {
-        let sealed = match r.get::<_, rusqlite::types::Value>(1)? {
-            rusqlite::types::Value::Blob(bytes) => bytes,
-            _ => Vec::new(),
-        };
-        Ok(PacketRow { jti: r.get(0)?, sealed, imported_at: r.get(2)?, retention_end: r.get(3)? })
-    }
-}
-
-impl BrandStore {
+impl Store {
     fn open_packet_row(&self, row: PacketRow) -> std::result::Result<HeldPacket, UnreadablePacket> {
         let unreadable = |reason| UnreadablePacket { packet_jti: row.jti.clone(), reason };
-        let plain = self.cipher.open(&packet_aad(&row.jti), &row.sealed).map_err(|_| unreadable(Unreadable::Sealed))?;
+        let plain =
+            self.keys.cipher.open(&packet_aad(&row.jti), &row.sealed).map_err(|_| unreadable(Unreadable::Sealed))?;
         let jws = std::str::from_utf8(&plain).map_err(|_| unreadable(Unreadable::NotText))?;
-        let packet = packet::verify_stored(jws, &self.did).map_err(|e| unreadable(Unreadable::Invalid(e)))?;
+        let packet = packet::verify_stored(jws, &self.keys.did).map_err(|e| unreadable(Unreadable::Invalid(e)))?;
         if packet.claims.jti != row.jti {
             return Err(unreadable(Unreadable::NotText));
         }
@@ -121,10 +100,8 @@ impl BrandStore {
     }
 
     /// Every packet held, oldest import first, with those that cannot be read back listed apart.
-    pub fn packet_listing(&self) -> Result<PacketListing> {
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {} FROM packets ORDER BY imported_at, jti", PacketRow::COLUMNS))?;
-        let rows: Vec<PacketRow> = stmt.query_map([], PacketRow::read)?.collect::<rusqlite::Result<_>>()?;
+    pub async fn packet_listing(&self) -> Result<PacketListing> {
+        let rows = self.backend.packet_rows().await?;
         let mut listing = PacketListing::default();
         for row in rows {
             match self.open_packet_row(row) {
@@ -137,24 +114,21 @@ impl BrandStore {
 
     /// Every packet that reads back, oldest import first (see [`BrandStore::packet_listing`]
     /// for those that do not).
-    pub fn packets(&self) -> Result<Vec<HeldPacket>> {
-        Ok(self.packet_listing()?.packets)
+    pub async fn packets(&self) -> Result<Vec<HeldPacket>> {
+        Ok(self.packet_listing().await?.packets)
     }
 
     /// The packet `jti`.
-    pub fn packet(&self, jti: &str) -> Result<HeldPacket> {
-        let row: Option<PacketRow> = self
-            .conn
-            .query_row(&format!("SELECT {} FROM packets WHERE jti = ?1", PacketRow::COLUMNS), [jti], PacketRow::read)
-            .optional()?;
+    pub async fn packet(&self, jti: &str) -> Result<HeldPacket> {
+        let row = self.backend.packet_row(jti).await?;
         let row = row.ok_or_else(|| BrandError::UnknownPacket { packet_jti: jti.to_owned() })?;
         self.open_packet_row(row)
             .map_err(|u| BrandError::UnreadablePacket { packet_jti: u.packet_jti, reason: u.reason })
     }
 
     /// All readable data as a JSON array of packets.
-    pub fn export_json(&self) -> Result<Export> {
-        let listing = self.packet_listing()?;
+    pub async fn export_json(&self) -> Result<Export> {
+        let listing = self.packet_listing().await?;
         let packets: Vec<serde_json::Value> = listing
             .packets
             .iter()
@@ -179,10 +153,10 @@ impl BrandStore {
 
     /// All readable data as CSV, one row per item: texts as they are, other values as JSON,
     /// every field quoted and neutralised against formula injection (see [`csv_cell`]).
-    pub fn export_csv(&self) -> Result<Export> {
-        let listing = self.packet_listing()?;
+    pub async fn export_csv(&self) -> Result<Export> {
+        let listing = self.packet_listing().await?;
         let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).from_writer(Vec::new());
-        let io = |e: csv::Error| BrandError::Io { dir: self.dir.display().to_string(), detail: e.to_string() };
+        let io = |e: csv::Error| BrandError::Io { dir: self.location.describe(), detail: e.to_string() };
         writer
             .write_record([
                 "packet_jti",
@@ -214,9 +188,8 @@ impl BrandStore {
                 writer.write_record(fields.iter().map(|f| csv_cell(f).into_owned())).map_err(io)?;
             }
         }
-        let bytes = writer
-            .into_inner()
-            .map_err(|e| BrandError::Io { dir: self.dir.display().to_string(), detail: e.to_string() })?;
+        let bytes =
+            writer.into_inner().map_err(|e| BrandError::Io { dir: self.location.describe(), detail: e.to_string() })?;
         Ok(Export {
             text: String::from_utf8(bytes).unwrap_or_else(|e| unreachable!("CSV of UTF-8 strings is UTF-8: {e}")),
             packets: listing.packets.len(),

@@ -1,11 +1,16 @@
 //! Deleting data for real: revocations, purges past retention, tombstones and signed receipts.
+//!
+//! What a revocation does given what the store holds is decided here ([`decide_revocation`]),
+//! once for every backend; the backend applies it in the same transaction that read the state.
 
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use tessera_protocol::receipt::{self, Deletion, DeletionReason};
-use tessera_protocol::{revocation, Did};
+use tessera_protocol::revocation;
+use tessera_protocol::Did;
 
-use crate::{BrandError, BrandStore, Result};
+use crate::backend::{PacketState, RevocationWrite};
+use crate::keys::BrandKeys;
+use crate::{BrandError, Result, Store};
 
 /// What is kept of a deleted packet: no data, only the fact of its deletion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,19 +36,30 @@ pub struct RevocationOutcome {
     pub already_deleted: bool,
 }
 
-impl BrandStore {
-    /// Verifies a revocation, purges the packet's data, keeps a tombstone and
-    /// returns a signed deletion receipt. Importing the same revocation again
-    /// returns the same receipt.
-    pub fn import_revocation(&mut self, jws: &str, now: i64) -> Result<RevocationOutcome> {
-        let claims = revocation::verify(jws, &self.did, now)?;
-        let tx = self.conn.transaction()?;
-        let held: Option<(String, String, String)> = tx
-            .query_row("SELECT hash, consumer, request_jti FROM packets WHERE jti = ?1", [&claims.packet_jti], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?;
-        if let Some((hash, consumer, request_jti)) = held {
+/// The tombstone of a packet purged at `now` because its retention ended.
+pub(crate) fn purged(jti: String, hash: String, request_jti: String, consumer: String, now: i64) -> Tombstone {
+    Tombstone {
+        packet_jti: jti,
+        packet_hash: hash,
+        request_jti,
+        consumer,
+        deleted_at: now,
+        reason: DeletionReason::RetentionExpired.as_str().into(),
+        revocation_jti: None,
+        receipt: None,
+    }
+}
+
+/// What a verified revocation changes, and what to answer: a held packet is deleted (its
+/// tombstone carries the new receipt); a deleted one gets its receipt (issued now if none was).
+pub(crate) fn decide_revocation(
+    state: PacketState,
+    claims: &revocation::RevocationClaims,
+    now: i64,
+    keys: &BrandKeys,
+) -> Result<(RevocationWrite, RevocationOutcome)> {
+    match state {
+        PacketState::Held { hash, consumer, request_jti, .. } => {
             let consumer_did: Did = consumer.parse()?;
             claims.check_revokes(&claims.packet_jti, &hash, &consumer_did)?;
             let deletion = Deletion {
@@ -54,106 +70,66 @@ impl BrandStore {
                 deleted_at: now,
                 reason: DeletionReason::Revoked,
             };
-            let (receipt_jws, _) = receipt::sign(&self.signing_key, &deletion, now);
-            tx.execute("DELETE FROM packets WHERE jti = ?1", [&claims.packet_jti])?;
-            tx.execute(
-                "INSERT INTO tombstones (packet_jti, packet_hash, request_jti, consumer, deleted_at, reason, revocation_jti, receipt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![claims.packet_jti, hash, request_jti, consumer, now, DeletionReason::Revoked.as_str(), claims.jti, receipt_jws],
-            )?;
-            tx.commit()?;
-            self.checkpoint()?;
-            return Ok(RevocationOutcome {
-                packet_jti: claims.packet_jti,
-                receipt: receipt_jws,
-                already_deleted: false,
-            });
-        }
-        let tombstone = tombstone_row(&tx, &claims.packet_jti)?
-            .ok_or_else(|| BrandError::UnknownPacket { packet_jti: claims.packet_jti.clone() })?;
-        let consumer_did: Did = tombstone.consumer.parse()?;
-        claims.check_revokes(&tombstone.packet_jti, &tombstone.packet_hash, &consumer_did)?;
-        let receipt_jws = match tombstone.receipt {
-            Some(existing) => existing,
-            None => {
-                let (receipt_jws, _) =
-                    receipt::sign(&self.signing_key, &deletion_of(&tombstone, Some(claims.jti.clone()))?, now);
-                tx.execute(
-                    "UPDATE tombstones SET receipt = ?1, revocation_jti = ?2 WHERE packet_jti = ?3",
-                    params![receipt_jws, claims.jti, tombstone.packet_jti],
-                )?;
-                receipt_jws
-            }
-        };
-        tx.commit()?;
-        Ok(RevocationOutcome { packet_jti: claims.packet_jti, receipt: receipt_jws, already_deleted: true })
-    }
-
-    /// Purges every packet whose retention end is at or before `now`, keeping tombstones.
-    pub fn purge_expired(&mut self, now: i64) -> Result<Vec<Tombstone>> {
-        let tx = self.conn.transaction()?;
-        let expired: Vec<(String, String, String, String)> = {
-            let mut stmt = tx.prepare(
-                "SELECT jti, hash, request_jti, consumer FROM packets WHERE retention_end <= ?1 ORDER BY jti",
-            )?;
-            let rows = stmt
-                .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            rows
-        };
-        let mut purged = Vec::with_capacity(expired.len());
-        for (jti, hash, request_jti, consumer) in expired {
-            tx.execute("DELETE FROM packets WHERE jti = ?1", [&jti])?;
-            tx.execute(
-                "INSERT INTO tombstones (packet_jti, packet_hash, request_jti, consumer, deleted_at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![jti, hash, request_jti, consumer, now, DeletionReason::RetentionExpired.as_str()],
-            )?;
-            purged.push(Tombstone {
-                packet_jti: jti,
+            let (receipt_jws, _) = receipt::sign(&keys.signing_key, &deletion, now);
+            let tombstone = Tombstone {
+                packet_jti: claims.packet_jti.clone(),
                 packet_hash: hash,
                 request_jti,
                 consumer,
                 deleted_at: now,
-                reason: DeletionReason::RetentionExpired.as_str().into(),
-                revocation_jti: None,
-                receipt: None,
-            });
+                reason: DeletionReason::Revoked.as_str().into(),
+                revocation_jti: Some(claims.jti.clone()),
+                receipt: Some(receipt_jws.clone()),
+            };
+            let outcome = RevocationOutcome {
+                packet_jti: claims.packet_jti.clone(),
+                receipt: receipt_jws,
+                already_deleted: false,
+            };
+            Ok((RevocationWrite::Delete(tombstone), outcome))
         }
-        tx.commit()?;
-        if !purged.is_empty() {
-            self.checkpoint()?;
+        PacketState::Deleted(tombstone) => {
+            let consumer_did: Did = tombstone.consumer.parse()?;
+            claims.check_revokes(&tombstone.packet_jti, &tombstone.packet_hash, &consumer_did)?;
+            let (receipt_jws, write) = match tombstone.receipt.clone() {
+                Some(existing) => (existing, RevocationWrite::Nothing),
+                None => {
+                    let (receipt_jws, _) =
+                        receipt::sign(&keys.signing_key, &deletion_of(&tombstone, Some(claims.jti.clone()))?, now);
+                    let write = RevocationWrite::SetReceipt {
+                        packet_jti: tombstone.packet_jti.clone(),
+                        receipt: receipt_jws.clone(),
+                        revocation_jti: Some(claims.jti.clone()),
+                    };
+                    (receipt_jws, write)
+                }
+            };
+            Ok((
+                write,
+                RevocationOutcome {
+                    packet_jti: claims.packet_jti.clone(),
+                    receipt: receipt_jws,
+                    already_deleted: true,
+                },
+            ))
         }
-        Ok(purged)
+        PacketState::Unknown => Err(BrandError::UnknownPacket { packet_jti: claims.packet_jti.clone() }),
     }
+}
 
-    /// Every deleted packet, newest deletion first.
-    pub fn tombstones(&self) -> Result<Vec<Tombstone>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT packet_jti, packet_hash, request_jti, consumer, deleted_at, reason, revocation_jti, receipt FROM tombstones ORDER BY deleted_at DESC, packet_jti",
-        )?;
-        let rows = stmt.query_map([], tombstone_from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+/// The receipt of a deleted packet: the stored one, or one signed now (to be stored).
+pub(crate) fn receipt_of(tombstone: &Tombstone, now: i64, keys: &BrandKeys) -> Result<(String, RevocationWrite)> {
+    if let Some(receipt) = &tombstone.receipt {
+        return Ok((receipt.clone(), RevocationWrite::Nothing));
     }
-
-    /// A signed deletion receipt for the deleted packet `packet_jti` (the stored
-    /// one if issued, else a new one, which is then stored).
-    pub fn receipt_for(&mut self, packet_jti: &str, now: i64) -> Result<String> {
-        let tombstone = tombstone_row(&self.conn, packet_jti)?
-            .ok_or_else(|| BrandError::UnknownPacket { packet_jti: packet_jti.to_owned() })?;
-        if let Some(receipt) = tombstone.receipt {
-            return Ok(receipt);
-        }
-        let (receipt_jws, _) =
-            receipt::sign(&self.signing_key, &deletion_of(&tombstone, tombstone.revocation_jti.clone())?, now);
-        self.conn
-            .execute("UPDATE tombstones SET receipt = ?1 WHERE packet_jti = ?2", params![receipt_jws, packet_jti])?;
-        Ok(receipt_jws)
-    }
-
-    /// Moves the write-ahead log into the database and truncates it, so deleted pages do not linger in the WAL.
-    fn checkpoint(&self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
-    }
+    let (receipt_jws, _) =
+        receipt::sign(&keys.signing_key, &deletion_of(tombstone, tombstone.revocation_jti.clone())?, now);
+    let write = RevocationWrite::SetReceipt {
+        packet_jti: tombstone.packet_jti.clone(),
+        receipt: receipt_jws.clone(),
+        revocation_jti: tombstone.revocation_jti.clone(),
+    };
+    Ok((receipt_jws, write))
 }
 
 fn deletion_of(tombstone: &Tombstone, revocation_jti: Option<String>) -> Result<Deletion> {
@@ -170,25 +146,61 @@ fn deletion_of(tombstone: &Tombstone, revocation_jti: Option<String>) -> Result<
     })
 }
 
-fn tombstone_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tombstone> {
-    Ok(Tombstone {
-        packet_jti: r.get(0)?,
-        packet_hash: r.get(1)?,
-        request_jti: r.get(2)?,
-        consumer: r.get(3)?,
-        deleted_at: r.get(4)?,
-        reason: r.get(5)?,
-        revocation_jti: r.get(6)?,
-        receipt: r.get(7)?,
-    })
-}
+impl Store {
+    /// Verifies a revocation, purges the packet's data, keeps a tombstone and returns a signed
+    /// deletion receipt. Importing the same revocation again returns the same receipt.
+    ///
+    /// Deleted rows may stay (sealed) in SQLite's write-ahead log until [`Store::checkpoint`].
+    pub async fn import_revocation(&self, jws: &str, now: i64) -> Result<RevocationOutcome> {
+        let claims = self.check_revocation(jws, now)?;
+        let mut outcomes = self.revoke(vec![claims], now).await?;
+        outcomes.pop().unwrap_or_else(|| unreachable!("one outcome per revocation"))
+    }
 
-fn tombstone_row(conn: &rusqlite::Connection, packet_jti: &str) -> Result<Option<Tombstone>> {
-    Ok(conn
-        .query_row(
-            "SELECT packet_jti, packet_hash, request_jti, consumer, deleted_at, reason, revocation_jti, receipt FROM tombstones WHERE packet_jti = ?1",
-            [packet_jti],
-            tombstone_from_row,
-        )
-        .optional()?)
+    /// Checks a revocation's signature, format, audience and time: what needs no database.
+    pub fn check_revocation(&self, jws: &str, now: i64) -> Result<revocation::RevocationClaims> {
+        Ok(revocation::verify(jws, &self.keys.did, now)?)
+    }
+
+    /// Applies checked revocations in one transaction, each on its own, in the order given.
+    pub async fn revoke(
+        &self,
+        revocations: Vec<revocation::RevocationClaims>,
+        now: i64,
+    ) -> Result<Vec<Result<RevocationOutcome>>> {
+        if revocations.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.backend.revoke(revocations, now, self.keys.clone()).await
+    }
+
+    /// Makes sure deleted data leaves no trace in a log (SQLite's write-ahead log is
+    /// checkpointed and truncated; nothing to do on PostgreSQL).
+    pub async fn checkpoint(&self) -> Result<()> {
+        self.backend.checkpoint().await
+    }
+
+    /// Purges every packet whose retention end is at or before `now`, keeping tombstones.
+    /// Safe to run on several servers at once: each packet is purged once.
+    pub async fn purge_expired(&self, now: i64) -> Result<Vec<Tombstone>> {
+        self.backend.purge_expired(now).await
+    }
+
+    /// Every deleted packet, newest deletion first.
+    pub async fn tombstones(&self) -> Result<Vec<Tombstone>> {
+        self.backend.tombstones().await
+    }
+
+    /// The signed deletion receipt of the deleted packet `packet_jti` (the stored one if
+    /// issued, else a new one, which is then stored); `None` if it is not deleted.
+    pub async fn receipt(&self, packet_jti: &str, now: i64) -> Result<Option<String>> {
+        self.backend.receipt(packet_jti, now, self.keys.clone()).await
+    }
+
+    /// Like [`Store::receipt`], failing for a packet that is not deleted.
+    pub async fn receipt_for(&self, packet_jti: &str, now: i64) -> Result<String> {
+        self.receipt(packet_jti, now)
+            .await?
+            .ok_or_else(|| BrandError::UnknownPacket { packet_jti: packet_jti.to_owned() })
+    }
 }

@@ -2,8 +2,11 @@
 //!
 //! Owns the brand's side of an exchange, on top of `tessera-protocol`:
 //!
-//! * [`store`] — the SQLite store (WAL, `synchronous=FULL`, `secure_delete=ON`)
-//!   and the brand's keys (Ed25519 signing key, age X25519 identity, data key),
+//! * [`store`] — [`Store`], the one door into a brand's store, async, on either
+//!   backend of [`backend`]: SQLite (the default: one file, WAL, `synchronous=FULL`,
+//!   `secure_delete=ON`) or PostgreSQL (several inbox servers on one database); and
+//!   [`BrandStore`] ([`blocking`]), the same for code that is not async;
+//! * [`keys`] — the brand's keys (Ed25519 signing key, age X25519 identity, data key),
 //!   sealed under a passphrase (Argon2id) or a key file, never in clear;
 //! * [`requests`] — authoring and signing requests;
 //! * [`import`] — importing packet files: decrypt, verify, bind to one of the
@@ -20,15 +23,21 @@
 //! retention. It reads no clock: `now` is passed in. It knows nothing of the
 //! command line.
 
+mod backend;
+pub mod blocking;
 pub mod data;
 pub mod deletion;
 pub mod import;
+pub mod keys;
 pub mod requests;
 pub mod store;
 
 use tessera_protocol::ProtocolError;
 
-pub use store::{BrandStore, Unlock};
+pub use backend::Location;
+pub use blocking::BrandStore;
+pub use keys::Unlock;
+pub use store::Store;
 
 /// What went wrong in the brand store.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +70,37 @@ pub enum BrandError {
     InvalidName { problem: tessera_protocol::text::TextProblem },
     #[error("packet {packet_jti} cannot be read back ({reason}); the other packets are unaffected")]
     UnreadablePacket { packet_jti: String, reason: data::Unreadable },
+    #[error("database error ({location}): {detail}")]
+    Postgres { location: String, detail: String },
+    #[error("the brand's keys were changed since this program opened the store (generation {held}, now {stored}); nothing was stored: restart it with the new passphrase or key file")]
+    KeysChanged { held: i64, stored: i64 },
+    #[error("{detail}")]
+    Unsupported { detail: String },
+}
+
+impl BrandError {
+    /// A stable, machine-readable name of what failed: the protocol's codes for a refused
+    /// artifact, and the store's own otherwise. An inbox answers with it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BrandError::Protocol(e) => e.code(),
+            BrandError::NoStore { .. } => "no_store",
+            BrandError::StoreExists { .. } => "store_exists",
+            BrandError::Unlock(_) => "cannot_unlock",
+            BrandError::Corrupt { .. } => "store_damaged",
+            BrandError::NewerSchema { .. } => "newer_schema",
+            BrandError::Database(_) | BrandError::Postgres { .. } => "database_error",
+            BrandError::Io { .. } => "io_error",
+            BrandError::UnknownRequest { .. } => "unknown_request",
+            BrandError::PacketDeleted { .. } => "packet_deleted",
+            BrandError::PacketConflict { .. } => "packet_conflict",
+            BrandError::UnknownPacket { .. } => "unknown_packet",
+            BrandError::InvalidName { .. } => "invalid_name",
+            BrandError::UnreadablePacket { .. } => "unreadable_packet",
+            BrandError::KeysChanged { .. } => "keys_changed",
+            BrandError::Unsupported { .. } => "unsupported",
+        }
+    }
 }
 
 pub type Result<T, E = BrandError> = std::result::Result<T, E>;

@@ -1,11 +1,11 @@
 //! Authoring and signing the brand's requests.
 
-use rusqlite::{params, OptionalExtension};
 use tessera_protocol::request::{self, RequestSpec, SignedRequest};
 use tessera_protocol::{Artifact, ProtocolError};
 
+use crate::backend::RequestRow;
 use crate::data::Unreadable;
-use crate::{BrandError, BrandStore, Result};
+use crate::{BrandError, Result, Store};
 
 /// A request the brand issued, as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,54 +30,69 @@ pub struct RequestListing {
     pub unreadable: Vec<UnreadableRequest>,
 }
 
-impl BrandStore {
-    /// Signs a request for `spec`, issued at `now`, and records it so packets answering it can be imported.
-    pub fn create_request(&mut self, spec: &RequestSpec, now: i64) -> Result<SignedRequest> {
-        let signed = request::sign(spec, &self.name, &self.age_recipient, &self.signing_key, now)?;
-        self.conn.execute(
-            "INSERT INTO requests (jti, jws, hash, iat, exp) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![signed.claims.jti, signed.jws, signed.hash, signed.claims.iat, signed.claims.exp],
-        )?;
-        self.request_cache.insert(signed.claims.jti.clone(), signed.clone());
+impl Store {
+    /// Signs a request for `spec`, issued at `now`, whose packets are POSTed to `response_uri`
+    /// when one is given (else answered with files), and records it so packets answering it
+    /// can be imported.
+    pub async fn create_request(
+        &self,
+        spec: &RequestSpec,
+        response_uri: Option<&str>,
+        now: i64,
+    ) -> Result<SignedRequest> {
+        let signed =
+            request::sign_for_inbox(spec, &self.name, &self.age_recipient, response_uri, &self.keys.signing_key, now)?;
+        self.backend
+            .insert_request(RequestRow {
+                jti: signed.claims.jti.clone(),
+                jws: signed.jws.clone(),
+                hash: signed.hash.clone(),
+                iat: signed.claims.iat,
+                exp: signed.claims.exp,
+            })
+            .await?;
+        self.cache_request(signed.clone());
         Ok(signed)
     }
 
-    /// The brand's own request `jti`, verified once per session.
-    pub fn request(&mut self, jti: &str) -> Result<SignedRequest> {
-        if let Some(found) = self.request_cache.get(jti) {
-            return Ok(found.clone());
+    fn cache_request(&self, request: SignedRequest) {
+        let mut cache = self.request_cache.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Requests are few; a brand with very many keeps only the recent ones in memory.
+        if cache.len() >= 10_000 {
+            cache.clear();
         }
-        let jws: Option<String> = self
-            .conn
-            .prepare_cached("SELECT jws FROM requests WHERE jti = ?1")?
-            .query_row([jti], |r| r.get(0))
-            .optional()?;
-        let jws = jws.ok_or_else(|| BrandError::UnknownRequest { request_jti: jti.to_owned() })?;
+        cache.insert(request.claims.jti.clone(), request);
+    }
+
+    /// The brand's own request `jti`, verified once per process.
+    pub async fn request(&self, jti: &str) -> Result<SignedRequest> {
+        let cached = self.request_cache.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(jti).cloned();
+        if let Some(found) = cached {
+            return Ok(found);
+        }
+        let jws = self
+            .backend
+            .request_jws(jti)
+            .await?
+            .ok_or_else(|| BrandError::UnknownRequest { request_jti: jti.to_owned() })?;
         let verified = request::verify(&jws)?;
-        if verified.brand() != &self.did {
+        if verified.brand() != &self.keys.did {
             return Err(ProtocolError::WrongSigner {
                 artifact: Artifact::Request,
-                expected: self.did.to_string(),
+                expected: self.keys.did.to_string(),
                 found: verified.brand().to_string(),
             }
             .into());
         }
-        self.request_cache.insert(jti.to_owned(), verified.clone());
+        self.cache_request(verified.clone());
         Ok(verified)
     }
 
     /// Every request issued, newest first, with those that no longer verify listed apart.
-    pub fn requests(&mut self) -> Result<RequestListing> {
-        let rows: Vec<(String, u64)> = {
-            let mut stmt = self.conn.prepare(
-                "SELECT r.jti, (SELECT COUNT(*) FROM packets p WHERE p.request_jti = r.jti) FROM requests r ORDER BY r.iat DESC, r.jti",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-            rows
-        };
+    pub async fn requests(&self) -> Result<RequestListing> {
         let mut listing = RequestListing::default();
-        for (jti, packets_held) in rows {
-            match self.request(&jti) {
+        for (jti, packets_held) in self.backend.request_counts().await? {
+            match self.request(&jti).await {
                 Ok(request) => listing.requests.push(IssuedRequest { request, packets_held }),
                 Err(BrandError::Protocol(e)) => {
                     listing.unreadable.push(UnreadableRequest { request_jti: jti, reason: Unreadable::Invalid(e) })

@@ -1,16 +1,19 @@
 //! `tessera brand …`: the brand's tools — keys, requests, importing packets,
 //! listing and exporting the data held, revocations and receipts, purges.
 //!
-//! Every subcommand opens the brand store (`tessera-brand`), which deletes
-//! what is past its retention first, and is one small function below; this
-//! module only reads arguments and files and prints what happened.
+//! Every subcommand opens the brand store (`tessera-brand`) — a SQLite store in a directory, or
+//! a PostgreSQL database with `--database` — which deletes what is past its retention first,
+//! and is one small function below; this module only reads arguments and files and prints
+//! what happened. `serve` runs the brand's inbox (`tessera-inbox`) until it is stopped.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use tessera_brand::import::ImportOutcome;
-use tessera_brand::{BrandStore, Unlock};
+use tessera_brand::{BrandStore, Location, Unlock};
 use tessera_protocol::request::{RequestSpec, SignedRequest};
+
+mod serve;
 
 use crate::output::labelled;
 use crate::secrets::{Secret, SecretSource};
@@ -22,6 +25,9 @@ pub struct StoreArgs {
     /// The brand store directory [default: ~/.local/share/tessera/brand].
     #[arg(long, env = "TESSERA_BRAND_DIR", global = true)]
     dir: Option<PathBuf>,
+    /// Use the brand store in this PostgreSQL database instead (postgres://USER@HOST/DATABASE).
+    #[arg(long, env = "TESSERA_BRAND_DATABASE", global = true, value_name = "URL")]
+    database: Option<String>,
     /// Read the passphrase from the first line of this file (else $TESSERA_PASSPHRASE, else asked).
     #[arg(long, global = true)]
     passphrase_file: Option<PathBuf>,
@@ -33,6 +39,14 @@ pub struct StoreArgs {
 impl StoreArgs {
     fn dir(&self) -> PathBuf {
         self.dir.clone().unwrap_or_else(|| files::default_data_path("tessera", "brand"))
+    }
+
+    /// The PostgreSQL database if one is given, else the SQLite store's directory.
+    fn location(&self) -> Location {
+        match &self.database {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::Sqlite(self.dir()),
+        }
     }
 
     fn source(&self) -> SecretSource {
@@ -69,6 +83,44 @@ pub enum BrandCommand {
         /// Where to write the signed request.
         #[arg(long)]
         out: PathBuf,
+        /// The brand's inbox (its https base URL, as `brand serve` says): consumers' apps send
+        /// their packets there. Without it, consumers answer with a file. The spec may give it as "inbox".
+        #[arg(long, value_name = "URL")]
+        inbox: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Run the brand's inbox: receive packets and revocations over HTTP, answer with receipts.
+    Serve {
+        /// The address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+        #[arg(long, value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// The https URL consumers reach this inbox at (through a reverse proxy doing TLS).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// Seconds a client has to send its request headers.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        header_timeout: u64,
+        /// Seconds a client has to send a whole body, however slowly.
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        body_timeout: u64,
+        /// Connections open at once; more are closed.
+        #[arg(long, default_value_t = 4096)]
+        max_connections: usize,
+        /// Requests handled at once; more wait, then get 503 (try again).
+        #[arg(long, default_value_t = 512)]
+        max_in_flight: usize,
+        /// Seconds between two purges of packets past their retention.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        purge_every: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Copy the brand store, everything in it, into a new PostgreSQL store (the original is kept).
+    Move {
+        /// The PostgreSQL database to move to (postgres://USER@HOST/DATABASE); it must hold no brand store yet.
+        #[arg(long, value_name = "URL")]
+        to: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -164,7 +216,7 @@ fn with_unlock<T>(secret: &Secret, f: impl FnOnce(Unlock<'_>) -> T) -> T {
 /// Opens the store and purges what is past its retention, as every command does.
 fn open(store: &StoreArgs, now: i64) -> Result<BrandStore, CliError> {
     let secret = store.source().read("Brand passphrase", false)?;
-    let mut brand = with_unlock(&secret, |unlock| BrandStore::open(&store.dir(), unlock))?;
+    let mut brand = with_unlock(&secret, |unlock| BrandStore::open_at(&store.location(), unlock))?;
     let purged = brand.purge_expired(now)?;
     if !purged.is_empty() {
         eprintln!("Deleted {} packet(s) that reached their retention end.", purged.len());
@@ -197,14 +249,30 @@ fn print_identity(brand: &BrandStore) {
     println!("Age recipient:  {}", brand.age_recipient());
 }
 
-fn read_spec(path: &Path) -> Result<RequestSpec, CliError> {
+/// The spec, and the inbox it names if any (`"inbox"`, beside the spec's own members).
+fn read_spec(path: &Path) -> Result<(RequestSpec, Option<String>), CliError> {
     let bytes = files::read_capped(path, 1 << 20, "request spec")?;
-    RequestSpec::from_json(&bytes).map_err(|e| CliError::File {
+    let invalid = |e: &dyn std::fmt::Display| {
+        CliError::File {
         path: path.to_owned(),
         detail: format!(
-            "not a valid request spec: {e}; expected {{\"items\":[{{\"item\":\"email\",\"purpose\":\"…\",\"required\":true}}],\"retention_days\":180,\"offer\":\"…\",\"valid_days\":30}}"
+            "not a valid request spec: {e}; expected {{\"items\":[{{\"item\":\"email\",\"purpose\":\"…\",\"required\":true}}],\"retention_days\":180,\"offer\":\"…\",\"valid_days\":30}}, and possibly \"inbox\":\"https://…\""
         ),
-    })
+    }
+    };
+    // Read as the protocol reads a spec (its plain words for what is wrong), once the
+    // inbox, which is not part of the spec, is taken out.
+    let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(_) => return Err(invalid(&RequestSpec::from_json(&bytes).err().unwrap_or_default())),
+    };
+    let inbox = match value.as_object_mut().and_then(|o| o.remove("inbox")) {
+        None => None,
+        Some(serde_json::Value::String(url)) => Some(url),
+        Some(_) => return Err(invalid(&"\"inbox\" is not a URL in quotes")),
+    };
+    let spec = RequestSpec::from_json(value.to_string().as_bytes()).map_err(|e| invalid(&e))?;
+    Ok((spec, inbox))
 }
 
 pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
@@ -214,7 +282,21 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
             print_identity(&open(&store, now)?);
             Ok(())
         }
-        BrandCommand::Request { spec, out, store } => request(&store, &spec, &out, now),
+        BrandCommand::Request { spec, out, inbox, store } => request(&store, &spec, &out, inbox, now),
+        BrandCommand::Serve {
+            listen,
+            public_url,
+            header_timeout,
+            body_timeout,
+            max_connections,
+            max_in_flight,
+            purge_every,
+            store,
+        } => {
+            let limits = serve::Limits { header_timeout, body_timeout, max_connections, max_in_flight, purge_every };
+            serve::run(&store.location(), store.source(), listen, public_url.as_deref(), limits, now)
+        }
+        BrandCommand::Move { to, store } => move_store(&store, &to, now),
         BrandCommand::Import { files: paths, store } => import(&store, &paths, now),
         BrandCommand::List { requests: true, store, .. } => list_requests(&store, now),
         BrandCommand::List { deleted: true, store, .. } => list_deleted(&store, now),
@@ -234,19 +316,46 @@ pub fn run(command: BrandCommand, now: i64) -> Result<(), CliError> {
 fn init(store: &StoreArgs, name: &str, now: i64) -> Result<(), CliError> {
     let secret = store.source().read("Choose a passphrase for the brand's keys", true)?;
     crate::secrets::check_new_passphrase(&secret)?;
-    let brand = with_unlock(&secret, |unlock| BrandStore::create(&store.dir(), name, unlock, now))?;
-    println!("Created the brand store in {}", store.dir().display());
+    let brand = with_unlock(&secret, |unlock| BrandStore::create_at(&store.location(), name, unlock, now))?;
+    println!("Created the brand store in {}", store.location().describe());
     print_identity(&brand);
     Ok(())
 }
 
-fn request(store: &StoreArgs, spec: &Path, out: &Path, now: i64) -> Result<(), CliError> {
-    let spec = read_spec(spec)?;
+fn request(store: &StoreArgs, spec: &Path, out: &Path, inbox: Option<String>, now: i64) -> Result<(), CliError> {
+    let (spec, spec_inbox) = read_spec(spec)?;
+    let response_uri = match inbox.or(spec_inbox) {
+        None => None,
+        Some(url) => Some(tessera_protocol::inbox::response_uri_for_inbox(&url).map_err(|problem| {
+            CliError::Usage(format!("the inbox URL {url:?} {problem}; give the https URL consumers reach the inbox at"))
+        })?),
+    };
     let mut brand = open(store, now)?;
-    let request = brand.create_request(&spec, now)?;
+    let request = brand.create_request_for_inbox(&spec, response_uri.as_deref(), now)?;
     files::write_atomic(out, format!("{}\n", request.jws).as_bytes())?;
     println!("Wrote the signed request to {}", out.display());
     print_request(&request);
+    if let Some(inbox) = request.inbox() {
+        let published = inbox.request(&request.claims.jti);
+        println!("  packets are sent to {}", inbox.packets());
+        println!("  publish it as {published}");
+        println!("  or as {}", tessera_protocol::inbox::request_link(&published));
+    }
+    Ok(())
+}
+
+fn move_store(store: &StoreArgs, to: &str, now: i64) -> Result<(), CliError> {
+    let brand = open(store, now)?;
+    let target = Location::Postgres(to.to_owned());
+    let report = brand.move_to(&target)?;
+    println!(
+        "Copied {} request(s), {} packet(s) and {} deletion record(s) to {}; the copy was checked row by row.",
+        report.requests,
+        report.packets,
+        report.tombstones,
+        target.describe()
+    );
+    println!("From now on, give --database with that URL (or set TESSERA_BRAND_DATABASE). The original store in {} is unchanged: keep it as a backup, or delete it.", store.location().describe());
     Ok(())
 }
 
@@ -276,10 +385,10 @@ fn import(store: &StoreArgs, paths: &[PathBuf], now: i64) -> Result<(), CliError
     for (at, outcome) in outcomes {
         let path = paths[at].display();
         match outcome {
-            Ok(ImportOutcome::Imported { packet_jti, items }) => {
+            Ok(ImportOutcome::Imported { packet_jti, items, .. }) => {
                 println!("{path}: imported packet {packet_jti} ({items} item(s))")
             }
-            Ok(ImportOutcome::AlreadyImported { packet_jti }) => {
+            Ok(ImportOutcome::AlreadyImported { packet_jti, .. }) => {
                 println!("{path}: packet {packet_jti} was already imported; nothing changed")
             }
             Err(e) => {
@@ -406,7 +515,7 @@ fn receipt(store: &StoreArgs, packet: &str, out: &Path, now: i64) -> Result<(), 
 /// Unlike the other subcommands, says what it purged on stdout.
 fn purge(store: &StoreArgs, now: i64) -> Result<(), CliError> {
     let secret = store.source().read("Brand passphrase", false)?;
-    let mut brand = with_unlock(&secret, |unlock| BrandStore::open(&store.dir(), unlock))?;
+    let mut brand = with_unlock(&secret, |unlock| BrandStore::open_at(&store.location(), unlock))?;
     let purged = brand.purge_expired(now)?;
     println!("Deleted {} packet(s) past their retention end.", purged.len());
     for t in purged {

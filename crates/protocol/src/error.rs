@@ -172,6 +172,9 @@ pub enum ProtocolError {
     #[error("invalid request: {detail}")]
     InvalidRequest { detail: String },
 
+    #[error("malformed request: its response_uri (the inbox packets are sent to) {problem}")]
+    InvalidResponseUri { problem: crate::inbox::UriProblem },
+
     #[error("invalid key: {detail}")]
     InvalidKey { detail: String },
 }
@@ -256,6 +259,7 @@ impl ProtocolError {
             ProtocolError::InvalidItemValue { .. } => "invalid_value",
             ProtocolError::CannotAnswer { .. } => "cannot_answer",
             ProtocolError::InvalidRequest { .. } => "invalid_request",
+            ProtocolError::InvalidResponseUri { .. } => "invalid_response_uri",
             ProtocolError::InvalidKey { .. } => "invalid_key",
         }
     }

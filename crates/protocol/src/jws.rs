@@ -24,8 +24,11 @@ const HEADER_MEMBERS: [&str; 3] = ["alg", "typ", "kid"];
 /// Claims that name their issuer, which must be the signer.
 pub(crate) trait Claims: Serialize + DeserializeOwned {
     const ARTIFACT: Artifact;
-    /// Every member of the payload; each is required and no other is allowed.
+    /// The required members of the payload: each must be present.
     const MEMBERS: &'static [&'static str];
+    /// Members a payload may leave out (added to a format after files were written without
+    /// them). When present, they are never `null`. No member outside these two lists is allowed.
+    const OPTIONAL: &'static [&'static str] = &[];
     fn issuer(&self) -> &Did;
     /// The rules the claims obey whatever the context (no clock, no other artifact):
     /// times in range, identifiers and texts well formed, internal consistency.
@@ -66,18 +69,27 @@ fn parse_part(artifact: Artifact, part: JwsPart, bytes: &[u8]) -> Result<Map<Str
     })
 }
 
-/// Checks that a part has exactly `members`: every one of them, and no other.
+/// Checks that a part has every one of `members`, possibly some of `optional` (never
+/// `null`), and no other.
 fn check_members(
     artifact: Artifact,
     part: JwsPart,
     object: &Map<String, Value>,
     members: &[&'static str],
+    optional: &[&'static str],
 ) -> Result<(), ProtocolError> {
-    if let Some(unknown) = object.keys().find(|k| !members.contains(&k.as_str())) {
+    let known = |k: &String| members.contains(&k.as_str()) || optional.contains(&k.as_str());
+    if let Some(unknown) = object.keys().find(|k| !known(k)) {
         return Err(ProtocolError::UnknownMember { artifact, part, member: unknown.clone() });
     }
     if let Some(missing) = members.iter().find(|m| !object.contains_key(**m)) {
         return Err(ProtocolError::MissingMember { artifact, part, member: missing });
+    }
+    if let Some(null) = optional.iter().find(|m| object.get(**m).is_some_and(Value::is_null)) {
+        return Err(ProtocolError::malformed(
+            artifact,
+            format!("its {part}'s member {null:?} is null; leave an optional member out instead"),
+        ));
     }
     Ok(())
 }
@@ -126,7 +138,7 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
     };
     let header_bytes = b64url_decode(header_b64).ok_or_else(|| malformed("the JWS header is not valid base64url"))?;
     let header = parse_part(artifact, JwsPart::Header, &header_bytes)?;
-    check_members(artifact, JwsPart::Header, &header, &HEADER_MEMBERS)?;
+    check_members(artifact, JwsPart::Header, &header, &HEADER_MEMBERS, &[])?;
     let (alg, typ, kid) = (
         header_text(artifact, &header, "alg")?,
         header_text(artifact, &header, "typ")?,
@@ -164,7 +176,7 @@ pub(crate) fn verify<C: Claims>(jws: &str) -> Result<C, ProtocolError> {
             return Err(ProtocolError::UnknownVersion { artifact, found: other.to_string(), supported: FORMAT_VERSION })
         }
     }
-    check_members(artifact, JwsPart::Payload, &payload, C::MEMBERS)?;
+    check_members(artifact, JwsPart::Payload, &payload, C::MEMBERS, C::OPTIONAL)?;
     let claims: C =
         crate::json::from_value(Value::Object(payload), "the payload").map_err(|words| malformed(&words))?;
     claims.check()?;

@@ -10,6 +10,8 @@
 //! * [`request`], [`packet`], [`revocation`], [`receipt`] — the four signed
 //!   artifacts, each a JWS compact serialization with alg `EdDSA`;
 //! * [`envelope`] — age encryption of a packet to the brand's X25519 recipient;
+//! * [`inbox`] — the HTTP binding: a request's `response_uri`, the inbox endpoints derived from
+//!   it, `tessera://` links, and the JSON bodies an inbox answers with;
 //! * [`text`] — what names and other displayed texts may contain, and when two names look alike.
 //!
 //! What it must never do: read or write files, open sockets, touch SQLite or
@@ -27,6 +29,7 @@ pub mod encoding;
 pub mod envelope;
 pub mod error;
 pub mod identity;
+pub mod inbox;
 pub mod items;
 mod json;
 mod jws;

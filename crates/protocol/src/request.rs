@@ -42,6 +42,10 @@ pub struct RequestClaims {
     pub retention_days: u32,
     /// What the consumer gets in exchange.
     pub offer: String,
+    /// Where packets answering this request are POSTed (the brand's inbox; OpenID4VP's
+    /// `response_uri`). Optional: a request without it is answered with a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_uri: Option<String>,
 }
 
 impl Claims for RequestClaims {
@@ -59,6 +63,7 @@ impl Claims for RequestClaims {
         "retention_days",
         "offer",
     ];
+    const OPTIONAL: &'static [&'static str] = &["response_uri"];
     fn issuer(&self) -> &Did {
         &self.iss
     }
@@ -147,6 +152,9 @@ fn check_claims(claims: &RequestClaims) -> Result<(), ProtocolError> {
         }
         RecipientProblem::SmallOrder => ProtocolError::WeakRecipient { found: claims.age_recipient.clone() },
     })?;
+    if let Some(uri) = &claims.response_uri {
+        crate::inbox::check_response_uri(uri).map_err(|problem| ProtocolError::InvalidResponseUri { problem })?;
+    }
     Ok(())
 }
 
@@ -157,11 +165,25 @@ impl RequestClaims {
     }
 }
 
-/// Signs a new request for `spec` with the brand's `key`, issued at `now`.
+/// Signs a new request for `spec` with the brand's `key`, issued at `now`, answered with files
+/// (no `response_uri`).
 pub fn sign(
     spec: &RequestSpec,
     brand_name: &str,
     age_recipient: &str,
+    key: &SigningKey,
+    now: i64,
+) -> Result<SignedRequest, ProtocolError> {
+    sign_for_inbox(spec, brand_name, age_recipient, None, key, now)
+}
+
+/// Signs a new request for `spec` with the brand's `key`, issued at `now`, whose packets are
+/// POSTed to `response_uri` (see [`crate::inbox::check_response_uri`]) when one is given.
+pub fn sign_for_inbox(
+    spec: &RequestSpec,
+    brand_name: &str,
+    age_recipient: &str,
+    response_uri: Option<&str>,
     key: &SigningKey,
     now: i64,
 ) -> Result<SignedRequest, ProtocolError> {
@@ -185,6 +207,7 @@ pub fn sign(
         items: spec.items.clone(),
         retention_days: spec.retention_days,
         offer: spec.offer.clone(),
+        response_uri: response_uri.map(str::to_owned),
     };
     check_claims(&claims)?;
     let jws = jws::sign(&claims, key);
@@ -211,6 +234,12 @@ impl SignedRequest {
     pub fn check_answerable(&self, now: i64) -> Result<(), ProtocolError> {
         jws::check_issued(Artifact::Request, self.claims.iat, now)?;
         jws::check_not_expired(Artifact::Request, "expired", self.claims.exp, now)
+    }
+
+    /// The endpoints of the brand's inbox, when the request names one.
+    pub fn inbox(&self) -> Option<crate::inbox::Endpoints> {
+        let uri = self.claims.response_uri.as_deref()?;
+        crate::inbox::Endpoints::from_response_uri(uri).ok()
     }
 
     /// The requested entry for `item`, if asked.

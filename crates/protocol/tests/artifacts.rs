@@ -409,3 +409,40 @@ fn nothing_is_encrypted_to_an_age_recipient_of_small_order() {
     assert!(err.to_string().contains("age_recipient") && err.to_string().contains("small order"), "{err}");
     assert!(envelope::parse_recipient(&ex.request.claims.age_recipient).is_ok());
 }
+
+#[test]
+fn a_request_names_its_inbox_and_the_other_endpoints_follow() {
+    let brand = SigningKey::generate();
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    let spec = RequestSpec {
+        items: vec![RequestedItem { item: "email".parse().unwrap(), purpose: "Receipts".into(), required: true }],
+        retention_days: 30,
+        offer: "Free delivery".into(),
+        valid_days: 7,
+    };
+    let uri = tessera_protocol::inbox::response_uri_for_inbox("https://inbox.example.com").unwrap();
+    let signed = request::sign_for_inbox(&spec, "Maison", &recipient, Some(&uri), &brand, NOW).unwrap();
+    let verified = request::verify(&signed.jws).unwrap();
+    assert_eq!(verified.claims.response_uri.as_deref(), Some("https://inbox.example.com/v1/packets"));
+    let inbox = verified.inbox().unwrap();
+    assert_eq!(inbox.revocations(), "https://inbox.example.com/v1/revocations");
+    assert_eq!(
+        inbox.request(&verified.claims.jti),
+        format!("https://inbox.example.com/v1/requests/{}", verified.claims.jti)
+    );
+
+    // Without an inbox the member is left out, as in files written before it existed.
+    let plain = request::sign(&spec, "Maison", &recipient, &brand, NOW).unwrap();
+    assert!(!String::from_utf8(
+        tessera_protocol::encoding::b64url_decode(plain.jws.split('.').nth(1).unwrap()).unwrap()
+    )
+    .unwrap()
+    .contains("response_uri"));
+    assert_eq!(request::verify(&plain.jws).unwrap().inbox(), None);
+
+    // A brand cannot sign a request naming an inbox a consumer's app would refuse.
+    let err =
+        request::sign_for_inbox(&spec, "Maison", &recipient, Some("http://inbox.example.com/v1/packets"), &brand, NOW)
+            .unwrap_err();
+    assert_eq!(err.code(), "invalid_response_uri", "{err}");
+}

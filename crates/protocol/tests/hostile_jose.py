@@ -612,6 +612,47 @@ def vectors():
          packet_with(items=[{"answers": "email", "item": "email", "value": "ana@example.org\u202e"}]),
          "invalid_value", **packet_ctx)
 
+    # --- the inbox a request names (response_uri, optional; requests without it stay valid)
+    inbox = "https://inbox.maison.example/v1/packets"
+    with_inbox = {**request_claims, "response_uri": inbox}
+    the_request_with_inbox = request(dumps(with_inbox))
+    case("inbox-valid-request", "A request naming its inbox (https).", "request", the_request_with_inbox, "valid")
+    case("inbox-valid-loopback-http", "Plain http is allowed to this computer only (127.0.0.0/8, ::1, localhost).",
+         "request", request_with(response_uri="http://127.0.0.1:8080/v1/packets"), "valid")
+    case("inbox-valid-ipv6-loopback", "Plain http to [::1].", "request",
+         request_with(response_uri="http://[::1]:8080/tessera/v1/packets"), "valid")
+    case("inbox-valid-packet", "A packet answering a request that names its inbox.", "packet",
+         packet_with(request_hash=sha256_b64url(the_request_with_inbox)), "valid", brand=brand,
+         request=the_request_with_inbox)
+    case("inbox-http-remote-host", "Plain http to another computer.", "request",
+         request_with(response_uri="http://inbox.maison.example/v1/packets"), "invalid_response_uri")
+    case("inbox-http-private-address", "Plain http to a private address is not loopback.", "request",
+         request_with(response_uri="http://192.168.1.10/v1/packets"), "invalid_response_uri")
+    case("inbox-other-scheme", "A scheme other than https.", "request",
+         request_with(response_uri="ftp://inbox.maison.example/v1/packets"), "invalid_response_uri")
+    case("inbox-user-info", "A user name and password in the URL.", "request",
+         request_with(response_uri="https://ana:secret@inbox.maison.example/v1/packets"), "invalid_response_uri")
+    case("inbox-fragment", "A fragment.", "request", request_with(response_uri=inbox + "#top"), "invalid_response_uri")
+    case("inbox-query", "A query: the other endpoints could not be derived.", "request",
+         request_with(response_uri=inbox + "?brand=1"), "invalid_response_uri")
+    case("inbox-not-packets", "A path that does not end with /packets.", "request",
+         request_with(response_uri="https://inbox.maison.example/upload"), "invalid_response_uri")
+    case("inbox-not-canonical", "Upper case scheme and host: not the URL standard's form.", "request",
+         request_with(response_uri="HTTPS://Inbox.Maison.Example/v1/packets"), "invalid_response_uri")
+    case("inbox-dot-segments", "Dot segments a parser would remove.", "request",
+         request_with(response_uri="https://inbox.maison.example/v1/x/../packets"), "invalid_response_uri")
+    case("inbox-relative", "A relative URL.", "request", request_with(response_uri="/v1/packets"),
+         "invalid_response_uri")
+    case("inbox-too-long", "A URL longer than 2048 bytes.", "request",
+         request_with(response_uri="https://inbox.maison.example/" + "a" * 2048 + "/v1/packets"),
+         "invalid_response_uri")
+    case("inbox-null", "response_uri null: an optional member is left out, never null.", "request",
+         request_with(response_uri=None), "malformed")
+    case("inbox-number", "response_uri that is not a string.", "request", request_with(response_uri=443), "malformed")
+    case("inbox-duplicate", "response_uri twice (a loopback one, then the brand's): refused.", "request",
+         request(dumps(with_inbox).replace('"response_uri":', '"response_uri":"http://127.0.0.1/v1/packets",'
+                                            '"response_uri":')), "duplicate_member")
+
     # --- the classic refusals
     case("algorithm-none", "alg none, no signature.", "request",
          b64url(b'{"alg":"none","typ":"tessera-request+jwt","kid":"%s"}' % kid_of(brand).encode()) + "."

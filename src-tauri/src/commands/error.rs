@@ -300,6 +300,7 @@ impl From<ProtocolError> for CommandError {
             | ProtocolError::PacketHeaderTooLarge { .. }
             | ProtocolError::InvalidDid { .. }
             | ProtocolError::InvalidRequest { .. }
+            | ProtocolError::InvalidResponseUri { .. }
             | ProtocolError::InvalidKey { .. } => CommandError::DamagedFile,
         }
     }

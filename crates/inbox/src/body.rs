@@ -1,0 +1,54 @@
+//! Reading a request body within its limits: a size cap (refused from `Content-Length` before
+//! reading anything, else as soon as the cap is passed) and a deadline for the whole body, so
+//! that a client sending one byte a second is cut off instead of holding a connection forever.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::error::ApiError;
+
+/// Largest revocation body: a revocation is well under a kilobyte.
+pub const MAX_REVOCATION_BYTES: usize = 64 * 1024;
+
+/// Largest packet body: the largest packet JWS (16 MiB) in its age file.
+pub const MAX_PACKET_BYTES: usize = 16 * 1024 * 1024 + 64 * 1024;
+
+/// Fails unless the body is declared as `expected` (parameters such as `charset` aside).
+pub fn check_content_type(headers: &HeaderMap, expected: &'static str) -> Result<(), ApiError> {
+    let found = headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let matches =
+        found.as_deref().and_then(|v| v.split(';').next()).is_some_and(|v| v.trim().eq_ignore_ascii_case(expected));
+    if !matches {
+        return Err(ApiError::UnsupportedMediaType {
+            expected,
+            found: found.unwrap_or_else(|| "no content type".into()),
+        });
+    }
+    Ok(())
+}
+
+/// Reads the whole body of a `what` (at most `limit` bytes) within `deadline`.
+pub async fn read(
+    headers: &HeaderMap,
+    body: Body,
+    what: &'static str,
+    limit: usize,
+    deadline: Duration,
+) -> Result<Bytes, ApiError> {
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { what, limit });
+    }
+    let collected = tokio::time::timeout(deadline, Limited::new(body, limit).collect()).await;
+    match collected {
+        Err(_) => Err(ApiError::BodyTimeout { seconds: deadline.as_secs().max(1) }),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(ApiError::PayloadTooLarge { what, limit }),
+        Ok(Err(e)) => Err(ApiError::BodyUnreadable { detail: e.to_string() }),
+    }
+}
