@@ -27,8 +27,7 @@ use std::time::Duration;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::{Response, StatusCode};
 use tessera_protocol::inbox::{
-    Endpoints, ErrorBody, PacketAcknowledgement, PACKET_CONTENT_TYPE, RECEIPT_CONTENT_TYPE,
-    REVOCATION_CONTENT_TYPE,
+    Endpoints, ErrorBody, PacketAcknowledgement, PACKET_CONTENT_TYPE, RECEIPT_CONTENT_TYPE, REVOCATION_CONTENT_TYPE,
 };
 use url::Url;
 
@@ -115,8 +114,10 @@ impl Client {
             return Err(refusal(&url, answer).await);
         }
         let bytes = read_capped(&url, answer, MAX_REQUEST_BYTES).await?;
-        let jws = String::from_utf8(bytes)
-            .map_err(|_| OnlineError::UnexpectedAnswer { host: host_of(&url), detail: "the answer is not text".into() })?;
+        let jws = String::from_utf8(bytes).map_err(|_| OnlineError::UnexpectedAnswer {
+            host: host_of(&url),
+            detail: "the answer is not text".into(),
+        })?;
         let jws = jws.trim().to_owned();
         if jws.is_empty() || !jws.starts_with("eyJ") {
             return Err(OnlineError::UnexpectedAnswer {
@@ -252,7 +253,9 @@ async fn refusal(url: &Url, answer: Response) -> OnlineError {
     let is_json = content_type(&answer).is_some_and(|t| t.eq_ignore_ascii_case("application/json"));
     let body = match read_capped(url, answer, MAX_ERROR_BYTES).await {
         Ok(body) => body,
-        Err(e) if status.is_server_error() => return OnlineError::ServerError { host, status: status.as_u16(), code: None, message: e.to_string() },
+        Err(e) if status.is_server_error() => {
+            return OnlineError::ServerError { host, status: status.as_u16(), code: None, message: e.to_string() }
+        }
         Err(e) => return e,
     };
     let error: Option<ErrorBody> = if is_json { serde_json::from_slice(&body).ok() } else { None };

@@ -99,10 +99,9 @@ mod tests {
     #[test]
     fn https_and_tessera_links_name_the_same_request() {
         let https = RequestLink::parse(" https://inbox.maison.example/v1/requests/r1 \n").unwrap();
-        let tessera = RequestLink::parse(
-            "tessera://request?request_uri=https%3A%2F%2Finbox.maison.example%2Fv1%2Frequests%2Fr1",
-        )
-        .unwrap();
+        let tessera =
+            RequestLink::parse("tessera://request?request_uri=https%3A%2F%2Finbox.maison.example%2Fv1%2Frequests%2Fr1")
+                .unwrap();
         assert_eq!(https, tessera);
         assert_eq!(https.host(), "inbox.maison.example");
         let local = RequestLink::parse("http://127.0.0.1:4000/v1/requests/r1").unwrap();
@@ -120,7 +119,10 @@ mod tests {
             ("ftp://example.com/r", "bad_link"),
             ("tessera://packet?request_uri=https%3A%2F%2Fexample.com%2Fr", "bad_link"),
             ("tessera://request?other=1", "bad_link"),
-            ("tessera://request?request_uri=https%3A%2F%2Fa.example%2F&request_uri=https%3A%2F%2Fb.example%2F", "bad_link"),
+            (
+                "tessera://request?request_uri=https%3A%2F%2Fa.example%2F&request_uri=https%3A%2F%2Fb.example%2F",
+                "bad_link",
+            ),
             ("https://ana:pw@example.com/r", "bad_link"),
             ("request.tessera-request", "bad_link"),
         ] {

@@ -160,6 +160,17 @@ impl Endpoints {
         Ok(Endpoints { prefix })
     }
 
+    /// The inbox's host, with its port when it is not the scheme's default (`inbox.maison.example`,
+    /// `127.0.0.1:46711`): what a person is shown as the place their data goes.
+    pub fn host(&self) -> String {
+        let url = Url::parse(&self.prefix).ok();
+        match url.as_ref().map(|u| (u.host_str(), u.port())) {
+            Some((Some(host), Some(port))) => format!("{host}:{port}"),
+            Some((Some(host), None)) => host.to_owned(),
+            _ => self.prefix.clone(),
+        }
+    }
+
     /// Where packets are POSTed: the `response_uri` itself.
     pub fn packets(&self) -> String {
         format!("{}packets", self.prefix)
@@ -271,6 +282,8 @@ mod tests {
         assert!(response_uri_for_inbox("inbox.example.com").is_err());
         let endpoints = Endpoints::from_response_uri("https://example.com/tessera/v1/packets").unwrap();
         assert_eq!(endpoints.packets(), "https://example.com/tessera/v1/packets");
+        assert_eq!(endpoints.host(), "example.com");
+        assert_eq!(Endpoints::from_response_uri("http://127.0.0.1:8080/v1/packets").unwrap().host(), "127.0.0.1:8080");
         assert_eq!(endpoints.revocations(), "https://example.com/tessera/v1/revocations");
         assert_eq!(endpoints.receipt("abc"), "https://example.com/tessera/v1/receipts/abc");
         assert_eq!(endpoints.request("r1"), "https://example.com/tessera/v1/requests/r1");

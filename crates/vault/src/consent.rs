@@ -73,6 +73,9 @@ pub struct RequestReview {
     pub retention_days: u32,
     pub expires_at: i64,
     pub items: Vec<ItemReview>,
+    /// The host (and port) of the brand's inbox, when the request names one (`response_uri`):
+    /// the packet is sent there and nowhere else.
+    pub inbox_host: Option<String>,
     #[serde(skip)]
     pub(crate) request: SignedRequest,
 }
@@ -238,6 +241,7 @@ impl Holdings<'_> {
             retention_days: claims.retention_days,
             expires_at: claims.exp,
             items: reviews,
+            inbox_host: request.inbox().map(|inbox| inbox.host()),
             request,
         })
     }
@@ -357,6 +361,8 @@ pub(crate) fn seal_packet(
         revocation_jti: None,
         revoked_at: None,
         deletion: None,
+        response_uri: request.claims.response_uri.clone(),
+        delivered: None,
     };
     Ok(SealedPacket { file, entry })
 }

@@ -39,6 +39,12 @@ pub enum VaultError {
         "this vault was made by a newer Tessera (schema {found}; this one knows up to {supported}); update Tessera"
     )]
     NewerSchema { found: i64, supported: i64 },
+    #[error("{brand_name}'s request names no inbox: save the packet as a file and send it to the brand yourself")]
+    NoInbox { brand_name: String },
+    #[error("nothing of packet {packet_jti} waits to be sent")]
+    NotInOutbox { packet_jti: String },
+    #[error("the inbox acknowledged another packet ({found}) than the one sent ({expected}); it stays in the outbox")]
+    WrongAcknowledgement { expected: String, found: String },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("{path}: {detail}")]

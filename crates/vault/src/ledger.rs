@@ -21,6 +21,14 @@ use crate::error::{Result, VaultError};
 use crate::files;
 use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Staged, Writer};
 
+/// What a verified receipt changes.
+pub(crate) enum ReceiptCheck {
+    /// The deletion was confirmed already: nothing changes (the first receipt is kept).
+    AlreadyConfirmed(LedgerEntry),
+    /// The entry, with the deletion confirmed (not saved yet).
+    Confirms(RecordId, LedgerEntry),
+}
+
 /// A packet the consumer shared, as recorded when it was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
@@ -40,6 +48,20 @@ pub struct LedgerEntry {
     pub revocation_jti: Option<String>,
     pub revoked_at: Option<i64>,
     pub deletion: Option<ConfirmedDeletion>,
+    /// The inbox the request named (its `response_uri`): where the packet and its revocation go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_uri: Option<String>,
+    /// The brand's inbox acknowledged the packet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<Delivery>,
+}
+
+/// The brand's inbox said it stored the packet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub acknowledged_at: i64,
+    /// When the brand says it deletes the data (its acknowledgement's `retention_end`).
+    pub retention_end: i64,
 }
 
 /// A request the consumer declined as a whole: nothing was sent to the brand.
@@ -86,10 +108,14 @@ pub struct ConfirmedDeletion {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PacketStatus {
+    /// Shared, waiting in the outbox to be sent to the brand's inbox.
+    WaitingToBeSent,
     /// The brand may hold and use it.
     Active,
     /// Past its retention end: the brand must have deleted it.
     Expired,
+    /// Revoked; the revocation waits in the outbox to be sent to the brand's inbox.
+    RevocationWaiting,
     /// Revoked; waiting for the brand's deletion receipt.
     Revoked,
     /// The brand proved the deletion.
@@ -99,15 +125,32 @@ pub enum PacketStatus {
 impl PacketStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            PacketStatus::WaitingToBeSent => "waiting to be sent",
             PacketStatus::Active => "active",
             PacketStatus::Expired => "expired",
+            PacketStatus::RevocationWaiting => "revocation waiting to be sent",
             PacketStatus::Revoked => "revoked",
             PacketStatus::DeletionConfirmed => "deletion confirmed",
         }
     }
 }
 
+/// What waits in the outbox, as the ledger's statuses need it: for a packet id, whether its
+/// packet and whether its revocation wait to be sent.
+pub(crate) type Waiting<'a> = &'a dyn Fn(&str) -> (bool, bool);
+
 impl LedgerEntry {
+    /// Its status at `now`, knowing what waits in the outbox.
+    pub(crate) fn status_with(&self, now: i64, waiting: Waiting<'_>) -> PacketStatus {
+        let (packet_waits, revocation_waits) = waiting(&self.packet_jti);
+        match self.status(now) {
+            PacketStatus::Revoked if revocation_waits => PacketStatus::RevocationWaiting,
+            PacketStatus::Active if packet_waits => PacketStatus::WaitingToBeSent,
+            status => status,
+        }
+    }
+
+    /// Its status at `now`, from the entry alone.
     pub fn status(&self, now: i64) -> PacketStatus {
         if self.deletion.is_some() {
             PacketStatus::DeletionConfirmed
@@ -193,12 +236,12 @@ impl Ledger {
     }
 
     /// Every packet shared, newest first, with its status at `now`.
-    pub(crate) fn lines(&self, now: i64) -> Vec<LedgerLine> {
-        self.entries().map(|e| LedgerLine { status: e.status(now), entry: e.clone() }).collect()
+    pub(crate) fn lines(&self, now: i64, waiting: Waiting<'_>) -> Vec<LedgerLine> {
+        self.entries().map(|e| LedgerLine { status: e.status_with(now, waiting), entry: e.clone() }).collect()
     }
 
     /// For each brand: what it holds now, every packet it received and every request of its that was declined.
-    pub(crate) fn what_brands_know(&self, now: i64) -> Vec<BrandKnowledge> {
+    pub(crate) fn what_brands_know(&self, now: i64, waiting: Waiting<'_>) -> Vec<BrandKnowledge> {
         let mut brands: Vec<BrandKnowledge> = Vec::new();
         let mut brand_at = |did: &Did, name: &str| match brands.iter().position(|b| b.brand_did == did.to_string()) {
             Some(at) => at,
@@ -215,7 +258,7 @@ impl Ledger {
             }
         };
         let mut placed = Vec::new();
-        for line in self.lines(now) {
+        for line in self.lines(now, waiting) {
             placed.push((brand_at(&line.entry.brand_did, &line.entry.brand_name), Some(line), None));
         }
         for refusal in self.refusals() {
@@ -223,7 +266,7 @@ impl Ledger {
         }
         for (at, line, refusal) in placed {
             if let Some(line) = line {
-                if line.status == PacketStatus::Active {
+                if matches!(line.status, PacketStatus::Active | PacketStatus::WaitingToBeSent) {
                     brands[at].holds.extend(line.entry.items.iter().cloned());
                 }
                 brands[at].packets.push(line);
@@ -258,7 +301,7 @@ impl Ledger {
         self.entries.insert(0, (staged.id, staged.value));
     }
 
-    fn find(&self, packet_jti: &str) -> Result<(RecordId, LedgerEntry)> {
+    pub(crate) fn find(&self, packet_jti: &str) -> Result<(RecordId, LedgerEntry)> {
         self.entries
             .iter()
             .find(|(_, e)| e.packet_jti == packet_jti)
@@ -295,6 +338,19 @@ impl Ledger {
         path: &Path,
         now: i64,
     ) -> Result<LedgerLine> {
+        let (id, updated, jws) = self.sign_revocation(master, packet_jti, now)?;
+        files::write_atomic(path, format!("{jws}\n").as_bytes())?;
+        self.update(store, key, id, updated, now)
+    }
+
+    /// Signs a revocation of packet `packet_jti` with the per-brand key derived from `master`;
+    /// returns the entry marked revoked (not saved yet) and the revocation JWS.
+    pub(crate) fn sign_revocation(
+        &self,
+        master: &MasterSecret,
+        packet_jti: &str,
+        now: i64,
+    ) -> Result<(RecordId, LedgerEntry, String)> {
         let (id, entry) = self.find(packet_jti)?;
         if entry.deletion.is_some() {
             return Err(VaultError::AlreadyDeleted { brand_name: entry.brand_name });
@@ -304,8 +360,25 @@ impl Ledger {
         let mut updated = entry;
         updated.revocation_jti = Some(claims.jti);
         updated.revoked_at = Some(now);
-        files::write_atomic(path, format!("{jws}\n").as_bytes())?;
-        self.update(store, key, id, updated, now)
+        Ok((id, updated, jws))
+    }
+
+    /// Writes a changed entry in `writer`'s transaction.
+    pub(crate) fn stage_update(
+        &self,
+        writer: &Writer<'_>,
+        id: RecordId,
+        updated: LedgerEntry,
+    ) -> Result<Staged<LedgerEntry>> {
+        writer.put(Kind::Ledger, &id, &updated)?;
+        Ok(Staged { id, value: updated })
+    }
+
+    /// Applies a changed entry once its transaction committed.
+    pub(crate) fn apply_update(&mut self, staged: Staged<LedgerEntry>) {
+        if let Some(slot) = self.entries.iter_mut().find(|(i, _)| *i == staged.id) {
+            slot.1 = staged.value;
+        }
     }
 
     /// Checks a brand's deletion receipt against the ledger — the packet, the revocation on
@@ -319,6 +392,15 @@ impl Ledger {
         jws: &str,
         now: i64,
     ) -> Result<LedgerLine> {
+        match self.check_receipt(jws, now)? {
+            ReceiptCheck::AlreadyConfirmed(entry) => Ok(LedgerLine { status: entry.status(now), entry }),
+            ReceiptCheck::Confirms(id, updated) => self.update(store, key, id, updated, now),
+        }
+    }
+
+    /// Verifies a deletion receipt against the ledger (see [`Ledger::import_receipt`]) without
+    /// saving anything.
+    pub(crate) fn check_receipt(&self, jws: &str, now: i64) -> Result<ReceiptCheck> {
         let about = receipt::inspect(jws)?;
         let (id, entry) = self.find(&about.packet_jti)?;
         let claims =
@@ -330,7 +412,7 @@ impl Ledger {
             confirmed,
         })?;
         if entry.deletion.is_some() {
-            return Ok(LedgerLine { status: entry.status(now), entry });
+            return Ok(ReceiptCheck::AlreadyConfirmed(entry));
         }
         let mut updated = entry;
         updated.deletion = Some(ConfirmedDeletion {
@@ -339,6 +421,6 @@ impl Ledger {
             receipt_jti: claims.jti,
             receipt: jws.to_owned(),
         });
-        self.update(store, key, id, updated, now)
+        Ok(ReceiptCheck::Confirms(id, updated))
     }
 }

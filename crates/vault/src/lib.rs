@@ -40,6 +40,7 @@ pub mod facts;
 pub mod files;
 pub mod keys;
 pub mod ledger;
+pub mod outbox;
 pub mod parse;
 pub mod purchases;
 pub mod settings;

@@ -97,12 +97,22 @@ pub enum Kind {
     Brand,
     /// A ledger entry ([`crate::ledger`]).
     Ledger,
+    /// A packet or revocation waiting to be sent ([`crate::outbox`]).
+    Outbox,
 }
 
 impl Kind {
     /// Every kind this build knows.
-    pub const ALL: [Kind; 7] =
-        [Kind::Master, Kind::Settings, Kind::Fact, Kind::Purchase, Kind::Credit, Kind::Brand, Kind::Ledger];
+    pub const ALL: [Kind; 8] = [
+        Kind::Master,
+        Kind::Settings,
+        Kind::Fact,
+        Kind::Purchase,
+        Kind::Credit,
+        Kind::Brand,
+        Kind::Ledger,
+        Kind::Outbox,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -113,6 +123,7 @@ impl Kind {
             Kind::Credit => "credit",
             Kind::Brand => "brand",
             Kind::Ledger => "ledger",
+            Kind::Outbox => "outbox",
         }
     }
 

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
+use tessera_protocol::inbox::PacketAcknowledgement;
 use tessera_protocol::{ItemName, MasterSecret};
 use tessera_seal::DataKey;
 
@@ -41,7 +42,8 @@ use crate::error::{Result, VaultError};
 use crate::facts::{Fact, Facts, Sensitivity};
 use crate::files;
 use crate::keys::{self, check_new_passphrase, KeyRotation, Keyslots, Master, RecoverySecret};
-use crate::ledger::{BrandKnowledge, Ledger, LedgerEntry, LedgerLine, Refusal};
+use crate::ledger::{BrandKnowledge, Delivery, Ledger, LedgerEntry, LedgerLine, ReceiptCheck, Refusal};
+use crate::outbox::{backoff, Outbox, OutboxItem, OutgoingKind};
 use crate::purchases::{self, LegacyCredits, Purchase, PurchaseEntry, PurchaseFilter, PurchasePage, Purchases, Totals};
 use crate::settings::{Settings, StoredSettings};
 use crate::store::{make_private, DamagedRecord, RecordId, RecordKey, RecordStore, DATABASE_FILE};
@@ -145,6 +147,7 @@ struct Unlocked {
     credits: OnceCell<Credits>,
     brands: OnceCell<PinnedBrands>,
     ledger: OnceCell<Ledger>,
+    outbox: OnceCell<Outbox>,
     damaged: RefCell<Vec<DamagedRecord>>,
     unknown_kinds_checked: std::cell::Cell<bool>,
     notes: UnlockNotes,
@@ -235,6 +238,7 @@ impl Vault {
             credits: OnceCell::from(Credits::default()),
             brands: OnceCell::from(PinnedBrands::default()),
             ledger: OnceCell::from(Ledger::default()),
+            outbox: OnceCell::from(Outbox::default()),
             damaged: RefCell::default(),
             unknown_kinds_checked: std::cell::Cell::new(true),
             notes: UnlockNotes::default(),
@@ -305,6 +309,11 @@ impl Vault {
     fn ledger_loaded(&self) -> Result<&Ledger> {
         let open = self.unlocked()?;
         loaded(&self.store, &open.key, &open.damaged, &open.ledger, Ledger::load)
+    }
+
+    fn outbox_loaded(&self) -> Result<&Outbox> {
+        let open = self.unlocked()?;
+        loaded(&self.store, &open.key, &open.damaged, &open.outbox, Outbox::load)
     }
 
     fn holdings(&self) -> Result<Holdings<'_>> {
@@ -452,6 +461,7 @@ impl Vault {
             credits: OnceCell::new(),
             brands: OnceCell::new(),
             ledger: OnceCell::new(),
+            outbox: OnceCell::new(),
             damaged: RefCell::new(damaged),
             unknown_kinds_checked: std::cell::Cell::new(false),
             notes,
@@ -688,12 +698,16 @@ impl Vault {
 
     /// Every packet shared, newest first.
     pub fn ledger(&self, now: i64) -> Result<Vec<LedgerLine>> {
-        Ok(self.ledger_loaded()?.lines(now))
+        let outbox = self.outbox_loaded()?;
+        let waiting = |jti: &str| waiting_in(outbox, jti);
+        Ok(self.ledger_loaded()?.lines(now, &waiting))
     }
 
     /// For each brand: what it holds now and every packet it received.
     pub fn what_brands_know(&self, now: i64) -> Result<Vec<BrandKnowledge>> {
-        Ok(self.ledger_loaded()?.what_brands_know(now))
+        let outbox = self.outbox_loaded()?;
+        let waiting = |jti: &str| waiting_in(outbox, jti);
+        Ok(self.ledger_loaded()?.what_brands_know(now, &waiting))
     }
 
     /// Signs a revocation of packet `packet_jti`, writes it to `path` for the brand, and marks the packet revoked.
@@ -790,6 +804,8 @@ impl Vault {
         open.credits = OnceCell::from(credits);
         open.brands = OnceCell::from(brands);
         open.ledger = OnceCell::from(ledger);
+        // A restore replaces every record: nothing of the old vault waits to be sent.
+        open.outbox = OnceCell::from(Outbox::default());
         open.damaged.borrow_mut().clear();
         open.unknown_kinds_checked.set(true);
         let safety_copy = copy.is_file().then_some(aside);
@@ -805,7 +821,7 @@ impl Vault {
             facts: self.facts_loaded()?.list(),
             purchases: self.purchases_loaded()?.iter().cloned().collect(),
             credits: self.credits_loaded()?.iter().cloned().collect::<Vec<Credit>>(),
-            what_brands_know: self.ledger_loaded()?.what_brands_know(now),
+            what_brands_know: self.what_brands_know(now)?,
         };
         backup::export(path, passphrase, now, content)
     }
@@ -886,10 +902,208 @@ impl Vault {
             credits: OnceCell::from(credits),
             brands: OnceCell::from(brands),
             ledger: OnceCell::from(ledger),
+            outbox: OnceCell::from(Outbox::default()),
             damaged: RefCell::new(Vec::new()),
             unknown_kinds_checked: std::cell::Cell::new(true),
             notes: UnlockNotes::default(),
         });
         Ok((vault, recovery, checked.report(None, false)))
+    }
+}
+
+/// Whether the packet `jti` and its revocation wait in the outbox.
+fn waiting_in(outbox: &Outbox, jti: &str) -> (bool, bool) {
+    (outbox.is_waiting(jti, OutgoingKind::Packet), outbox.is_waiting(jti, OutgoingKind::Revocation))
+}
+
+/// Sending to a brand's inbox: what waits, and what came back ([`crate::outbox`]). The vault
+/// sends nothing itself: the caller POSTs [`OutboxItem::body_bytes`] and reports the outcome.
+impl Vault {
+    /// Signs and encrypts the previewed packet, records it in the ledger (pinning the brand's
+    /// key on first contact) and puts it in the outbox for the inbox the request names, in one
+    /// transaction. A request that names no inbox is refused ([`VaultError::NoInbox`]).
+    pub fn queue_packet(
+        &mut self,
+        review: &RequestReview,
+        preview: &PacketPreview,
+        now: i64,
+    ) -> Result<(LedgerEntry, OutboxItem)> {
+        let sealed = consent::seal_packet(review, preview, self.unlocked()?.master.secret()?)?;
+        let entry = sealed.entry;
+        let Some(response_uri) = entry.response_uri.clone() else {
+            return Err(VaultError::NoInbox { brand_name: entry.brand_name });
+        };
+        let pin = review.brand_pin(now);
+        let first_contact =
+            matches!(self.brands_loaded()?.trust_of(&pin.name, &pin.did), consent::BrandTrust::FirstContact);
+        self.ledger_loaded()?;
+        self.outbox_loaded()?;
+        let item = OutboxItem::packet(&entry.packet_jti, &entry.brand_name, &response_uri, &sealed.file, now);
+        let (store, open) = self.parts()?;
+        let writer = store.write(&open.key)?;
+        let staged_entry = loaded_mut(&mut open.ledger).stage(&writer, entry.clone())?;
+        let staged_item = loaded_mut(&mut open.outbox).stage(&writer, item.clone())?;
+        let staged_pin = if first_contact { Some(loaded_mut(&mut open.brands).stage(&writer, pin)?) } else { None };
+        writer.commit()?;
+        if let Some(staged) = staged_pin {
+            loaded_mut(&mut open.brands).apply(staged);
+        }
+        loaded_mut(&mut open.ledger).apply(staged_entry);
+        loaded_mut(&mut open.outbox).apply(staged_item);
+        Ok((entry, item))
+    }
+
+    /// Signs a revocation of packet `packet_jti`, marks the packet revoked and puts the
+    /// revocation in the outbox for the packet's inbox, in one transaction.
+    pub fn queue_revocation(&mut self, packet_jti: &str, now: i64) -> Result<(LedgerLine, OutboxItem)> {
+        self.ledger_loaded()?;
+        self.outbox_loaded()?;
+        let (store, open) = self.parts()?;
+        let ledger = loaded_mut(&mut open.ledger);
+        let (_, entry) = ledger.find(packet_jti)?;
+        let Some(response_uri) = entry.response_uri.clone() else {
+            return Err(VaultError::NoInbox { brand_name: entry.brand_name });
+        };
+        let (id, updated, jws) = ledger.sign_revocation(open.master.secret()?, packet_jti, now)?;
+        let item = OutboxItem::revocation(packet_jti, &updated.brand_name, &response_uri, &jws, now);
+        let outbox = loaded_mut(&mut open.outbox);
+        let writer = store.write(&open.key)?;
+        let staged_entry = ledger.stage_update(&writer, id, updated)?;
+        // A revocation signed again replaces the one waiting (the brand answers both with one receipt).
+        let staged_item = match outbox.find(packet_jti, OutgoingKind::Revocation) {
+            Some((old, _)) => outbox.stage_update(&writer, old, item.clone())?,
+            None => outbox.stage(&writer, item.clone())?,
+        };
+        writer.commit()?;
+        let line = LedgerLine { status: staged_entry.value.status(now), entry: staged_entry.value.clone() };
+        ledger.apply_update(staged_entry);
+        outbox.apply(staged_item);
+        let line =
+            LedgerLine { status: line.entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry: line.entry };
+        Ok((line, item))
+    }
+
+    /// Everything waiting to be sent, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
+        Ok(self.outbox_loaded()?.items().cloned().collect())
+    }
+
+    /// What the automatic retries should send at `now` (not refused, its wait over).
+    pub fn outbox_due(&self, now: i64) -> Result<Vec<OutboxItem>> {
+        Ok(self.outbox_loaded()?.items().filter(|i| i.is_due(now)).cloned().collect())
+    }
+
+    /// The inbox acknowledged packet `packet_jti` (201 or 200: both mean stored): the ledger
+    /// records the delivery and the packet leaves the outbox, in one transaction. Reported
+    /// twice, the second changes nothing.
+    pub fn packet_delivered(&mut self, packet_jti: &str, ack: &PacketAcknowledgement, now: i64) -> Result<LedgerLine> {
+        self.ledger_loaded()?;
+        self.outbox_loaded()?;
+        let (store, open) = self.parts()?;
+        let ledger = loaded_mut(&mut open.ledger);
+        let outbox = loaded_mut(&mut open.outbox);
+        let (id, entry) = ledger.find(packet_jti)?;
+        if ack.packet_id != entry.packet_jti || ack.request_id != entry.request_jti {
+            return Err(VaultError::WrongAcknowledgement {
+                expected: entry.packet_jti,
+                found: format!("{} for request {}", ack.packet_id, ack.request_id),
+            });
+        }
+        let waiting = outbox.find(packet_jti, OutgoingKind::Packet);
+        if entry.delivered.is_some() && waiting.is_none() {
+            return Ok(LedgerLine { status: entry.status(now), entry });
+        }
+        let mut updated = entry;
+        if updated.delivered.is_none() {
+            updated.delivered = Some(Delivery { acknowledged_at: now, retention_end: ack.retention_end });
+        }
+        let writer = store.write(&open.key)?;
+        let staged = ledger.stage_update(&writer, id, updated)?;
+        if let Some((item_id, _)) = &waiting {
+            writer.delete(item_id)?;
+        }
+        writer.commit()?;
+        if let Some((item_id, _)) = waiting {
+            outbox.forget(item_id);
+        }
+        let entry = staged.value.clone();
+        ledger.apply_update(staged);
+        Ok(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry })
+    }
+
+    /// The inbox answered packet `packet_jti`'s revocation with `receipt`: the receipt is
+    /// verified like a receipt file ([`Vault::import_receipt`]); the deletion is recorded as
+    /// confirmed and the revocation leaves the outbox, in one transaction. A receipt that does
+    /// not verify changes nothing in the ledger; the revocation stays, marked refused.
+    pub fn revocation_answered(&mut self, packet_jti: &str, receipt: &str, now: i64) -> Result<LedgerLine> {
+        self.ledger_loaded()?;
+        self.outbox_loaded()?;
+        let check = self.ledger_loaded()?.check_receipt(receipt, now);
+        let check = match check {
+            Ok(check) => check,
+            Err(e) => {
+                self.delivery_failed(packet_jti, OutgoingKind::Revocation, &e.to_string(), false, now)?;
+                return Err(e);
+            }
+        };
+        let (store, open) = self.parts()?;
+        let ledger = loaded_mut(&mut open.ledger);
+        let outbox = loaded_mut(&mut open.outbox);
+        let waiting = outbox.find(packet_jti, OutgoingKind::Revocation);
+        let writer = store.write(&open.key)?;
+        let (staged, entry) = match check {
+            ReceiptCheck::AlreadyConfirmed(entry) => (None, entry),
+            ReceiptCheck::Confirms(id, updated) => (Some(ledger.stage_update(&writer, id, updated.clone())?), updated),
+        };
+        if entry.packet_jti != packet_jti {
+            return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
+        }
+        if let Some((item_id, _)) = &waiting {
+            writer.delete(item_id)?;
+        }
+        writer.commit()?;
+        if let Some((item_id, _)) = waiting {
+            outbox.forget(item_id);
+        }
+        if let Some(staged) = staged {
+            ledger.apply_update(staged);
+        }
+        Ok(LedgerLine { status: entry.status(now), entry })
+    }
+
+    /// Sending packet `packet_jti`'s item of `kind` failed with `error`: one more attempt is
+    /// counted and the next automatic try waits longer ([`backoff`]); an answer that will not
+    /// change (`retryable` false) stops the automatic tries.
+    pub fn delivery_failed(
+        &mut self,
+        packet_jti: &str,
+        kind: OutgoingKind,
+        error: &str,
+        retryable: bool,
+        now: i64,
+    ) -> Result<OutboxItem> {
+        self.outbox_loaded()?;
+        let (store, open) = self.parts()?;
+        let outbox = loaded_mut(&mut open.outbox);
+        let Some((id, mut item)) = outbox.find(packet_jti, kind) else {
+            return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
+        };
+        item.attempts = item.attempts.saturating_add(1);
+        item.next_try_at = now.saturating_add(backoff(item.attempts));
+        item.last_error = Some(error.to_owned());
+        item.refused = !retryable;
+        let writer = store.write(&open.key)?;
+        let staged = outbox.stage_update(&writer, id, item.clone())?;
+        writer.commit()?;
+        outbox.apply(staged);
+        Ok(item)
+    }
+
+    /// Writes the packet waiting in the outbox to `path` (atomically), to send it another way.
+    pub fn save_waiting_packet(&self, packet_jti: &str, path: &Path) -> Result<()> {
+        let Some((_, item)) = self.outbox_loaded()?.find(packet_jti, OutgoingKind::Packet) else {
+            return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
+        };
+        files::write_atomic(path, &item.body_bytes())
     }
 }

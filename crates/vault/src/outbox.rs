@@ -1,0 +1,163 @@
+//! The outbox: what the consumer decided to send to a brand's inbox and that has not arrived yet.
+//!
+//! [`Outbox`] is the collection of `outbox` records, sealed like every other record: a packet
+//! file waiting to be POSTed to its request's `response_uri`, or a revocation waiting to be
+//! POSTed to the inbox's revocations endpoint, each with the number of attempts, when to try
+//! next ([`backoff`]) and what went wrong last. An item leaves the outbox in the same
+//! transaction that records its outcome in the ledger (the brand's acknowledgement, or the
+//! verified deletion receipt), so it is delivered exactly once. What it must never do: open a
+//! socket (the caller sends; `tessera-online` does the HTTP), hold a declined request (a
+//! refusal is never sent anywhere), or keep an item whose outcome the ledger recorded.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Staged, Writer};
+
+/// What waits to be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutgoingKind {
+    /// A packet file, for the request's `response_uri`.
+    Packet,
+    /// A revocation, for the inbox's revocations endpoint.
+    Revocation,
+}
+
+/// One item of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub kind: OutgoingKind,
+    /// The packet it is (or revokes).
+    pub packet_jti: String,
+    pub brand_name: String,
+    /// The request's `response_uri`: every endpoint is derived from it.
+    pub response_uri: String,
+    /// The bytes to send: the packet file (base64) or the revocation JWS.
+    pub body: String,
+    pub queued_at: i64,
+    pub attempts: u32,
+    /// When it is tried next by the automatic retries (Unix seconds).
+    pub next_try_at: i64,
+    /// What went wrong the last time, in words.
+    pub last_error: Option<String>,
+    /// The inbox refused it (a 4xx, or an answer that does not verify): trying the same bytes
+    /// again will not help, so it is only tried again when the person asks.
+    pub refused: bool,
+}
+
+impl OutboxItem {
+    /// The bytes to POST.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match self.kind {
+            OutgoingKind::Packet => STANDARD.decode(&self.body).unwrap_or_default(),
+            OutgoingKind::Revocation => self.body.as_bytes().to_vec(),
+        }
+    }
+
+    pub(crate) fn packet(packet_jti: &str, brand_name: &str, response_uri: &str, file: &[u8], now: i64) -> Self {
+        OutboxItem::new(OutgoingKind::Packet, packet_jti, brand_name, response_uri, STANDARD.encode(file), now)
+    }
+
+    pub(crate) fn revocation(packet_jti: &str, brand_name: &str, response_uri: &str, jws: &str, now: i64) -> Self {
+        OutboxItem::new(OutgoingKind::Revocation, packet_jti, brand_name, response_uri, jws.to_owned(), now)
+    }
+
+    fn new(kind: OutgoingKind, packet_jti: &str, brand_name: &str, response_uri: &str, body: String, now: i64) -> Self {
+        OutboxItem {
+            kind,
+            packet_jti: packet_jti.to_owned(),
+            brand_name: brand_name.to_owned(),
+            response_uri: response_uri.to_owned(),
+            body,
+            queued_at: now,
+            attempts: 0,
+            next_try_at: now,
+            last_error: None,
+            refused: false,
+        }
+    }
+
+    /// Whether the automatic retries should send it at `now`.
+    pub fn is_due(&self, now: i64) -> bool {
+        !self.refused && self.next_try_at <= now
+    }
+}
+
+/// Seconds to wait after `attempts` failed attempts: 30 s, then doubling, at most an hour.
+pub fn backoff(attempts: u32) -> i64 {
+    let doubled = 30i64.saturating_mul(1i64 << attempts.saturating_sub(1).min(10));
+    doubled.min(3600)
+}
+
+/// Every item waiting, oldest first.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    items: Vec<(RecordId, OutboxItem)>,
+}
+
+impl Outbox {
+    pub(crate) fn load(store: &RecordStore, key: &RecordKey, damaged: &mut Vec<DamagedRecord>) -> Result<Outbox> {
+        let mut items: Vec<(RecordId, OutboxItem)> = store.load(Kind::Outbox, key, damaged)?;
+        items.sort_by_key(|(_, item)| item.queued_at);
+        Ok(Outbox { items })
+    }
+
+    pub(crate) fn items(&self) -> impl Iterator<Item = &OutboxItem> {
+        self.items.iter().map(|(_, item)| item)
+    }
+
+    pub(crate) fn find(&self, packet_jti: &str, kind: OutgoingKind) -> Option<(RecordId, OutboxItem)> {
+        self.items.iter().find(|(_, i)| i.packet_jti == packet_jti && i.kind == kind).cloned()
+    }
+
+    pub(crate) fn is_waiting(&self, packet_jti: &str, kind: OutgoingKind) -> bool {
+        self.items.iter().any(|(_, i)| i.packet_jti == packet_jti && i.kind == kind)
+    }
+
+    /// Writes a new item in `writer`'s transaction.
+    pub(crate) fn stage(&self, writer: &Writer<'_>, item: OutboxItem) -> Result<Staged<OutboxItem>> {
+        let id = RecordId::random();
+        writer.put(Kind::Outbox, &id, &item)?;
+        Ok(Staged { id, value: item })
+    }
+
+    /// Writes a changed item in `writer`'s transaction.
+    pub(crate) fn stage_update(
+        &self,
+        writer: &Writer<'_>,
+        id: RecordId,
+        item: OutboxItem,
+    ) -> Result<Staged<OutboxItem>> {
+        writer.put(Kind::Outbox, &id, &item)?;
+        Ok(Staged { id, value: item })
+    }
+
+    /// Applies a new or changed item once its transaction committed.
+    pub(crate) fn apply(&mut self, staged: Staged<OutboxItem>) {
+        match self.items.iter_mut().find(|(id, _)| *id == staged.id) {
+            Some(slot) => slot.1 = staged.value,
+            None => self.items.push((staged.id, staged.value)),
+        }
+    }
+
+    /// Forgets an item whose removal committed.
+    pub(crate) fn forget(&mut self, id: RecordId) {
+        self.items.retain(|(i, _)| *i != id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_from_thirty_seconds_to_an_hour() {
+        let waits: Vec<i64> = (1..=9).map(backoff).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(backoff(0), 30);
+        assert_eq!(backoff(u32::MAX), 3600);
+    }
+}
