@@ -3,25 +3,31 @@
 //! Open a brand's request, decide every item (nothing is shared by default),
 //! preview and write the packet, or decline the whole request (recorded in
 //! the ledger like a share); see what each brand knows; revoke; confirm
-//! deletions with the brand's receipt. Everything goes through
-//! `tessera-vault`, which uses `tessera-protocol` for the formats; each
-//! subcommand is one small function that prints what happened.
+//! deletions with the brand's receipt. A request can be a file or a link
+//! (https or `tessera://`); with `--send`, the packet and the revocation go to
+//! the inbox the signed request names, and what cannot be sent waits in the
+//! vault's outbox (`outbox`, `send`). Everything goes through `tessera-vault`,
+//! which uses `tessera-protocol` for the formats, and the network through
+//! [`crate::online`]; each subcommand is one small function that prints what
+//! happened.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use tessera_online::RequestLink;
 use tessera_protocol::ItemName;
 use tessera_vault::consent::{BrandTrust, Choice, Decision, PacketPreview, RequestReview};
 use tessera_vault::Vault;
 
+use crate::online::{self, Sent};
 use crate::output::labelled;
 use crate::vault::VaultArgs;
 use crate::{files, show_time, CliError};
 
 #[derive(Debug, Args)]
 pub struct AnswerArgs {
-    /// The request file the brand sent.
-    request: PathBuf,
+    /// The request: a file the brand sent, or its link (https://… or tessera://request?request_uri=…).
+    request: String,
     /// Share an item exactly (ITEM), or generalised (ITEM=FORM, e.g. birthdate=age_range).
     #[arg(long = "share", value_name = "ITEM[=FORM]")]
     share: Vec<String>,
@@ -35,37 +41,49 @@ pub struct AnswerArgs {
     #[arg(long)]
     preview: bool,
     /// Where to write the packet file for the brand.
-    #[arg(long, required_unless_present = "preview")]
+    #[arg(long, required_unless_present_any = ["preview", "send"])]
     out: Option<PathBuf>,
+    /// Send the packet to the inbox named in the signed request (and nowhere else); if it cannot
+    /// be sent now, it waits in your vault's outbox.
+    #[arg(long, conflicts_with = "preview")]
+    send: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConsentCommand {
     /// Check a brand's request and show who asks, what for, for how long, and the offer.
     Show {
-        /// The request file the brand sent.
-        request: PathBuf,
+        /// The request: a file the brand sent, or its link (https://… or tessera://request?request_uri=…).
+        request: String,
     },
     /// Answer a request, deciding every item, and write the packet for the brand.
     Answer(AnswerArgs),
     /// Decline a request as a whole: nothing is sent, and your ledger records it.
     Decline {
-        /// The request file the brand sent.
-        request: PathBuf,
+        /// The request: a file the brand sent, or its link (https://… or tessera://request?request_uri=…).
+        request: String,
     },
     /// Every packet you shared, with its status.
     List,
     /// What each brand knows about you now.
     Brands,
-    /// Revoke a packet: write a signed revocation for the brand.
+    /// Revoke a packet: write a signed revocation for the brand, or send it to the brand's inbox.
     Revoke {
         /// The packet id (as listed).
         #[arg(allow_hyphen_values = true)]
         packet: String,
         /// Where to write the revocation file.
+        #[arg(long, required_unless_present = "send", conflicts_with = "send")]
+        out: Option<PathBuf>,
+        /// Send the revocation to the brand's inbox; its signed deletion receipt is checked and
+        /// recorded. If it cannot be sent now, it waits in your vault's outbox.
         #[arg(long)]
-        out: PathBuf,
+        send: bool,
     },
+    /// What waits to be sent to brands' inboxes (packets, revocations), and why.
+    Outbox,
+    /// Send everything that waits in the outbox now.
+    Send,
     /// Check a brand's deletion receipt and record the deletion as confirmed.
     Receipt {
         /// The receipt file the brand sent back.
@@ -73,7 +91,17 @@ pub enum ConsentCommand {
     },
 }
 
-fn review(vault: &Vault, path: &Path, now: i64) -> Result<RequestReview, CliError> {
+/// Reads a request from a file, or fetches it when `source` is a link, and verifies it.
+fn review(vault: &Vault, source: &str, now: i64) -> Result<RequestReview, CliError> {
+    if RequestLink::looks_like_link(source) {
+        let link = RequestLink::parse(source)?;
+        let jws = online::fetch_request(&link)?;
+        return vault.review_request(&jws, now).map_err(|e| match e {
+            tessera_vault::VaultError::Protocol(source) => CliError::FetchedArtifact { link: link.to_string(), source },
+            other => other.into(),
+        });
+    }
+    let path = Path::new(source);
     let text = files::read_artifact(path)?;
     vault.review_request(&text, now).map_err(|e| match e {
         tessera_vault::VaultError::Protocol(source) => CliError::Artifact { path: path.to_owned(), source },
@@ -82,7 +110,10 @@ fn review(vault: &Vault, path: &Path, now: i64) -> Result<RequestReview, CliErro
 }
 
 fn print_review(r: &RequestReview) {
-    println!("Request from {} — key fingerprint {}", r.brand_name, r.fingerprint);
+    match &r.inbox_host {
+        Some(host) => println!("Request from {} — key fingerprint {} — inbox {host}", r.brand_name, r.fingerprint),
+        None => println!("Request from {} — key fingerprint {}", r.brand_name, r.fingerprint),
+    }
     match &r.trust {
         BrandTrust::FirstContact => println!("  First contact: this brand's key will be remembered if you share."),
         BrandTrust::Known => println!("  Known brand: same key as before."),
@@ -168,7 +199,7 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
         }
         ConsentCommand::List => list(&vault, now),
         ConsentCommand::Brands => brands(&vault, now),
-        ConsentCommand::Revoke { packet, out } => {
+        ConsentCommand::Revoke { packet, out: Some(out), .. } => {
             let line = vault.revoke_packet(&packet, &out, now)?;
             println!(
                 "Wrote the revocation of packet {packet} to {}; send it to {}.",
@@ -176,6 +207,19 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
                 line.entry.brand_name
             );
             Ok(())
+        }
+        ConsentCommand::Revoke { packet, out: None, .. } => {
+            let (line, item) = vault.queue_revocation(&packet, now)?;
+            println!("You revoked packet {packet}; sending the revocation to {}…", line.entry.brand_name);
+            send_now(&mut vault, &[item], now)
+        }
+        ConsentCommand::Outbox => online::print_outbox(&vault),
+        ConsentCommand::Send => {
+            let waiting = vault.outbox()?;
+            if waiting.is_empty() {
+                println!("Nothing waits to be sent.");
+            }
+            send_now(&mut vault, &waiting, now)
         }
         ConsentCommand::Receipt { receipt } => import_receipt(&mut vault, &receipt, now),
     }
@@ -192,6 +236,15 @@ fn answer(vault: &mut Vault, answer: &AnswerArgs, now: i64) -> Result<(), CliErr
     let decisions = decisions(&r, &answer.share, &answer.deny)?;
     let preview = vault.preview_packet(&r, &decisions, now)?;
     print_preview(&preview);
+    if answer.send {
+        let (entry, item) = vault.queue_packet(&r, &preview, now)?;
+        if let Some(out) = &answer.out {
+            vault.save_waiting_packet(&entry.packet_jti, out)?;
+            println!("Wrote packet {} to {} as well.", entry.packet_jti, out.display());
+        }
+        println!("Sending packet {} to {}…", entry.packet_jti, r.inbox_host.as_deref().unwrap_or_default());
+        return send_now(vault, &[item], now);
+    }
     let Some(out) = answer.out.as_deref().filter(|_| !answer.preview) else {
         println!("Preview only: nothing was written.");
         return Ok(());
@@ -199,6 +252,22 @@ fn answer(vault: &mut Vault, answer: &AnswerArgs, now: i64) -> Result<(), CliErr
     let entry = vault.write_packet(&r, &preview, out, now)?;
     println!("Wrote packet {} to {}; send it to {}.", entry.packet_jti, out.display(), entry.brand_name);
     Ok(())
+}
+
+/// Sends `items` now, one after the other; fails if any still waits.
+fn send_now(vault: &mut Vault, items: &[tessera_vault::outbox::OutboxItem], now: i64) -> Result<(), CliError> {
+    let client = online::client()?;
+    let mut waiting = Vec::new();
+    for item in items {
+        if let Sent::Waiting(why) = online::send(vault, &client, item, now)? {
+            waiting.push(why);
+        }
+    }
+    match waiting.len() {
+        0 => Ok(()),
+        1 => Err(CliError::NotSent(waiting.remove(0))),
+        n => Err(CliError::NotSent(format!("{n} items still wait to be sent:\n  {}", waiting.join("\n  ")))),
+    }
 }
 
 fn print_preview(preview: &PacketPreview) {

@@ -17,6 +17,12 @@ pub enum CliError {
     Protocol(#[from] tessera_protocol::ProtocolError),
     #[error(transparent)]
     Vault(#[from] tessera_vault::VaultError),
+    #[error("{link}: {source}")]
+    FetchedArtifact { link: String, source: tessera_protocol::ProtocolError },
+    #[error(transparent)]
+    Online(#[from] tessera_online::OnlineError),
+    #[error("{0}")]
+    NotSent(String),
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
 }

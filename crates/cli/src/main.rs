@@ -39,6 +39,7 @@ mod consent;
 mod error;
 mod files;
 mod inspect;
+mod online;
 mod out;
 mod output;
 mod secrets;
