@@ -20,6 +20,7 @@ const VARIABLES: &[&str] = &[
     "TESSERA_VAULT_DIR",
     "TESSERA_BRAND_DIR",
     "TESSERA_BRAND_KEY_FILE",
+    "TESSERA_HTTP_TIMEOUT",
 ];
 
 fn clean_environment() {

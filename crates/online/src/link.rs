@@ -52,8 +52,12 @@ impl RequestLink {
 
     /// Whether `text` looks like a link rather than a file name.
     pub fn looks_like_link(text: &str) -> bool {
-        let lower = text.trim_start().to_ascii_lowercase();
-        ["https://", "http://", "tessera:"].iter().any(|p| lower.starts_with(p))
+        let text = text.trim_start();
+        let scheme = text.split_once(':').map(|(scheme, _)| scheme).unwrap_or_default();
+        let is_scheme = scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        is_scheme && (text[scheme.len()..].starts_with("://") || scheme.eq_ignore_ascii_case("tessera"))
     }
 
     /// The https (or loopback http) URL the request is fetched from.
@@ -130,6 +134,9 @@ mod tests {
         }
         assert!(RequestLink::looks_like_link("HTTPS://x"));
         assert!(RequestLink::looks_like_link("tessera://request?x"));
+        assert!(RequestLink::looks_like_link("ftp://example.com/r"));
         assert!(!RequestLink::looks_like_link("./request.tessera-request"));
+        assert!(!RequestLink::looks_like_link("C:\\requests\\r.tessera-request"));
+        assert!(!RequestLink::looks_like_link("notes: r.tessera-request"));
     }
 }
