@@ -35,10 +35,14 @@ pub const COMMANDS: &[&str] = &[
     "request_trust",
     "request_save",
     "request_decline",
+    "request_open_link",
+    "request_send",
     // ledger
     "ledger",
     "packet_revoke",
     "receipt_import",
+    "packet_revoke_send",
+    "outbox_send",
     // settings
     "settings_get",
     "settings_set",

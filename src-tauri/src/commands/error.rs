@@ -10,6 +10,7 @@
 //! by an exhaustive `match`: a new variant does not compile until it has a code.
 
 use serde::Serialize;
+use tessera_online::OnlineError;
 use tessera_protocol::ProtocolError;
 use tessera_vault::error::{KeyslotKind, PurchaseProblem};
 use tessera_vault::VaultError;
@@ -158,6 +159,32 @@ pub enum CommandError {
     #[error("{brand_name} already deleted it")]
     AlreadyDeleted { brand_name: String },
 
+    // Sending to a brand's inbox (fields: hosts the person is shown, the inbox's HTTP status and code).
+    #[error("{brand_name}'s request names no inbox")]
+    NoInbox { brand_name: String },
+    #[error("nothing of this packet waits to be sent")]
+    NothingWaiting,
+    #[error("the inbox acknowledged another packet")]
+    WrongAcknowledgement,
+    #[error("not a request link")]
+    BadLink,
+    #[error("plain http to {host}")]
+    InsecureLink { host: String },
+    #[error("{host} redirects to {to}")]
+    Redirected { host: String, to: String },
+    #[error("cannot reach {host}")]
+    Unreachable { host: String },
+    #[error("{host} did not answer in time")]
+    InboxTimeout { host: String },
+    #[error("{host} sent too much")]
+    AnswerTooLarge { host: String },
+    #[error("{host} answered with something unexpected")]
+    UnexpectedAnswer { host: String },
+    #[error("{host} refused it ({status})")]
+    InboxRefused { host: String, status: u16, inbox_code: Option<String> },
+    #[error("{host} could not take it now ({status})")]
+    InboxUnavailable { host: String, status: u16 },
+
     // Settings, backups.
     #[error("language not available")]
     UnavailableLanguage,
@@ -259,6 +286,29 @@ impl From<VaultError> for CommandError {
             VaultError::PreviewOfAnotherRequest => CommandError::NoRequestOpen,
             VaultError::AlreadyDeleted { brand_name } => CommandError::AlreadyDeleted { brand_name },
             VaultError::UnknownPurchase { .. } => CommandError::UnknownPurchase,
+            VaultError::NoInbox { brand_name } => CommandError::NoInbox { brand_name },
+            VaultError::NotInOutbox { .. } => CommandError::NothingWaiting,
+            VaultError::WrongAcknowledgement { .. } => CommandError::WrongAcknowledgement,
+        }
+    }
+}
+
+impl From<OnlineError> for CommandError {
+    fn from(e: OnlineError) -> CommandError {
+        match e {
+            OnlineError::BadLink { .. } => CommandError::BadLink,
+            OnlineError::Insecure { host } => CommandError::InsecureLink { host },
+            OnlineError::BadInbox { source } => source.into(),
+            OnlineError::Redirected { host, to, .. } => CommandError::Redirected { host, to },
+            OnlineError::Unreachable { host, .. } => CommandError::Unreachable { host },
+            OnlineError::Timeout { host } => CommandError::InboxTimeout { host },
+            OnlineError::TooLarge { host, .. } => CommandError::AnswerTooLarge { host },
+            OnlineError::UnexpectedAnswer { host, .. } => CommandError::UnexpectedAnswer { host },
+            OnlineError::Refused { host, status, code, .. } => {
+                CommandError::InboxRefused { host, status, inbox_code: code }
+            }
+            OnlineError::ServerError { host, status, .. } => CommandError::InboxUnavailable { host, status },
+            OnlineError::Setup { .. } => CommandError::Internal,
         }
     }
 }

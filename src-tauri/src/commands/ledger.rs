@@ -1,5 +1,7 @@
 //! The ledger screen: what each brand knows, every packet with each item's
-//! purpose, the requests declined, revocations and deletion receipts.
+//! purpose, the requests declined, revocations (sent to the brand's inbox, or
+//! saved as a file) and deletion receipts, and the outbox retried while the
+//! app is open.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -8,6 +10,7 @@ use tessera_vault::ledger::{self, BrandKnowledge, LedgerEntry, LedgerLine, Packe
 
 use super::error::CmdResult;
 use super::files::{read_text, Pick};
+use super::sending::{self, Sent};
 use super::{now, with_vault};
 use crate::state::AppState;
 
@@ -57,8 +60,12 @@ pub struct LedgerItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Shared; waiting in the outbox to reach the brand's inbox.
+    WaitingToBeSent,
     Active,
     Expired,
+    /// Revoked; the revocation waits in the outbox to reach the brand's inbox.
+    RevocationWaiting,
     Revoked,
     DeletionConfirmed,
 }
@@ -85,6 +92,10 @@ pub struct Packet {
     pub refused: Vec<AskedItem>,
     pub revoked_at: Option<i64>,
     pub deletion: Option<Deletion>,
+    /// The host of the brand's inbox, when the request named one: Revoke sends the revocation there.
+    pub inbox_host: Option<String>,
+    /// When the brand's inbox acknowledged the packet.
+    pub acknowledged_at: Option<i64>,
 }
 
 fn purpose_of(entry: &LedgerEntry, item: &tessera_protocol::ItemName) -> String {
@@ -101,6 +112,8 @@ impl From<&LedgerLine> for Packet {
             shared_at: e.shared_at,
             retention_end: e.retention_end,
             status: match line.status {
+                PacketStatus::WaitingToBeSent => Status::WaitingToBeSent,
+                PacketStatus::RevocationWaiting => Status::RevocationWaiting,
                 PacketStatus::Active => Status::Active,
                 PacketStatus::Expired => Status::Expired,
                 PacketStatus::Revoked => Status::Revoked,
@@ -128,6 +141,12 @@ impl From<&LedgerLine> for Packet {
                 .collect(),
             revoked_at: e.revoked_at,
             deletion: e.deletion.as_ref().map(|d| Deletion { deleted_at: d.deleted_at, reason: d.reason.clone() }),
+            inbox_host: e
+                .response_uri
+                .as_deref()
+                .and_then(|uri| tessera_protocol::inbox::Endpoints::from_response_uri(uri).ok())
+                .map(|inbox| inbox.host()),
+            acknowledged_at: e.delivered.as_ref().map(|d| d.acknowledged_at),
         }
     }
 }
@@ -149,7 +168,11 @@ impl From<&BrandKnowledge> for BrandLedger {
         BrandLedger {
             brand_name: b.brand_name.clone(),
             fingerprint: b.fingerprint.clone(),
-            holds: packets.iter().filter(|p| p.status == Status::Active).flat_map(|p| p.items.clone()).collect(),
+            holds: packets
+                .iter()
+                .filter(|p| matches!(p.status, Status::Active | Status::WaitingToBeSent))
+                .flat_map(|p| p.items.clone())
+                .collect(),
             packets,
             refusals: b.refusals.iter().map(Refusal::from).collect(),
         }
@@ -182,4 +205,40 @@ pub fn receipt_import(state: State<'_, AppState>) -> CmdResult<Option<Packet>> {
     let text = read_text(&path)?;
     let line = with_vault(&state, |v| v.import_receipt(&text, now()))?;
     Ok(Some(Packet::from(&line)))
+}
+
+/// Revokes the packet and sends the revocation to the brand's inbox: the signed deletion receipt
+/// that comes back is verified and stored ("deletion confirmed"), or the revocation waits in the
+/// outbox ("revocation waiting to be sent") and is tried again by itself while the app is open.
+#[tauri::command]
+#[specta::specta]
+pub async fn packet_revoke_send(state: State<'_, AppState>, packet_jti: String) -> CmdResult<Sent> {
+    let (_, item) = with_vault(&state, |v| v.queue_revocation(&packet_jti, now()))?;
+    sending::send(&state, &sending::client()?, &item).await
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct OutboxPass {
+    /// Each item that was due, and what became of it.
+    pub sent: Vec<Sent>,
+    /// Items still waiting after the pass (refused ones included).
+    pub waiting: u32,
+}
+
+/// Sends what is due in the outbox (its wait after earlier failures over; refused items only
+/// when `everything`, i.e. the person asked). Nothing due: no connection is opened.
+#[tauri::command]
+#[specta::specta]
+pub async fn outbox_send(state: State<'_, AppState>, everything: bool) -> CmdResult<OutboxPass> {
+    let due = with_vault(&state, |v| if everything { v.outbox() } else { v.outbox_due(now()) })?;
+    let mut sent = Vec::new();
+    if !due.is_empty() {
+        let client = sending::client()?;
+        for item in &due {
+            sent.push(sending::send(&state, &client, item).await?);
+        }
+    }
+    let waiting = with_vault(&state, |v| v.outbox())?.len();
+    Ok(OutboxPass { sent, waiting: u32::try_from(waiting).unwrap_or(u32::MAX) })
 }

@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod profile;
 pub mod purchases;
 pub mod requests;
+pub mod sending;
 pub mod settings;
 pub mod welcome;
 
@@ -78,9 +79,13 @@ pub fn builder<R: Runtime>() -> tauri_specta::Builder<R> {
             requests::request_trust,
             requests::request_save,
             requests::request_decline,
+            requests::request_open_link,
+            requests::request_send,
             ledger::ledger,
             ledger::packet_revoke,
             ledger::receipt_import,
+            ledger::packet_revoke_send,
+            ledger::outbox_send,
             settings::settings_get,
             settings::settings_set,
             settings::passphrase_change,

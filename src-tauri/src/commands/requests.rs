@@ -1,11 +1,15 @@
-//! The requests screen: open a brand's request, come back to it after visiting
-//! other screens, trust a changed key, preview the packet for the person's
-//! decisions, save it, or decline the whole request. The verified request
-//! stays in the app's state; the page never handles it.
+//! The requests screen: open a brand's request (a file, or a link the person
+//! pastes or drops: fetched from the brand's inbox only then), come back to it
+//! after visiting other screens, trust a changed key, preview the packet for
+//! the person's decisions, send it to the inbox the signed request names (it
+//! waits in the vault's outbox when that fails), save it as a file, or decline
+//! the whole request. The verified request stays in the app's state; the page
+//! never handles it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::State;
+use tessera_online::RequestLink;
 use tessera_protocol::packet::SharedItem;
 use tessera_protocol::ItemName;
 use tessera_vault::consent::{self, BrandTrust, Choice};
@@ -14,6 +18,7 @@ use super::error::{CmdResult, CommandError};
 use super::files::{read_text, Pick};
 use super::ledger::Refusal;
 use super::profile::Sensitivity;
+use super::sending::{self, Sent};
 use super::{now, poisoned, with_vault};
 use crate::state::AppState;
 
@@ -73,6 +78,9 @@ pub struct RequestReview {
     /// Answer before this time (Unix seconds).
     pub expires_at: i64,
     pub items: Vec<ItemReview>,
+    /// The host of the brand's inbox, when the request names one: Share sends the packet there
+    /// and nowhere else. Without it, the packet is saved as a file.
+    pub inbox_host: Option<String>,
 }
 
 impl From<&consent::RequestReview> for RequestReview {
@@ -94,6 +102,7 @@ impl From<&consent::RequestReview> for RequestReview {
             offer: r.offer.clone(),
             retention_days: r.retention_days,
             expires_at: r.expires_at,
+            inbox_host: r.inbox_host.clone(),
             items: r
                 .items
                 .iter()
@@ -187,6 +196,38 @@ pub fn request_open(state: State<'_, AppState>) -> CmdResult<Option<RequestRevie
     let view = RequestReview::from(&review);
     *state.review.lock().map_err(|_| poisoned())? = Some(review);
     Ok(Some(view))
+}
+
+/// Fetches the request a link points to (`https://…` or `tessera://request?request_uri=…`) and
+/// verifies it. This is the only call that opens a connection before the person decided anything:
+/// they pasted or dropped the link to open it.
+#[tauri::command]
+#[specta::specta]
+pub async fn request_open_link(state: State<'_, AppState>, link: String) -> CmdResult<RequestReview> {
+    state.touch();
+    with_vault(&state, |_| Ok(()))?;
+    let link = RequestLink::parse(&link)?;
+    let fetched = sending::client()?.fetch_request(&link).await?;
+    let review = with_vault(&state, |v| v.review_request(&fetched.jws, now()))?;
+    let view = RequestReview::from(&review);
+    *state.review.lock().map_err(|_| poisoned())? = Some(review);
+    Ok(view)
+}
+
+/// Signs and encrypts the packet for the decisions, records it, and sends it to the inbox the
+/// signed request names: the brand's acknowledgement comes back, or the packet waits in the
+/// outbox (tried again by itself while the app is open).
+#[tauri::command]
+#[specta::specta]
+pub async fn request_send(state: State<'_, AppState>, decisions: Vec<Decision>) -> CmdResult<Sent> {
+    let review = current_review(&state)?;
+    let decisions = read_decisions(&decisions)?;
+    let (_, item) = with_vault(&state, |v| {
+        let preview = v.preview_packet(&review, &decisions, now())?;
+        v.queue_packet(&review, &preview, now())
+    })?;
+    *state.review.lock().map_err(|_| poisoned())? = None;
+    sending::send(&state, &sending::client()?, &item).await
 }
 
 fn current_review(state: &AppState) -> CmdResult<consent::RequestReview> {
