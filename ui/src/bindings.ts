@@ -57,11 +57,34 @@ export const commands = {
 	requestSave: (decisions: Decision[]) => __TAURI_INVOKE<SavedPacket | null>("request_save", { decisions }),
 	/**  Declines the whole request: nothing is sent, and the ledger records it. */
 	requestDecline: () => __TAURI_INVOKE<Refusal>("request_decline"),
+	/**
+	 *  Fetches the request a link points to (`https://…` or `tessera://request?request_uri=…`) and
+	 *  verifies it. This is the only call that opens a connection before the person decided anything:
+	 *  they pasted or dropped the link to open it.
+	 */
+	requestOpenLink: (link: string) => __TAURI_INVOKE<RequestReview>("request_open_link", { link }),
+	/**
+	 *  Signs and encrypts the packet for the decisions, records it, and sends it to the inbox the
+	 *  signed request names: the brand's acknowledgement comes back, or the packet waits in the
+	 *  outbox (tried again by itself while the app is open).
+	 */
+	requestSend: (decisions: Decision[]) => __TAURI_INVOKE<Sent>("request_send", { decisions }),
 	ledger: () => __TAURI_INVOKE<BrandLedger[]>("ledger"),
 	/**  Signs a revocation of the packet, writes it where the person chooses, and marks the packet revoked. */
 	packetRevoke: (packetJti: string) => __TAURI_INVOKE<Packet | null>("packet_revoke", { packetJti }),
 	/**  Checks a deletion receipt the person chooses and records the deletion as confirmed. */
 	receiptImport: () => __TAURI_INVOKE<Packet | null>("receipt_import"),
+	/**
+	 *  Revokes the packet and sends the revocation to the brand's inbox: the signed deletion receipt
+	 *  that comes back is verified and stored ("deletion confirmed"), or the revocation waits in the
+	 *  outbox ("revocation waiting to be sent") and is tried again by itself while the app is open.
+	 */
+	packetRevokeSend: (packetJti: string) => __TAURI_INVOKE<Sent>("packet_revoke_send", { packetJti }),
+	/**
+	 *  Sends what is due in the outbox (its wait after earlier failures over; refused items only
+	 *  when `everything`, i.e. the person asked). Nothing due: no connection is opened.
+	 */
+	outboxSend: (everything: boolean) => __TAURI_INVOKE<OutboxPass>("outbox_send", { everything }),
 	settingsGet: () => __TAURI_INVOKE<Settings>("settings_get"),
 	settingsSet: (settings: Settings) => __TAURI_INVOKE<null>("settings_set", { settings }),
 	passphraseChange: (current: string, newPassphrase: string) => __TAURI_INVOKE<null>("passphrase_change", { current, newPassphrase }),
@@ -132,7 +155,7 @@ export type ColumnMapping = {
 };
 
 /**  What went wrong, for the page to say in the person's language. */
-export type CommandError = { code: "no_vault" } | { code: "vault_exists" } | { code: "locked" } | { code: "wrong_passphrase" } | { code: "wrong_recovery_secret" } | { code: "malformed_recovery_secret" } | { code: "recovery_groups_differ" } | { code: "weak_passphrase"; min: number } | { code: "vault_damaged" } | { code: "vault_from_newer_tessera" } | { code: "vault_header_damaged" } | { code: "passphrase_slot_damaged" } | { code: "recovery_slot_damaged" } | { code: "master_secret_damaged" } | { code: "rotation_outdated" } | { code: "unknown_fact" } | { code: "not_a_profile_fact"; item: string } | { code: "no_such_fact"; item: string } | { code: "not_a_whole_number"; item: string } | { code: "invalid_value"; item: string } | { code: "nothing_to_undo" } | { code: "invalid_entry" } | { code: "unknown_purchase" } | { code: "no_csv_chosen" } | { code: "not_an_amount"; text: string } | { code: "ambiguous_amount"; text: string; comma: string; point: string } | { code: "not_spending"; text: string } | { code: "not_a_date"; text: string } | { code: "purchase_merchant" } | { code: "purchase_category" } | { code: "purchase_currency"; text: string } | { code: "purchase_amount"; amount: string } | { code: "purchase_zero_amount" } | { code: "purchase_date"; date: string } | { code: "csv_empty" } | { code: "csv_separator"; separator: string } | { code: "csv_encoding"; encoding: string } | { code: "csv_columns_unknown" } | { code: "csv_column_missing"; column: number; columns: number } | { code: "csv_date_order"; examples: string[] } | { code: "csv_decimal"; examples: string[] } | { code: "csv_spending_sign"; examples: string[] } | { code: "no_request_open" } | { code: "not_requested"; item: string } | { code: "decided_twice"; item: string } | { code: "undecided"; items: string[] } | { code: "cannot_generalise"; item: string; form: string } | { code: "nothing_to_share_as"; item: string; form: string } | { code: "cannot_answer"; item: string } | { code: "everything_denied" } | { code: "brand_key_changed"; brand_name: string } | { code: "never_share"; item: string } | { code: "unknown_item" } | { code: "expired" } | { code: "not_yet_valid" } | { code: "bad_signature" } | { code: "wrong_file_type" } | { code: "unknown_version" } | { code: "not_for_you" } | { code: "wrong_packet" } | { code: "not_a_tessera_file"; file: string } | { code: "damaged_file" } | { code: "unknown_packet" } | { code: "already_deleted"; brand_name: string } | { code: "unavailable_language" } | { code: "auto_lock_out_of_range"; min: number; max: number } | { code: "no_backup_chosen" } | { code: "backup_unreadable"; file: string } | { code: "file"; file: string } | { code: "internal" };
+export type CommandError = { code: "no_vault" } | { code: "vault_exists" } | { code: "locked" } | { code: "wrong_passphrase" } | { code: "wrong_recovery_secret" } | { code: "malformed_recovery_secret" } | { code: "recovery_groups_differ" } | { code: "weak_passphrase"; min: number } | { code: "vault_damaged" } | { code: "vault_from_newer_tessera" } | { code: "vault_header_damaged" } | { code: "passphrase_slot_damaged" } | { code: "recovery_slot_damaged" } | { code: "master_secret_damaged" } | { code: "rotation_outdated" } | { code: "unknown_fact" } | { code: "not_a_profile_fact"; item: string } | { code: "no_such_fact"; item: string } | { code: "not_a_whole_number"; item: string } | { code: "invalid_value"; item: string } | { code: "nothing_to_undo" } | { code: "invalid_entry" } | { code: "unknown_purchase" } | { code: "no_csv_chosen" } | { code: "not_an_amount"; text: string } | { code: "ambiguous_amount"; text: string; comma: string; point: string } | { code: "not_spending"; text: string } | { code: "not_a_date"; text: string } | { code: "purchase_merchant" } | { code: "purchase_category" } | { code: "purchase_currency"; text: string } | { code: "purchase_amount"; amount: string } | { code: "purchase_zero_amount" } | { code: "purchase_date"; date: string } | { code: "csv_empty" } | { code: "csv_separator"; separator: string } | { code: "csv_encoding"; encoding: string } | { code: "csv_columns_unknown" } | { code: "csv_column_missing"; column: number; columns: number } | { code: "csv_date_order"; examples: string[] } | { code: "csv_decimal"; examples: string[] } | { code: "csv_spending_sign"; examples: string[] } | { code: "no_request_open" } | { code: "not_requested"; item: string } | { code: "decided_twice"; item: string } | { code: "undecided"; items: string[] } | { code: "cannot_generalise"; item: string; form: string } | { code: "nothing_to_share_as"; item: string; form: string } | { code: "cannot_answer"; item: string } | { code: "everything_denied" } | { code: "brand_key_changed"; brand_name: string } | { code: "never_share"; item: string } | { code: "unknown_item" } | { code: "expired" } | { code: "not_yet_valid" } | { code: "bad_signature" } | { code: "wrong_file_type" } | { code: "unknown_version" } | { code: "not_for_you" } | { code: "wrong_packet" } | { code: "not_a_tessera_file"; file: string } | { code: "damaged_file" } | { code: "unknown_packet" } | { code: "already_deleted"; brand_name: string } | { code: "no_inbox"; brand_name: string } | { code: "nothing_waiting" } | { code: "wrong_acknowledgement" } | { code: "bad_link" } | { code: "insecure_link"; host: string } | { code: "redirected"; host: string; to: string } | { code: "unreachable"; host: string } | { code: "inbox_timeout"; host: string } | { code: "answer_too_large"; host: string } | { code: "unexpected_answer"; host: string } | { code: "inbox_refused"; host: string; status: number; inbox_code: string | null } | { code: "inbox_unavailable"; host: string; status: number } | { code: "unavailable_language" } | { code: "auto_lock_out_of_range"; min: number; max: number } | { code: "no_backup_chosen" } | { code: "backup_unreadable"; file: string } | { code: "file"; file: string } | { code: "internal" };
 
 /**  How much a vault or a backup holds. */
 export type Counts = {
@@ -354,6 +377,14 @@ export type Lookalike = {
 	fingerprint: string,
 };
 
+/**  What one pass over the outbox did. */
+export type OutboxPass = {
+	/**  Each item that was due, and what became of it. */
+	sent: Sent[],
+	/**  Items still waiting after the pass (refused ones included). */
+	waiting: number,
+};
+
 /**  A packet shared, as the ledger shows it. */
 export type Packet = {
 	packet_jti: string,
@@ -367,6 +398,10 @@ export type Packet = {
 	refused: AskedItem[],
 	revoked_at: number | null,
 	deletion: Deletion | null,
+	/**  The host of the brand's inbox, when the request named one: Revoke sends the revocation there. */
+	inbox_host: string | null,
+	/**  When the brand's inbox acknowledged the packet. */
+	acknowledged_at: number | null,
 };
 
 /**  Exactly what a packet would contain, before signing. */
@@ -442,6 +477,11 @@ export type RequestReview = {
 	/**  Answer before this time (Unix seconds). */
 	expires_at: number,
 	items: ItemReview[],
+	/**
+	 *  The host of the brand's inbox, when the request names one: Share sends the packet there
+	 *  and nowhere else. Without it, the packet is saved as a file.
+	 */
+	inbox_host: string | null,
 };
 
 /**  A vault made from a backup on a computer that had none. */
@@ -463,6 +503,21 @@ export type SavedPacket = {
 /**  How freely a fact may be shared. */
 export type Sensitivity = "share_freely" | "ask_me" | "never_share";
 
+/**  What became of one item sent. */
+export type Sent = 
+/**  The inbox acknowledged the packet, or answered the revocation with a receipt that verified. */
+{ outcome: "delivered"; packet: Packet } | 
+/**
+ *  It waits in the outbox: `error` says why (offline, the brand's server failing…); it is
+ *  tried again by itself while the app is open, at `next_try_at`.
+ */
+{ outcome: "waiting"; packet: Packet; error: CommandError; next_try_at: number } | 
+/**
+ *  The inbox refused it, or answered with something that does not verify: it stays in the
+ *  outbox, and is not tried again by itself.
+ */
+{ outcome: "refused"; packet: Packet; error: CommandError };
+
 /**  Preferences kept in the vault. */
 export type Settings = {
 	/**  `fr` or `en`; none follows the system. */
@@ -483,7 +538,11 @@ export type SharedItemView = {
 };
 
 /**  Where a packet stands. */
-export type Status = "active" | "expired" | "revoked" | "deletion_confirmed";
+export type Status = 
+/**  Shared; waiting in the outbox to reach the brand's inbox. */
+"waiting_to_be_sent" | "active" | "expired" | 
+/**  Revoked; the revocation waits in the outbox to reach the brand's inbox. */
+"revocation_waiting" | "revoked" | "deletion_confirmed";
 
 /**  A total for one category (and month, `YYYY-MM`, or none for all months), in one currency. */
 export type Total = {
