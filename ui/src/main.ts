@@ -59,8 +59,13 @@ async function lockNow(): Promise<void> {
   locked("user");
 }
 
+let currentScreen: Screen = "profile";
+
 function showShell(screen: Screen): void {
+  const firstShown = !shellShown;
   shellShown = true;
+  currentScreen = screen;
+  if (firstShown) void retryOutbox();
   clear(root);
   const main = h("main", { id: "main", tabindex: "-1" });
   const nav = h(
@@ -83,6 +88,27 @@ function showShell(screen: Screen): void {
   root.append(h("div", { class: "layout" }, nav, main));
   void screens[screen](main).then(() => main.focus());
 }
+
+// What the person shared or revoked and could not be sent waits in the vault's outbox: while the vault is
+// open, what is due (its wait after a failure over; the vault doubles it, 30 s to an hour) is sent again.
+// Nothing due: no connection is opened. Nothing else ever goes on the network by itself.
+let retrying = false;
+async function retryOutbox(): Promise<void> {
+  if (!shellShown || retrying) return;
+  retrying = true;
+  try {
+    const pass = await api.outboxSend(false);
+    if (pass.sent.some((s) => s.outcome === "delivered") && shellShown && currentScreen === "ledger") {
+      const main = document.getElementById("main");
+      if (main && !document.querySelector("dialog")) await renderLedger(main);
+    }
+  } catch {
+    // Locked meanwhile, or the vault is busy: the next pass tries again.
+  } finally {
+    retrying = false;
+  }
+}
+setInterval(() => void retryOutbox(), 20000);
 
 // Ctrl+L locks at once, from anywhere.
 window.addEventListener("keydown", (e) => {

@@ -1,5 +1,8 @@
 // What each brand knows: every packet with each item's purpose, the requests declined, revocation, receipts.
-import { api, type BrandLedger, type Packet, type Refusal } from "../api";
+// A packet whose request named an inbox is revoked in one click: the revocation goes to that inbox and the
+// signed receipt that comes back makes it "deletion confirmed"; offline, it shows "revocation waiting to be
+// sent" and the outbox is retried (main.ts). The revocation can still be saved as a file.
+import { api, type BrandLedger, type Packet, type Refusal, type Sent } from "../api";
 import { h } from "../dom";
 import { formatDate, formatValue, itemLabel, t } from "../i18n";
 import { busy, confirmDialog, errorText, notice } from "../ui";
@@ -38,15 +41,34 @@ function brandCard(main: HTMLElement, brand: BrandLedger): HTMLElement {
   );
 }
 
+function revokedNotice(sent: Sent, host: string): HTMLElement {
+  const brand = sent.packet.brand_name;
+  switch (sent.outcome) {
+    case "delivered":
+      return notice("success", t("ledger.revoke_sent", { brand }));
+    case "waiting":
+      return notice("info", t("ledger.revoke_waiting", { host }), h("br"), h("small", {}, errorText(sent.error)));
+    case "refused":
+      return notice("error", t("ledger.revoke_refused", { host }), " ", errorText(sent.error));
+  }
+}
+
 function packetRow(main: HTMLElement, p: Packet): HTMLElement {
   const out = h("div", { class: "out" });
   const canRevoke = p.status === "active" || p.status === "expired";
+  const host = p.inbox_host;
   const revoke = canRevoke ? h("button", { class: "danger", "data-revoke": p.packet_jti }, t("ledger.revoke")) : null;
   revoke?.addEventListener("click", async () => {
-    const sure = await confirmDialog(t("ledger.revoke_title", { brand: p.brand_name }), [t("ledger.revoke_body", { brand: p.brand_name })], t("ledger.revoke_confirm"));
+    const body = host ? t("ledger.revoke_send_body", { brand: p.brand_name, host }) : t("ledger.revoke_body", { brand: p.brand_name });
+    const sure = await confirmDialog(t("ledger.revoke_title", { brand: p.brand_name }), [body], t("ledger.revoke_confirm"));
     if (!sure) return;
     void busy(revoke, out, async () => {
       try {
+        if (host) {
+          const sent = await api.packetRevokeSend(p.packet_jti);
+          await renderLedger(main, revokedNotice(sent, host));
+          return null;
+        }
         const packet = await api.packetRevoke(p.packet_jti);
         if (!packet) return null;
         await renderLedger(main, notice("success", t("ledger.revoked", { brand: packet.brand_name })));
@@ -56,6 +78,26 @@ function packetRow(main: HTMLElement, p: Packet): HTMLElement {
       return null;
     });
   });
+  // With an inbox, the revocation can still be saved as a file, to send another way.
+  const saveRevocation = canRevoke && host ? h("button", { class: "quiet", "data-save-revocation": p.packet_jti }, t("ledger.save_revocation")) : null;
+  saveRevocation?.addEventListener("click", () =>
+    void busy(saveRevocation, out, async () => {
+      const packet = await api.packetRevoke(p.packet_jti);
+      if (!packet) return null;
+      await renderLedger(main, notice("success", t("ledger.revoked", { brand: packet.brand_name })));
+      return null;
+    }),
+  );
+  const waiting = p.status === "waiting_to_be_sent" || p.status === "revocation_waiting";
+  const sendNow = waiting ? h("button", { class: "primary", "data-send-now": p.packet_jti }, t("ledger.send_now")) : null;
+  sendNow?.addEventListener("click", () =>
+    void busy(sendNow, out, async () => {
+      const pass = await api.outboxSend(true);
+      const mine = pass.sent.find((s) => s.packet.packet_jti === p.packet_jti);
+      await renderLedger(main, mine && host ? (p.status === "revocation_waiting" ? revokedNotice(mine, host) : undefined) : undefined);
+      return null;
+    }),
+  );
   return h(
     "div",
     { class: "packet", "data-packet": p.packet_jti },
@@ -67,7 +109,8 @@ function packetRow(main: HTMLElement, p: Packet): HTMLElement {
       ...p.refused.map((i) => h("li", { class: "refused", "data-refused-item": i.item }, h("span", { class: "item-name" }, itemLabel(i.item)), " ", h("span", { class: "item-value" }, t("ledger.not_shared")), h("small", { class: "purpose" }, t("ledger.purpose", { purpose: i.purpose })))),
     ),
     h("p", { class: "hint" }, t("ledger.offer", { offer: p.offer })),
-    revoke,
+    host ? h("p", { class: "hint inbox" }, t("ledger.inbox", { host }), p.acknowledged_at !== null ? ` · ${t("ledger.acknowledged", { date: formatDate(p.acknowledged_at) })}` : "") : null,
+    h("div", { class: "actions" }, sendNow, revoke, saveRevocation),
     out,
   );
 }

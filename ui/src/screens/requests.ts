@@ -1,10 +1,13 @@
 // A brand's request: who asks, why, for how long, for what; a decision per item, nothing pre-selected.
-// Declining the whole request is one click, beside sharing, and is recorded in the ledger like a share.
+// A request is opened from a link (pasted, or dropped on the window) or from a file. Declining the whole
+// request is one click, beside sharing, and is recorded in the ledger like a share. Sharing sends the packet
+// to the inbox the signed request names (shown beside the brand's name), with the brand's acknowledgement or,
+// offline, the packet kept in the vault's outbox; it can still be saved as a file.
 // The open request waits while the person visits other screens.
-import { api, type Decision, type ItemReview, type RequestReview } from "../api";
+import { api, type Decision, type ItemReview, type RequestReview, type Sent } from "../api";
 import { h } from "../dom";
-import { formatDate, formatValue, itemLabel, label, t } from "../i18n";
-import { busy, errorText, notice } from "../ui";
+import { formatDate, formatDateTime, formatValue, itemLabel, label, t } from "../i18n";
+import { busy, errorText, field, notice } from "../ui";
 
 /** The decisions taken on the open request, kept while the person visits other screens. */
 let decisions = new Map<string, Decision>();
@@ -14,10 +17,41 @@ export function forgetRequest(): void {
   decisions = new Map();
 }
 
+/** Opens the request a link points to (from the field, or a link dropped on the window). */
+async function openLink(area: HTMLElement, link: string): Promise<null> {
+  const review = await api.requestOpenLink(link.trim());
+  forgetRequest();
+  showReview(area, review);
+  return null;
+}
+
+/** The link a drop carries: a URL dragged from a browser or a mail, or text. */
+function droppedLink(e: DragEvent): string | null {
+  const text = e.dataTransfer?.getData("text/uri-list") || e.dataTransfer?.getData("text/plain") || "";
+  const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "" && !l.startsWith("#"));
+  return first && /^(https?|tessera):/i.test(first) ? first : null;
+}
+
 export async function renderRequests(main: HTMLElement): Promise<void> {
   const area = h("div", { id: "request-area" });
-  const out = h("div", { class: "out" });
-  const open = h("button", { class: "primary", id: "request-open" }, t("requests.open"));
+  const out = h("div", { class: "out", id: "request-out" });
+  const linkInput = h("input", { type: "url", id: "request-link", placeholder: t("requests.link_placeholder"), autocomplete: "off", spellcheck: false }) as HTMLInputElement;
+  const openLinkButton = h("button", { class: "primary", id: "request-open-link", type: "submit" }, t("requests.open_link"));
+  const linkForm = h("form", { class: "link-form", id: "request-link-form" }, field(t("requests.link_label"), linkInput, t("requests.link_hint")), openLinkButton);
+  linkForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (linkInput.value.trim() === "") return;
+    void busy(openLinkButton, out, () => openLink(area, linkInput.value));
+  });
+  main.addEventListener("dragover", (e) => e.preventDefault());
+  main.addEventListener("drop", (e) => {
+    const link = droppedLink(e);
+    if (!link) return;
+    e.preventDefault();
+    linkInput.value = link;
+    void busy(openLinkButton, out, () => openLink(area, link));
+  });
+  const open = h("button", { class: "quiet", id: "request-open" }, t("requests.open"));
   open.addEventListener("click", () =>
     void busy(open, out, async () => {
       const review = await api.requestOpen();
@@ -27,7 +61,7 @@ export async function renderRequests(main: HTMLElement): Promise<void> {
       return null;
     }),
   );
-  main.replaceChildren(h("h1", {}, t("requests.title")), h("p", { class: "lead" }, t("requests.intro")), h("div", { class: "toolbar" }, open), out, area);
+  main.replaceChildren(h("h1", {}, t("requests.title")), h("p", { class: "lead" }, t("requests.intro")), linkForm, h("p", { class: "hint" }, t("requests.drop_hint")), h("div", { class: "toolbar" }, open), out, area);
   const current = await api.requestCurrent();
   if (current) showReview(area, current);
 }
@@ -85,7 +119,11 @@ function showReview(area: HTMLElement, review: RequestReview): void {
   const previewArea = h("div", { id: "packet-preview" });
   const out = h("div", { class: "out", id: "decision-out" });
   const decline = h("button", { class: "decide decline", id: "request-decline" }, t("requests.decline"));
-  const share = h("button", { class: "decide share", id: "packet-save", disabled: true }, t("requests.share"));
+  const host = review.inbox_host;
+  const share = host
+    ? h("button", { class: "decide share", id: "packet-send", disabled: true }, t("requests.send"))
+    : h("button", { class: "decide share", id: "packet-save", disabled: true }, t("requests.share"));
+  const saveFile = host ? h("button", { class: "quiet", id: "packet-save", disabled: true }, t("requests.save_file")) : null;
   decline.addEventListener("click", () =>
     void busy(decline, out, async () => {
       const refusal = await api.requestDecline();
@@ -94,17 +132,26 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       return null;
     }),
   );
-  share.addEventListener("click", () =>
-    void busy(share, out, async () => {
-      const saved = await api.requestSave([...decisions.values()]);
-      if (!saved) return null;
-      forgetRequest();
-      area.replaceChildren(notice("success", t("requests.saved", { brand: saved.brand_name, file: saved.file_name })));
-      return null;
-    }),
-  );
+  const save = async (): Promise<null> => {
+    const saved = await api.requestSave([...decisions.values()]);
+    if (!saved) return null;
+    forgetRequest();
+    area.replaceChildren(notice("success", t("requests.saved", { brand: saved.brand_name, file: saved.file_name })));
+    return null;
+  };
+  const send = async (inbox: string): Promise<null> => {
+    share.textContent = t("requests.sending", { host: inbox });
+    out.replaceChildren(h("p", { class: "hint", id: "send-progress", role: "status" }, t("requests.sending", { host: inbox })));
+    const sent = await api.requestSend([...decisions.values()]);
+    forgetRequest();
+    area.replaceChildren(sentNotice(sent, inbox));
+    return null;
+  };
+  share.addEventListener("click", () => void busy(share, out, () => (host ? send(host) : save())));
+  saveFile?.addEventListener("click", () => void busy(saveFile, out, save));
   const update = async (): Promise<void> => {
     share.disabled = true;
+    if (saveFile) saveFile.disabled = true;
     const left = review.items.filter((i) => !decisions.has(i.item)).length;
     if (left > 0) {
       previewArea.replaceChildren(h("p", { class: "hint" }, t("requests.undecided", { count: left })));
@@ -118,6 +165,7 @@ function showReview(area: HTMLElement, review: RequestReview): void {
     try {
       const preview = await api.requestPreview(chosen);
       share.disabled = false;
+      if (saveFile) saveFile.disabled = false;
       previewArea.replaceChildren(
         h(
           "section",
@@ -144,6 +192,7 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       { class: "card request", "aria-labelledby": "request-brand" },
       h("h2", { id: "request-brand" }, t("requests.from", { brand: review.brand_name })),
       h("p", { class: "fingerprint" }, t("requests.fingerprint", { fingerprint: review.fingerprint })),
+      host ? h("p", { class: "inbox", id: "request-inbox", "data-inbox": host }, t("requests.inbox", { host })) : h("p", { class: "hint", id: "request-no-inbox" }, t("requests.no_inbox")),
       trustBanner(area, review),
       review.lookalike ? notice("warning", t("requests.lookalike", { name: review.lookalike.name, fingerprint: review.lookalike.fingerprint })) : null,
       h("p", { class: "offer" }, t("requests.offer", { offer: review.offer })),
@@ -151,7 +200,26 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       ...items,
     ),
     previewArea,
-    h("div", { class: "decision-bar" }, h("p", { class: "hint" }, t("requests.decide_hint")), h("div", { class: "actions" }, decline, share), out),
+    h("div", { class: "decision-bar" }, h("p", { class: "hint" }, t("requests.decide_hint")), h("div", { class: "actions" }, decline, saveFile, share), out),
   );
   void update();
+}
+
+/** What became of the packet sent: the brand's acknowledgement, or why it waits. */
+function sentNotice(sent: Sent, host: string): HTMLElement {
+  const brand = sent.packet.brand_name;
+  const result = (kind: "success" | "info" | "error", ...content: (Node | string)[]): HTMLElement => {
+    const box = notice(kind, ...content);
+    box.id = "send-result";
+    box.dataset.outcome = sent.outcome;
+    return box;
+  };
+  switch (sent.outcome) {
+    case "delivered":
+      return result("success", t("requests.acknowledged", { brand, date: formatDate(sent.packet.acknowledged_at ?? sent.packet.shared_at) }));
+    case "waiting":
+      return result("info", t("requests.waiting", { host, date: formatDateTime(sent.next_try_at) }), h("br"), h("small", {}, errorText(sent.error)));
+    case "refused":
+      return result("error", t("requests.refused_by_inbox", { host }), " ", errorText(sent.error));
+  }
 }
