@@ -200,7 +200,7 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       ...items,
     ),
     previewArea,
-    h("div", { class: "decision-bar" }, h("p", { class: "hint" }, t("requests.decide_hint")), h("div", { class: "actions" }, decline, saveFile, share), out),
+    h("div", { class: "decision-bar" }, h("p", { class: "hint" }, t(host ? "requests.decide_hint_inbox" : "requests.decide_hint")), h("div", { class: "actions" }, decline, saveFile, share), out),
   );
   void update();
 }
