@@ -26,6 +26,10 @@ use crate::import::ImportOutcome;
 use crate::keys::{BrandKeys, BrandRecord};
 use crate::{BrandError, Result};
 
+/// Opens a packet's sealed bytes with the old data key and seals them with the new one
+/// (`None`: the row does not open and is left as it is).
+pub(crate) type Reseal = dyn Fn(&str, &[u8]) -> Option<Vec<u8>> + Send + Sync;
+
 /// Where a brand store is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -254,12 +258,7 @@ impl Backend {
     /// Replaces the keyslot and sealed keys, raises the keys' generation and re-seals every
     /// packet with `reseal` (a row it cannot open is left as it is), in one transaction that
     /// no import can interleave with. Returns the new generation.
-    pub async fn rekey(
-        &self,
-        keyslot: String,
-        sealed_keys: Vec<u8>,
-        reseal: Arc<dyn Fn(&str, &[u8]) -> Option<Vec<u8>> + Send + Sync>,
-    ) -> Result<i64> {
+    pub async fn rekey(&self, keyslot: String, sealed_keys: Vec<u8>, reseal: Arc<Reseal>) -> Result<i64> {
         match self {
             Backend::Sqlite(b) => b.run(move |c| sqlite::rekey(c, &keyslot, &sealed_keys, &*reseal)).await,
             Backend::Postgres(b) => b.rekey(&keyslot, &sealed_keys, &*reseal).await,
