@@ -164,6 +164,32 @@ fn write_spec(cwd: &Path) -> String {
 }
 
 #[test]
+fn a_client_still_sending_a_body_too_large_reads_the_refusal() {
+    // The inbox answers 413 from the declared length at once; the client is then still sending
+    // 16 MiB. It must read the JSON refusal, not a reset connection — every time.
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = sqlite(cwd);
+    tessera_ok(cwd, &["brand", "init", "--name", "Maison Exemple", "--dir", "brand"]);
+    let server = InboxServer::start(cwd, &store, &[]);
+    let too_large = bytes::Bytes::from(vec![b'a'; 16 * 1024 * 1024 + 64 * 1024 + 1]);
+    runtime().block_on(async {
+        for attempt in 0..10 {
+            let answer =
+                http::once(server.addr, "POST", "/v1/packets", Some("application/octet-stream"), too_large.clone())
+                    .await
+                    .unwrap_or_else(|e| panic!("attempt {attempt}: no answer but {e}"));
+            assert_eq!((answer.status, answer.code()), (413, "payload_too_large".to_owned()), "{}", answer.text());
+        }
+    });
+    assert_eq!(http_status(&server, "/healthz"), 200, "still serving");
+    assert!(tessera_ok(cwd, &["brand", "list", "--dir", "brand"]).contains("No packet held."));
+}
+
+/// A request the inbox refuses: method, path, content type, body, and the status and code expected.
+type Refusal<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
+
+#[test]
 fn every_refusal_is_json_with_a_fitting_status_and_stores_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let cwd = tmp.path();
@@ -179,9 +205,7 @@ fn every_refusal_is_json_with_a_fitting_status_and_stores_nothing() {
     let other = consumer::read_request(&brand_with_request(other_dir.path(), &other_store, None));
     let foreign = consumer::answer(&other, "ana@example.org", now());
 
-    // Method, path, content type, body; the status and error code expected.
-    type Case<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Refusal> = vec![
         ("POST", "/v1/packets", Some("application/octet-stream"), b"not an age file".to_vec(), 400, "cannot_decrypt"),
         ("POST", "/v1/packets", Some("application/octet-stream"), Vec::new(), 400, "cannot_decrypt"),
         (

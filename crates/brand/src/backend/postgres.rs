@@ -26,7 +26,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tessera_protocol::revocation::RevocationClaims;
 use tokio_postgres::{Config, Row};
 
-use super::{Dump, NewPacket, PacketRow, PacketState, RequestRow, RevocationWrite};
+use super::{Dump, NewPacket, PacketRow, PacketState, RequestRow, Reseal, RevocationWrite};
 use crate::deletion::{self, RevocationOutcome, Tombstone};
 use crate::import::{self, ImportOutcome};
 use crate::keys::{BrandKeys, BrandRecord};
@@ -611,7 +611,7 @@ impl Postgres {
         Ok(row.map(|r| packet_from_row(&r)))
     }
 
-    pub async fn rekey(&self, keyslot: &str, sealed_keys: &[u8], reseal: &super::Reseal) -> Result<i64> {
+    pub async fn rekey(&self, keyslot: &str, sealed_keys: &[u8], reseal: &Reseal) -> Result<i64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.err(e))?;
         let generation: i64 = tx
