@@ -342,6 +342,7 @@ async fn every_journey_in_the_real_window_in_french_and_in_english() {
     // 7. A lookalike brand (Cyrillic Е, another key): the warning at the top; declined in one click.
     open_request(&s, &w.join("impostor.tessera"), &files, "Maison").await;
     s.wait_text("#request-area", "ressemble à « Maison Exemple »").await;
+    s.wait_text("#request-area", "« Е » U+0415").await;
     s.screenshot("fr/13-request-lookalike").await;
     s.click("#request-decline").await;
     s.wait_text("#request-area", "Vous avez décliné la demande").await;
