@@ -453,6 +453,47 @@ fn a_client_sending_one_byte_a_second_is_cut_off() {
 }
 
 #[test]
+fn slow_uploads_neither_hold_their_slots_long_nor_block_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = sqlite(cwd);
+    brand_with_request(cwd, &store, None);
+    // Two upload slots only, and the default 30 s body deadline.
+    let server = InboxServer::start(cwd, &store, &["--max-in-flight", "2"]);
+    let started = Instant::now();
+    let mut slow: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.addr).unwrap();
+            stream
+                .write_all(b"POST /v1/packets HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\na")
+                .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // Both slots are taken: reading a receipt does not wait behind them.
+    let asked = Instant::now();
+    assert_eq!(http_status(&server, "/v1/receipts/unknown-packet"), 404);
+    assert!(asked.elapsed() < Duration::from_secs(2), "a read waited {:?}", asked.elapsed());
+    // One byte a second is far below the minimum rate: both are cut off within seconds, not 30 s.
+    for stream in &mut slow {
+        let mut answer = Vec::new();
+        for _ in 0..10 {
+            if stream.write_all(b"a").is_err() {
+                break;
+            }
+            answer.extend(read_until_closed(stream, Duration::from_secs(1)));
+            if !answer.is_empty() {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408") && text.contains("body_timeout"), "{text}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(8), "cut off after {:?}", started.elapsed());
+}
+
+#[test]
 fn sigterm_lets_the_request_in_flight_finish_then_stops() {
     let tmp = tempfile::tempdir().unwrap();
     let cwd = tmp.path();
