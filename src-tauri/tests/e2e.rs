@@ -228,7 +228,7 @@ async fn every_journey_in_the_real_window_in_french_and_in_english() {
     assert_eq!(s.eval("return document.getElementById('app').getAttribute('aria-live');").await, Value::Null);
     s.auto_type("#new-passphrase", NEW_PASSPHRASE, Duration::from_millis(20)).await;
     assert_eq!(s.value("#new-passphrase").await, NEW_PASSPHRASE, "every character typed at 50 keys/s is kept");
-    s.wait_text("#new-passphrase-strength", "Solidité : solide").await;
+    s.wait_text("#new-passphrase-strength", "Solidité : très bonne").await;
     let described = s.eval("return document.getElementById('new-passphrase').getAttribute('aria-describedby').split(' ').map(id => document.getElementById(id).textContent).join(' | ');").await;
     assert!(described.as_str().unwrap().contains("au moins 10 caractères"), "hints are tied to the field: {described}");
     s.auto_type("#new-passphrase-repeat", "Vingt-huit caractères, tapés", Duration::from_millis(20)).await;

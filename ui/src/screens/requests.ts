@@ -156,7 +156,7 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       review.lookalike ? notice("warning", t("requests.lookalike", { name: review.lookalike.name, fingerprint: review.lookalike.fingerprint }) + lookalikeLetters(review.brand_name, review.lookalike.name)) : null,
       review.lookalike && review.trust.state === "first_contact" ? null : trustBanner(area, review),
       h("p", { class: "offer" }, t("requests.offer", { offer: review.offer })),
-      h("p", {}, t("requests.retention", { count: review.retention_days, date: formatDate(review.expires_at) })),
+      h("p", {}, t("requests.retention", { brand: review.brand_name, count: review.retention_days, date: formatDate(review.expires_at) })),
       ...items,
     ),
     previewArea,
