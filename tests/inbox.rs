@@ -164,6 +164,32 @@ fn write_spec(cwd: &Path) -> String {
 }
 
 #[test]
+fn a_client_still_sending_a_body_too_large_reads_the_refusal() {
+    // The inbox answers 413 from the declared length at once; the client is then still sending
+    // 16 MiB. It must read the JSON refusal, not a reset connection — every time.
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = sqlite(cwd);
+    tessera_ok(cwd, &["brand", "init", "--name", "Maison Exemple", "--dir", "brand"]);
+    let server = InboxServer::start(cwd, &store, &[]);
+    let too_large = bytes::Bytes::from(vec![b'a'; 16 * 1024 * 1024 + 64 * 1024 + 1]);
+    runtime().block_on(async {
+        for attempt in 0..10 {
+            let answer =
+                http::once(server.addr, "POST", "/v1/packets", Some("application/octet-stream"), too_large.clone())
+                    .await
+                    .unwrap_or_else(|e| panic!("attempt {attempt}: no answer but {e}"));
+            assert_eq!((answer.status, answer.code()), (413, "payload_too_large".to_owned()), "{}", answer.text());
+        }
+    });
+    assert_eq!(http_status(&server, "/healthz"), 200, "still serving");
+    assert!(tessera_ok(cwd, &["brand", "list", "--dir", "brand"]).contains("No packet held."));
+}
+
+/// A request the inbox refuses: method, path, content type, body, and the status and code expected.
+type Refusal<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
+
+#[test]
 fn every_refusal_is_json_with_a_fitting_status_and_stores_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let cwd = tmp.path();
@@ -179,9 +205,7 @@ fn every_refusal_is_json_with_a_fitting_status_and_stores_nothing() {
     let other = consumer::read_request(&brand_with_request(other_dir.path(), &other_store, None));
     let foreign = consumer::answer(&other, "ana@example.org", now());
 
-    // Method, path, content type, body; the status and error code expected.
-    type Case<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Refusal> = vec![
         ("POST", "/v1/packets", Some("application/octet-stream"), b"not an age file".to_vec(), 400, "cannot_decrypt"),
         ("POST", "/v1/packets", Some("application/octet-stream"), Vec::new(), 400, "cannot_decrypt"),
         (
@@ -426,6 +450,47 @@ fn a_client_sending_one_byte_a_second_is_cut_off() {
     assert!(closed, "the connection was closed");
     assert!(started.elapsed() < Duration::from_secs(8), "cut off after {:?}", started.elapsed());
     assert_eq!(http_status(&server, "/healthz"), 200, "others are still served");
+}
+
+#[test]
+fn slow_uploads_neither_hold_their_slots_long_nor_block_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = sqlite(cwd);
+    brand_with_request(cwd, &store, None);
+    // Two upload slots only, and the default 30 s body deadline.
+    let server = InboxServer::start(cwd, &store, &["--max-in-flight", "2"]);
+    let started = Instant::now();
+    let mut slow: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.addr).unwrap();
+            stream
+                .write_all(b"POST /v1/packets HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\na")
+                .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // Both slots are taken: reading a receipt does not wait behind them.
+    let asked = Instant::now();
+    assert_eq!(http_status(&server, "/v1/receipts/unknown-packet"), 404);
+    assert!(asked.elapsed() < Duration::from_secs(2), "a read waited {:?}", asked.elapsed());
+    // One byte a second is far below the minimum rate: both are cut off within seconds, not 30 s.
+    for stream in &mut slow {
+        let mut answer = Vec::new();
+        for _ in 0..10 {
+            if stream.write_all(b"a").is_err() {
+                break;
+            }
+            answer.extend(read_until_closed(stream, Duration::from_secs(1)));
+            if !answer.is_empty() {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408") && text.contains("body_timeout"), "{text}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(8), "cut off after {:?}", started.elapsed());
 }
 
 #[test]

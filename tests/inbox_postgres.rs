@@ -267,4 +267,10 @@ fn packets_are_sealed_in_the_database_files_and_a_newer_schema_is_refused() {
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("newer Tessera (schema 99"), "{message}");
+
+    // A database that does not exist: the server's own words, and what to do.
+    let missing = tessera_system_tests::process::run(cwd, &["brand", "list", "--database", &pg.url("nowhere")]);
+    assert!(!missing.status.success());
+    let message = String::from_utf8_lossy(&missing.stderr);
+    assert!(message.contains("\"nowhere\" does not exist") && message.contains("createdb"), "{message}");
 }

@@ -142,8 +142,14 @@ impl AppState {
     /// Locks the vault when idle longer than the auto-lock delay, and says so to the listener.
     /// Returns whether it locked.
     pub fn lock_if_idle(&self) -> bool {
+        // Whether the vault is open first: that waits for an unlock in progress, which counts as
+        // activity when it ends. Reading the idle time before would see the time spent locked and
+        // lock again a vault just unlocked.
+        if !self.is_unlocked() {
+            return false;
+        }
         let idle = self.last_activity.lock().map(|l| l.elapsed()).unwrap_or_default();
-        if idle >= self.idle_limit() && self.is_unlocked() {
+        if idle >= self.idle_limit() {
             self.lock_because(LockReason::Idle);
             return true;
         }

@@ -228,7 +228,7 @@ async fn every_journey_in_the_real_window_in_french_and_in_english() {
     assert_eq!(s.eval("return document.getElementById('app').getAttribute('aria-live');").await, Value::Null);
     s.auto_type("#new-passphrase", NEW_PASSPHRASE, Duration::from_millis(20)).await;
     assert_eq!(s.value("#new-passphrase").await, NEW_PASSPHRASE, "every character typed at 50 keys/s is kept");
-    s.wait_text("#new-passphrase-strength", "Solidité : solide").await;
+    s.wait_text("#new-passphrase-strength", "Solidité : très bonne").await;
     let described = s.eval("return document.getElementById('new-passphrase').getAttribute('aria-describedby').split(' ').map(id => document.getElementById(id).textContent).join(' | ');").await;
     assert!(described.as_str().unwrap().contains("au moins 10 caractères"), "hints are tied to the field: {described}");
     s.auto_type("#new-passphrase-repeat", "Vingt-huit caractères, tapés", Duration::from_millis(20)).await;
@@ -342,6 +342,7 @@ async fn every_journey_in_the_real_window_in_french_and_in_english() {
     // 7. A lookalike brand (Cyrillic Е, another key): the warning at the top; declined in one click.
     open_request(&s, &w.join("impostor.tessera"), &files, "Maison").await;
     s.wait_text("#request-area", "ressemble à « Maison Exemple »").await;
+    s.wait_text("#request-area", "« Е » U+0415").await;
     s.screenshot("fr/13-request-lookalike").await;
     s.click("#request-decline").await;
     s.wait_text("#request-area", "Vous avez décliné la demande").await;
@@ -638,7 +639,8 @@ async fn every_journey_in_the_real_window_in_french_and_in_english() {
     drop(driver);
 
     // C. Auto-lock after idle, pushed to the page at once; the lock screen speaks the language chosen in settings.
-    let idle = PathBuf::from("3");
+    // Six seconds: long enough for an unlock and a click on a busy machine, short for a test.
+    let idle = PathBuf::from("6");
     let envs_c = [
         ("TESSERA_DATA_DIR", data_b.as_path()),
         ("TESSERA_TEST_FILES", files_b.as_path()),
@@ -655,7 +657,11 @@ async fn every_journey_in_the_real_window_in_french_and_in_english() {
     s.wait_text("#purchase-count", "2 achats").await;
     let idle_since = Instant::now();
     s.wait_text("#main", "Coffre verrouillé après un moment sans activité").await;
-    assert!(idle_since.elapsed() < Duration::from_secs(8), "locked {:?} after the last activity", idle_since.elapsed());
+    assert!(
+        idle_since.elapsed() < Duration::from_secs(12),
+        "locked {:?} after the last activity",
+        idle_since.elapsed()
+    );
     assert!(s.client.find(Locator::Css("#purchase-count")).await.is_err(), "no data left on screen");
     s.screenshot("fr/25-locked-idle").await;
     s.type_into("#unlock-passphrase", "a passphrase for the new computer").await;

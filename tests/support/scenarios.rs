@@ -34,10 +34,9 @@ pub fn kill_under_load(cwd: &Path, store: &StoreAt) {
     let mut server = InboxServer::start(cwd, store, &[]);
     let target: Arc<Mutex<SocketAddr>> = Arc::new(Mutex::new(server.addr));
     let acknowledged: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
-    // Packets still to send: their id and their file.
-    type Queue = Mutex<Vec<(String, Vec<u8>)>>;
-    let queue: Arc<Queue> =
-        Arc::new(Mutex::new(answers.iter().map(|a| (a.packet_jti.clone(), a.file.clone())).collect()));
+    // (packet id, packet file) still to post.
+    let pending: Vec<(String, Vec<u8>)> = answers.iter().map(|a| (a.packet_jti.clone(), a.file.clone())).collect();
+    let queue = Arc::new(Mutex::new(pending));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let started = Instant::now();
     let clients: Vec<_> = (0..CLIENTS)

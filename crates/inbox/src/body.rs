@@ -1,13 +1,17 @@
 //! Reading a request body within its limits: a size cap (refused from `Content-Length` before
-//! reading anything, else as soon as the cap is passed) and a deadline for the whole body, so
-//! that a client sending one byte a second is cut off instead of holding a connection forever.
+//! reading anything, else as soon as the cap is passed), a deadline for the whole body, and a
+//! minimum rate: after [`GRACE`], a body must keep arriving at [`MIN_RATE`] bytes a second on
+//! average. A client sending one byte a second is cut off within seconds instead of holding
+//! one of the inbox's upload slots for the whole deadline.
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap};
 use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 
 use crate::error::ApiError;
 
@@ -16,6 +20,13 @@ pub const MAX_REVOCATION_BYTES: usize = 64 * 1024;
 
 /// Largest packet body: the largest packet JWS (16 MiB) in its age file.
 pub const MAX_PACKET_BYTES: usize = 16 * 1024 * 1024 + 64 * 1024;
+
+/// How long a body may take to start arriving at [`MIN_RATE`].
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// The slowest average rate a body may arrive at after [`GRACE`], in bytes a second (a slow
+/// mobile link sends far more).
+pub const MIN_RATE: u64 = 8 * 1024;
 
 /// Fails unless the body is declared as `expected` (parameters such as `charset` aside).
 pub fn check_content_type(headers: &HeaderMap, expected: &'static str) -> Result<(), ApiError> {
@@ -41,14 +52,44 @@ pub async fn read(
 ) -> Result<Bytes, ApiError> {
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+    if let Some(length) = declared.filter(|length| *length > limit as u64) {
+        discard(body, length, limit, deadline);
         return Err(ApiError::PayloadTooLarge { what, limit });
     }
-    let collected = tokio::time::timeout(deadline, Limited::new(body, limit).collect()).await;
-    match collected {
-        Err(_) => Err(ApiError::BodyTimeout { seconds: deadline.as_secs().max(1) }),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(ApiError::PayloadTooLarge { what, limit }),
-        Ok(Err(e)) => Err(ApiError::BodyUnreadable { detail: e.to_string() }),
+    let started = Instant::now();
+    let last_moment = started + deadline;
+    let mut body = body;
+    let mut received: Vec<u8> = Vec::new();
+    loop {
+        // The moment the bytes received so far stop being enough, at the minimum rate.
+        let behind = started + GRACE + Duration::from_secs_f64(received.len() as f64 / MIN_RATE as f64);
+        match tokio::time::timeout_at(behind.min(last_moment), body.frame()).await {
+            Err(_) => return Err(ApiError::BodyTimeout { seconds: started.elapsed().as_secs().max(1) }),
+            Ok(None) => return Ok(Bytes::from(received)),
+            Ok(Some(Err(e))) => return Err(ApiError::BodyUnreadable { detail: e.to_string() }),
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    if received.len() + data.len() > limit {
+                        return Err(ApiError::PayloadTooLarge { what, limit });
+                    }
+                    received.extend_from_slice(&data);
+                }
+            }
+        }
     }
+}
+
+/// Reads a body refused for its declared length and throws it away, in a task of its own, while
+/// the 413 goes out: a client still sending then reads the answer, instead of a connection reset
+/// because the server closed with its bytes unread (a lingering close, as nginx does). Bounded:
+/// only a body declared at most twice the cap, and only within the body deadline; nothing of it
+/// is kept.
+fn discard(body: Body, declared: u64, limit: usize, deadline: Duration) {
+    if declared > 2 * limit as u64 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut body = body;
+        let _ = tokio::time::timeout(deadline, async { while let Some(Ok(_)) = body.frame().await {} }).await;
+    });
 }

@@ -99,3 +99,64 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error table of docs/PROTOCOL.md §12.8: its rows, as (status, text of the row).
+    fn documented_rows() -> Vec<(u16, String)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/PROTOCOL.md");
+        let protocol = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (_, table) = protocol.split_once("### 12.8 Errors").expect("PROTOCOL.md has §12.8 Errors");
+        let table = &table[..table.find("\n### ").expect("a section follows §12.8")];
+        table
+            .lines()
+            .filter_map(|row| {
+                let status = row.strip_prefix("| ")?.split(' ').next()?.parse().ok()?;
+                Some((status, row.to_owned()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_error_the_inbox_answers_is_in_the_protocol_with_its_status() {
+        let rows = documented_rows();
+        let errors = [
+            ApiError::PayloadTooLarge { what: "packet", limit: 1 },
+            ApiError::BodyTimeout { seconds: 1 },
+            ApiError::BodyUnreadable { detail: String::new() },
+            ApiError::UnsupportedMediaType { expected: "application/octet-stream", found: String::new() },
+            ApiError::NotText { what: "revocation" },
+            ApiError::Overloaded,
+            ApiError::Stopping,
+            ApiError::NoRequest { request_jti: String::new() },
+            ApiError::NoReceipt { packet_jti: String::new() },
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Brand(BrandError::UnknownRequest { request_jti: String::new() }),
+            ApiError::Brand(BrandError::UnknownPacket { packet_jti: String::new() }),
+            ApiError::Brand(BrandError::PacketConflict { packet_jti: String::new() }),
+            ApiError::Brand(BrandError::PacketDeleted {
+                packet_jti: String::new(),
+                deleted_at: 0,
+                reason: String::new(),
+            }),
+            ApiError::Brand(BrandError::KeysChanged { held: 1, stored: 2 }),
+            ApiError::Brand(BrandError::Postgres { location: String::new(), detail: String::new() }),
+            ApiError::Brand(BrandError::Corrupt { dir: String::new(), detail: String::new() }),
+            ApiError::Brand(BrandError::Io { dir: String::new(), detail: String::new() }),
+            ApiError::Brand(BrandError::Protocol(tessera_protocol::ProtocolError::BadSignature {
+                artifact: tessera_protocol::Artifact::Packet,
+                kid: String::new(),
+            })),
+        ];
+        for error in errors {
+            let (status, code) = (error.status().as_u16(), error.code());
+            assert!(
+                rows.iter().any(|(s, row)| *s == status && row.contains(&format!("*{code}*"))),
+                "PROTOCOL.md §12.8 has no row {status} *{code}*"
+            );
+        }
+    }
+}

@@ -22,16 +22,17 @@ use crate::Inbox;
 
 type Shared = State<Arc<Inbox>>;
 
-/// Every route of the inbox. Those under `/v1` wait for one of `max_in_flight` slots.
+/// Every route of the inbox. Uploads (packets, revocations) wait for one of `max_in_flight` slots.
 pub fn router(inbox: Arc<Inbox>) -> Router {
-    let exchange = Router::new()
-        .route("/v1/requests/{request_jti}", get(get_request))
+    // Uploads wait for a slot; reading a request or a receipt never waits behind slow uploads.
+    let uploads = Router::new()
         .route("/v1/packets", post(post_packet))
         .route("/v1/revocations", post(post_revocation))
-        .route("/v1/receipts/{packet_jti}", get(get_receipt))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&inbox), in_flight_slot));
     Router::new()
-        .merge(exchange)
+        .merge(uploads)
+        .route("/v1/requests/{request_jti}", get(get_request))
+        .route("/v1/receipts/{packet_jti}", get(get_receipt))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(get_metrics))
         .fallback(|| async { ApiError::NotFound })

@@ -57,6 +57,29 @@ pub fn sign(
     (jws::sign(&claims, key), claims)
 }
 
+/// The revocation signed earlier with id `jti` at time `iat`, signed again: Ed25519 signatures
+/// are deterministic, so it is the same JWS, byte for byte. A consumer revoking a packet twice
+/// sends the same revocation, and the receipt the brand gave for it still answers it.
+pub fn sign_again(
+    key: &SigningKey,
+    brand: &Did,
+    packet_jti: &str,
+    packet_hash: &str,
+    jti: &str,
+    iat: i64,
+) -> (String, RevocationClaims) {
+    let claims = RevocationClaims {
+        ver: FORMAT_VERSION,
+        iss: key.did(),
+        aud: brand.clone(),
+        iat,
+        jti: jti.to_owned(),
+        packet_jti: packet_jti.to_owned(),
+        packet_hash: packet_hash.to_owned(),
+    };
+    (jws::sign(&claims, key), claims)
+}
+
 /// Checks a revocation addressed to `brand`: structure, signature, type, version, audience, issue time.
 /// White space around the JWS is ignored.
 pub fn verify(jws: &str, brand: &Did, now: i64) -> Result<RevocationClaims, ProtocolError> {

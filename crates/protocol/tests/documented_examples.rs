@@ -67,3 +67,25 @@ fn the_documented_small_order_points_are_refused_as_keys() {
         assert!(tessera_protocol::identity::is_weak_point(&key), "with either sign of x");
     }
 }
+
+#[test]
+fn the_documented_inbox_urls_are_those_derived_from_the_response_uri() {
+    let protocol =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/PROTOCOL.md")).unwrap();
+    // §12.1: the request of the inbox test vector, published by reference and as a tessera:// link.
+    let vector = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/inbox-valid-request.json"),
+    )
+    .unwrap();
+    let vector: serde_json::Value = serde_json::from_str(&vector).unwrap();
+    let request = request::verify(vector["artifact"].as_str().unwrap()).unwrap();
+    let endpoints = request.inbox().expect("the vector names its inbox");
+    let published = endpoints.request(&request.claims.jti);
+    let link = tessera_protocol::inbox::request_link(&published);
+    assert!(protocol.contains(&format!("\n    {published}\n    {link}\n")), "{published}\n{link}");
+    // §12.1: the endpoints of an inbox under a path.
+    let endpoints =
+        tessera_protocol::inbox::Endpoints::from_response_uri("https://maison.example/tessera/v1/packets").unwrap();
+    assert!(protocol.contains(&format!("`{}`", endpoints.revocations())));
+    assert!(protocol.contains(&format!("`{}`", endpoints.receipt("raZX6oUMZbeTqH9jiNxMqw"))));
+}

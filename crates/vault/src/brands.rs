@@ -99,7 +99,8 @@ impl PinnedBrands {
         self.by_name
             .values()
             .map(|(_, p)| p)
-            .filter(|p| &p.did != did && tessera_protocol::text::looks_alike(&p.name, name))
+            // The same name under another key is a changed key, said as such (not a lookalike).
+            .filter(|p| &p.did != did && p.name != name && tessera_protocol::text::looks_alike(&p.name, name))
             .min_by(|a, b| a.name.cmp(&b.name))
             .map(|p| LookalikeBrand { name: p.name.clone(), fingerprint: p.did.fingerprint(), did: p.did.to_string() })
     }

@@ -158,6 +158,38 @@ impl Credit {
     }
 }
 
+/// Words that name money received in a bank label (folded): pay, benefits, pensions,
+/// transfers received. Used only to tell which sign a file gives spending, never to decide
+/// on its own that a row is money received.
+pub const INCOME_WORDS: &[&str] = &[
+    "salaire",
+    "salary",
+    "payroll",
+    "paie",
+    "caf",
+    "prestation",
+    "prestations",
+    "allocation",
+    "allocations",
+    "pension",
+    "retraite",
+    "cpam",
+    "ameli",
+    "chomage",
+    "interets",
+    "dividende",
+    "dividendes",
+    "recu",
+    "received",
+    "wage",
+    "wages",
+];
+
+/// Whether a label holds a word of money received (a refund word or an income word).
+pub fn has_income_word(label: &str) -> bool {
+    folded_words(label).iter().any(|w| INCOME_WORDS.contains(&w.as_str()) || REFUND_WORDS.contains(&w.as_str()))
+}
+
 /// Whether a folded label holds a refund word.
 pub fn has_refund_word(label: &str) -> bool {
     folded_words(label).iter().any(|w| REFUND_WORDS.contains(&w.as_str()))

@@ -39,7 +39,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::credits::{Credit, Credits};
+use crate::credits::{has_income_word, Credit, Credits};
 use crate::error::{PurchaseProblem, Result, VaultError};
 use crate::parse::{amount_readings, date_text, fold, folded_words, DateText};
 use crate::purchases::{suggest_category, Purchase, Purchases, RefundFinder};
@@ -1093,22 +1093,41 @@ pub fn parse(bytes: &[u8], options: &CsvOptions) -> Result<CsvPreview> {
         (Some(forced), _) => forced,
         (None, None) => false,
         (None, Some(column)) => {
-            let signs: Vec<(bool, &str)> = candidates
+            // Each amount's sign, its text, and whether its row's label names money received.
+            let signs: Vec<(bool, &str, bool)> = candidates
                 .iter()
-                .filter_map(|r| r.field(column))
-                .filter_map(|t| {
-                    amount_readings(t).under(decimal_comma).filter(|v| !v.is_zero()).map(|v| (v.is_sign_negative(), t))
+                .filter_map(|r| r.field(column).map(|t| (t, r.field(mapping.merchant).is_some_and(has_income_word))))
+                .filter_map(|(t, income)| {
+                    amount_readings(t)
+                        .under(decimal_comma)
+                        .filter(|v| !v.is_zero())
+                        .map(|v| (v.is_sign_negative(), t, income))
                 })
                 .collect();
-            let negative = signs.iter().filter(|(n, _)| *n).count();
+            let negative = signs.iter().filter(|(n, ..)| *n).count();
             let positive = signs.len() - negative;
             // A bank that writes `+312,45` marks money received: spending is the negative amounts.
-            let plus_marks_credits = negative > 0 && signs.iter().any(|(n, t)| !*n && t.trim_start().starts_with('+'));
-            if !plus_marks_credits && negative > 0 && negative == positive {
-                let examples = signs.iter().take(EXAMPLES * 2).map(|(_, t)| (*t).to_owned()).collect();
-                questions.push(CsvQuestion::SpendingSign { examples });
+            let plus_marks_credits =
+                negative > 0 && signs.iter().any(|(n, t, _)| !*n && t.trim_start().starts_with('+'));
+            // Labels that name money received (salary, benefits, refunds) tell which sign it has.
+            let income = |sign: bool| signs.iter().filter(|(n, _, income)| *n == sign && *income).count();
+            let (income_positive, income_negative) = (income(false), income(true));
+            let by_labels = match (income_positive > 0, income_negative > 0) {
+                (true, false) if negative > 0 => Some(true),
+                (false, true) if positive > 0 => Some(false),
+                _ => None,
+            };
+            match (plus_marks_credits, by_labels) {
+                (true, _) => true,
+                (false, Some(spending_negative)) => spending_negative,
+                (false, None) => {
+                    if negative > 0 && negative == positive {
+                        let examples = signs.iter().take(EXAMPLES * 2).map(|(_, t, _)| (*t).to_owned()).collect();
+                        questions.push(CsvQuestion::SpendingSign { examples });
+                    }
+                    negative > positive
+                }
             }
-            plus_marks_credits || negative > positive
         }
     };
 

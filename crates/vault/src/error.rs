@@ -45,7 +45,7 @@ pub enum VaultError {
     NotInOutbox { packet_jti: String },
     #[error("the inbox acknowledged another packet ({found}) than the one sent ({expected}); it stays in the outbox")]
     WrongAcknowledgement { expected: String, found: String },
-    #[error("database error: {0}")]
+    #[error("{}", database_message(.0))]
     Database(#[from] rusqlite::Error),
     #[error("{path}: {detail}")]
     File { path: PathBuf, detail: String },
@@ -96,6 +96,8 @@ pub enum VaultError {
     UnknownPacket { packet_jti: String },
     #[error("cannot read the backup {path}: {detail}")]
     Backup { path: PathBuf, detail: String },
+    #[error("a refund is money back from a merchant you bought from, but your purchases from {merchant} up to that day come to {spent} {currency}, less than this refund: check the merchant's name and the amount")]
+    RefundBeyondSpending { merchant: String, spent: String, currency: String },
     #[error("the vault changed since this key rotation was prepared (key generation {expected}, now {found}); nothing was changed: start the rotation again")]
     RotationOutdated { expected: i64, found: i64 },
 
@@ -184,6 +186,19 @@ impl PurchaseProblem {
             PurchaseProblem::ZeroAmount => "zero_amount",
             PurchaseProblem::Date { .. } => "date",
         }
+    }
+}
+
+/// A database error in words: damage to the file says what to do about it.
+fn database_message(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match e.sqlite_error_code() {
+        Some(DatabaseCorrupt | NotADatabase) => format!(
+            "the vault file is damaged ({e}): what can still be read stays readable, but it cannot be changed. \
+             Restore a backup made before the damage (`tessera vault restore BACKUP`, or Settings in the app); \
+             the damaged vault is kept aside"
+        ),
+        _ => format!("database error: {e}"),
     }
 }
 

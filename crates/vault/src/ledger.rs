@@ -329,6 +329,7 @@ impl Ledger {
 
     /// Signs a revocation of packet `packet_jti` with the per-brand key derived
     /// from `master`, writes it to `path` for the brand, and marks the packet revoked.
+    /// A packet revoked already gets the same revocation again (same id, same bytes).
     pub(crate) fn revoke(
         &mut self,
         store: &mut RecordStore,
@@ -356,6 +357,18 @@ impl Ledger {
             return Err(VaultError::AlreadyDeleted { brand_name: entry.brand_name });
         }
         let brand_key = derive_brand_key(master, &entry.brand_did);
+        if let (Some(jti), Some(revoked_at)) = (&entry.revocation_jti, entry.revoked_at) {
+            // Revoked already: the same revocation again, so that the brand's receipt for it answers it.
+            let (jws, _) = revocation::sign_again(
+                &brand_key,
+                &entry.brand_did,
+                &entry.packet_jti,
+                &entry.packet_hash,
+                jti,
+                revoked_at,
+            );
+            return Ok((id, entry, jws));
+        }
         let (jws, claims) = revocation::sign(&brand_key, &entry.brand_did, &entry.packet_jti, &entry.packet_hash, now);
         let mut updated = entry;
         updated.revocation_jti = Some(claims.jti);

@@ -320,19 +320,23 @@ impl PurchaseEntry {
     pub(crate) fn read_refund(&self, purchases: &Purchases) -> Result<Credit> {
         let (date, amount) = self.date_and_amount()?;
         let merchant = self.merchant.trim().to_owned();
+        let currency = self.currency.trim().to_uppercase();
+        // A refund gives back money spent with this merchant: never more than was spent there by then.
+        let spent: Decimal = purchases
+            .iter()
+            .filter(|p| fold(p.merchant.trim()) == fold(&merchant) && p.currency == currency && p.date <= date)
+            .map(|p| p.amount)
+            .sum();
+        if spent < amount {
+            return Err(VaultError::RefundBeyondSpending { merchant, spent: exact_amount(spent), currency });
+        }
         let category = self
             .category
             .clone()
             .filter(|c| !c.trim().is_empty())
             .or_else(|| purchases.category_of(&merchant))
             .unwrap_or_else(|| suggest_category(&merchant).to_owned());
-        Ok(Credit {
-            date,
-            label: merchant.clone(),
-            amount,
-            currency: self.currency.trim().to_uppercase(),
-            refund_of: Some(RefundOf { merchant, category }),
-        })
+        Ok(Credit { date, label: merchant.clone(), amount, currency, refund_of: Some(RefundOf { merchant, category }) })
     }
 
     fn date_and_amount(&self) -> Result<(NaiveDate, Decimal)> {
@@ -633,21 +637,26 @@ impl Purchases {
                 .or_default()
                 .1 += credit.amount;
         }
-        let total = |category: &str, month: Option<String>, currency: &str, (spent, refunded, count): Sums| Total {
-            category: category.into(),
-            month,
-            currency: currency.into(),
-            total: spent - refunded,
-            refunded,
-            count,
+        // Refunds offset spending, never beyond it: a total is never negative.
+        let total = |category: &str, month: Option<String>, currency: &str, (spent, refunded, count): Sums| {
+            let refunded = refunded.min(spent).max(Decimal::ZERO);
+            Total {
+                category: category.into(),
+                month,
+                currency: currency.into(),
+                total: spent - refunded,
+                refunded,
+                count,
+            }
         };
+        // A refund where nothing was spent (another month, or outside the filter) offsets nothing here.
+        let by_category = by_category.into_iter().filter(|(_, (.., count))| *count > 0);
+        let by_month = by_month.into_iter().filter(|(_, (.., count))| *count > 0);
         let mut by_category: Vec<Total> =
-            by_category.into_iter().map(|((category, currency), sums)| total(category, None, currency, sums)).collect();
+            by_category.map(|((category, currency), sums)| total(category, None, currency, sums)).collect();
         by_category.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.category.cmp(&b.category)));
-        let by_month = by_month
-            .into_iter()
-            .map(|((month, category, currency), sums)| total(category, Some(month), currency, sums))
-            .collect();
+        let by_month =
+            by_month.map(|((month, category, currency), sums)| total(category, Some(month), currency, sums)).collect();
         Totals { by_category, by_month }
     }
 }

@@ -93,9 +93,16 @@ fn vault_answers_brand_imports_vault_revokes_brand_purges_vault_confirms() {
     let revocation_path = dir.path().join("revocation.tessera");
     let line = vault.revoke_packet(&entry.packet_jti, &revocation_path, now + 200).unwrap();
     assert_eq!(line.status, PacketStatus::Revoked);
+    // Revoking again (the person clicked twice, or the first one was lost) gives the same revocation,
+    // byte for byte: the brand's receipt answers both.
+    let again_path = dir.path().join("revocation-again.tessera");
+    vault.revoke_packet(&entry.packet_jti, &again_path, now + 250).unwrap();
+    assert_eq!(std::fs::read(&again_path).unwrap(), std::fs::read(&revocation_path).unwrap());
     let outcome =
         brand.import_revocation(std::fs::read_to_string(&revocation_path).unwrap().trim(), now + 300).unwrap();
     assert!(brand.packets().unwrap().is_empty());
+    let again = brand.import_revocation(std::fs::read_to_string(&again_path).unwrap().trim(), now + 350).unwrap();
+    assert_eq!(again.receipt, outcome.receipt);
     let line = vault.import_receipt(&outcome.receipt, now + 400).unwrap();
     assert_eq!(line.status, PacketStatus::DeletionConfirmed);
     assert!(vault.what_brands_know(now + 500).unwrap()[0].holds.is_empty());

@@ -86,3 +86,41 @@ fn a_packet_from_a_vault_of_the_previous_version_carries_spending_only() {
     assert_spending_only(&purchases, &totals, &["SALAIRE", "CAF", "REMBOURSEMENT", "2662", "312.45"]);
     assert_eq!(purchases.as_array().unwrap().len(), 7);
 }
+
+#[test]
+fn a_file_with_more_income_than_spending_still_keeps_income_apart() {
+    // One card payment and two credits: counting signs alone would take the salary for spending.
+    for bank in ["more_income_than_spending.csv", "boursorama_mostly_income.csv"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, _) = new_vault(dir.path());
+        let report = vault.import_csv(&fixture(&format!("banks/{bank}")), &CsvOptions::default()).unwrap();
+        assert_eq!((report.imported, report.credits_kept), (1, 2), "{bank}: {report:?}");
+        let (purchases, totals) = shared_purchase_items(&vault, dir.path(), APRIL_2026);
+        assert_spending_only(&purchases, &totals, &["SALAIRE", "PAYROLL", "CAF", "MAMAN", "3000", "250.00"]);
+        assert_eq!(purchases[0]["amount"], "1049.90", "{bank}");
+    }
+}
+
+#[test]
+fn a_refund_offsets_only_what_was_spent_with_its_merchant() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, _) = new_vault(dir.path());
+    let entry = |merchant: &str, amount: &str| tessera_vault::purchases::PurchaseEntry {
+        date: "2026-04-10".into(),
+        merchant: merchant.into(),
+        amount: amount.into(),
+        currency: "EUR".into(),
+        category: Some("electronics".into()),
+    };
+    vault.add_purchase(entry("Fnac", "110").read().unwrap()).unwrap();
+    // A merchant never bought from, or more than was spent there: refused, nothing stored.
+    for (merchant, amount) in [("Inconnu SARL", "10"), ("Fnac", "9999")] {
+        let err = vault.add_refund(&entry(merchant, amount)).unwrap_err();
+        assert!(matches!(err, tessera_vault::VaultError::RefundBeyondSpending { .. }), "{merchant} {amount}: {err}");
+    }
+    assert_eq!(vault.credit_count().unwrap(), 0);
+    vault.add_refund(&entry("FNAC", "30")).unwrap();
+    let totals = vault.purchase_totals(&Default::default()).unwrap();
+    assert_eq!(totals.by_category[0].total.to_string(), "80");
+    assert!(totals.by_category.iter().all(|t| !t.total.is_sign_negative()));
+}

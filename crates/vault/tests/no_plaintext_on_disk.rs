@@ -99,6 +99,16 @@ fn run_every_flow(
     let csv = "Date;Libellé;Montant;Catégorie\n21/11/2026;CanaryShopMerchantXy;-9876,54;canarycategoryzz\n\
                22/11/2026;CanaryShopMerchantXy;-1,00;canarycategoryzz\n23/11/2026;CanaryIncomeLabelQw;4321,98;\n";
     vault.import_csv(csv.as_bytes(), &CsvOptions::default()).unwrap();
+    // A refund comes from a merchant bought from.
+    vault
+        .add_purchase(Purchase {
+            date: "2026-11-20".parse().unwrap(),
+            merchant: "CanaryRefundShopVz".into(),
+            amount: "5.00".parse().unwrap(),
+            currency: "EUR".into(),
+            category: "canarycategoryzz".into(),
+        })
+        .unwrap();
     vault
         .add_refund(&PurchaseEntry {
             date: "2026-11-24".into(),

@@ -92,6 +92,8 @@ pub enum CommandError {
     PurchaseZeroAmount,
     #[error("{date} is not a plausible date")]
     PurchaseDate { date: String },
+    #[error("a refund beyond what was spent with {merchant}")]
+    RefundBeyondSpending { merchant: String, spent: String, currency: String },
     #[error("the CSV file has no rows")]
     CsvEmpty,
     #[error("{separator:?} cannot be a column separator")]
@@ -245,6 +247,9 @@ impl From<VaultError> for CommandError {
                 PurchaseProblem::Date { date } => CommandError::PurchaseDate { date: date.to_string() },
             },
             VaultError::MalformedPurchaseId { .. } => CommandError::UnknownPurchase,
+            VaultError::RefundBeyondSpending { merchant, spent, currency } => {
+                CommandError::RefundBeyondSpending { merchant, spent, currency }
+            }
             VaultError::CsvEmpty => CommandError::CsvEmpty,
             VaultError::CsvSeparator { separator } => CommandError::CsvSeparator { separator: separator.to_string() },
             VaultError::CsvEncoding { encoding, .. } => CommandError::CsvEncoding { encoding: encoding.to_owned() },

@@ -30,12 +30,13 @@ export async function renderLedger(main: HTMLElement, message?: HTMLElement): Pr
 }
 
 function brandCard(main: HTMLElement, brand: BrandLedger): HTMLElement {
-  const holds = brand.holds.length === 0 ? t("ledger.holds_nothing") : t("ledger.holds", { items: brand.holds.map((i) => `${itemLabel(i.item)} (${formatValue(i.value)})`).join(" · ") });
+  const holds = brand.holds.length > 0 ? null : brand.packets.length === 0 ? t("ledger.received_nothing") : t("ledger.holds_nothing");
+  const held = holds !== null ? holds : t("ledger.holds", { items: brand.holds.map((i) => `${itemLabel(i.item)} (${formatValue(i.value)})`).join(" · ") });
   return h(
     "section",
     { class: "card brand-card", "data-brand": brand.brand_name, "aria-label": brand.brand_name },
     h("h2", {}, brand.brand_name, " ", h("small", { class: "fingerprint" }, brand.fingerprint)),
-    h("p", { class: "holds" }, holds),
+    h("p", { class: "holds" }, held),
     ...brand.packets.map((p) => packetRow(main, p)),
     ...brand.refusals.map(refusalRow),
   );

@@ -244,7 +244,8 @@ async function showPreview(area: HTMLElement, options: CsvOptions, refresh: () =
   importButton.addEventListener("click", () =>
     void busy(importButton, out, async () => {
       const report = await api.csvImport(chosen());
-      const said = [t("csv.done", { count: report.imported }), t("csv.done_duplicates", { count: report.duplicates })];
+      const said = [t("csv.done", { count: report.imported })];
+      if (report.duplicates > 0) said.push(t("csv.done_duplicates", { count: report.duplicates }));
       if (report.credits_kept > 0) said.push(t("csv.done_credits", { count: report.credits_kept }));
       area.replaceChildren(notice("success", said.join(" ")));
       await refresh();

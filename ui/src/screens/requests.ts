@@ -32,6 +32,14 @@ function droppedLink(e: DragEvent): string | null {
   return first && /^(https?|tessera):/i.test(first) ? first : null;
 }
 
+/** The characters of `name` that `known` does not have, with their code points: what makes two names that look the same differ. */
+function lookalikeLetters(name: string, known: string): string {
+  const different = [...new Set([...name])].filter((c) => !known.includes(c));
+  if (different.length === 0) return "";
+  const shown = different.map((c) => `« ${c} » U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(", ");
+  return " " + t("requests.lookalike_letters", { letters: shown });
+}
+
 export async function renderRequests(main: HTMLElement): Promise<void> {
   const area = h("div", { id: "request-area" });
   const out = h("div", { class: "out", id: "request-out" });
@@ -193,10 +201,11 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       h("h2", { id: "request-brand" }, t("requests.from", { brand: review.brand_name })),
       h("p", { class: "fingerprint" }, t("requests.fingerprint", { fingerprint: review.fingerprint })),
       host ? h("p", { class: "inbox", id: "request-inbox", "data-inbox": host }, t("requests.inbox", { host })) : h("p", { class: "hint", id: "request-no-inbox" }, t("requests.no_inbox")),
-      trustBanner(area, review),
-      review.lookalike ? notice("warning", t("requests.lookalike", { name: review.lookalike.name, fingerprint: review.lookalike.fingerprint })) : null,
+      // A lookalike comes first, and no calm "first contact" banner reassures above it.
+      review.lookalike ? notice("warning", t("requests.lookalike", { name: review.lookalike.name, fingerprint: review.lookalike.fingerprint }) + lookalikeLetters(review.brand_name, review.lookalike.name)) : null,
+      review.lookalike && review.trust.state === "first_contact" ? null : trustBanner(area, review),
       h("p", { class: "offer" }, t("requests.offer", { offer: review.offer })),
-      h("p", {}, t("requests.retention", { count: review.retention_days, date: formatDate(review.expires_at) })),
+      h("p", {}, t("requests.retention", { brand: review.brand_name, count: review.retention_days, date: formatDate(review.expires_at) })),
       ...items,
     ),
     previewArea,

@@ -26,8 +26,8 @@ use crate::import::ImportOutcome;
 use crate::keys::{BrandKeys, BrandRecord};
 use crate::{BrandError, Result};
 
-/// Re-seals one packet row for a new key generation: its id and sealed bytes in, the bytes
-/// sealed anew out (`None` when the row cannot be opened: it is left as it is).
+/// Opens a packet's sealed bytes with the old data key and seals them with the new one
+/// (`None`: the row does not open and is left as it is).
 pub(crate) type Reseal = dyn Fn(&str, &[u8]) -> Option<Vec<u8>> + Send + Sync;
 
 /// Where a brand store is.

@@ -26,7 +26,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tessera_protocol::revocation::RevocationClaims;
 use tokio_postgres::{Config, Row};
 
-use super::{Dump, NewPacket, PacketRow, PacketState, RequestRow, RevocationWrite};
+use super::{Dump, NewPacket, PacketRow, PacketState, RequestRow, Reseal, RevocationWrite};
 use crate::deletion::{self, RevocationOutcome, Tombstone};
 use crate::import::{self, ImportOutcome};
 use crate::keys::{BrandKeys, BrandRecord};
@@ -119,8 +119,35 @@ pub(crate) fn describe(url: &str) -> String {
     }
 }
 
-fn pg_error(location: &str, e: impl std::fmt::Display) -> BrandError {
-    BrandError::Postgres { location: location.to_owned(), detail: e.to_string() }
+/// A PostgreSQL error in words: the server's own message when there is one (a wrong password,
+/// a database that does not exist), with the causes behind a pool's generic wording, and what
+/// to do about the usual ones.
+fn pg_error(location: &str, e: impl std::error::Error) -> BrandError {
+    let mut words = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = match cause.downcast_ref::<tokio_postgres::Error>().and_then(|e| e.as_db_error()) {
+            Some(db) => db.message().to_owned(),
+            None => cause.to_string(),
+        };
+        if !words.iter().any(|w| w.contains(&text)) {
+            words.push(text);
+        }
+        source = cause.source();
+    }
+    let detail = words.join(": ");
+    let hint = if detail.contains("password authentication failed") {
+        "; check the user and password in the URL (and the server's pg_hba.conf)"
+    } else if detail.contains("does not exist") && detail.contains("database") {
+        "; create the database first (`createdb`), or correct its name in the URL"
+    } else if detail.contains("error connecting to server") || detail.contains("Connection refused") {
+        "; is the PostgreSQL server running and listening at that address?"
+    } else if detail.contains("TLS") || detail.contains("tls") {
+        "; for a server without a trusted certificate on a private network, add ?sslmode=disable to the URL"
+    } else {
+        ""
+    };
+    BrandError::Postgres { location: location.to_owned(), detail: format!("{detail}{hint}") }
 }
 
 /// TLS for connections whose URL asks for it (`sslmode=require`, or `prefer` when the server
@@ -211,7 +238,11 @@ impl Postgres {
     }
 
     async fn client(&self) -> Result<Client> {
-        self.pool.get().await.map_err(|e| pg_error(&self.location, e))
+        self.pool.get().await.map_err(|e| match e {
+            // The server's refusal itself (a wrong password, no such database), not the pool's wording.
+            deadpool_postgres::PoolError::Backend(e) => pg_error(&self.location, e),
+            e => pg_error(&self.location, e),
+        })
     }
 
     fn err(&self, e: tokio_postgres::Error) -> BrandError {
@@ -611,7 +642,7 @@ impl Postgres {
         Ok(row.map(|r| packet_from_row(&r)))
     }
 
-    pub async fn rekey(&self, keyslot: &str, sealed_keys: &[u8], reseal: &super::Reseal) -> Result<i64> {
+    pub async fn rekey(&self, keyslot: &str, sealed_keys: &[u8], reseal: &Reseal) -> Result<i64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.err(e))?;
         let generation: i64 = tx

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use tessera_protocol::revocation::RevocationClaims;
 
-use super::{Dump, NewPacket, PacketRow, PacketState, RequestRow, RevocationWrite};
+use super::{Dump, NewPacket, PacketRow, PacketState, RequestRow, Reseal, RevocationWrite};
 use crate::deletion::{self, RevocationOutcome, Tombstone};
 use crate::import::{self, ImportOutcome};
 use crate::keys::{BrandKeys, BrandRecord};
@@ -492,7 +492,7 @@ pub(crate) fn packet_row(conn: &mut Connection, jti: &str) -> Result<Option<Pack
         .optional()?)
 }
 
-pub(crate) fn rekey(conn: &mut Connection, keyslot: &str, sealed_keys: &[u8], reseal: &super::Reseal) -> Result<i64> {
+pub(crate) fn rekey(conn: &mut Connection, keyslot: &str, sealed_keys: &[u8], reseal: &Reseal) -> Result<i64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "UPDATE brand SET keyslot = ?1, sealed_keys = ?2, keys_generation = keys_generation + 1 WHERE id = 1",

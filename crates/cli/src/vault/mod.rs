@@ -153,11 +153,15 @@ pub enum VaultCommand {
     Purchase(purchase::PurchaseCommand),
     /// Write an encrypted backup of the whole vault.
     Backup {
+        /// Where to write the backup (an existing file is kept unless --force)
         #[arg(long)]
         out: PathBuf,
         /// Read the backup passphrase from this file (else $TESSERA_BACKUP_PASSPHRASE, else asked).
         #[arg(long)]
         backup_passphrase_file: Option<PathBuf>,
+        /// Replace the file at --out if there is one
+        #[arg(long)]
+        force: bool,
     },
     /// Replace the vault's content with a backup (creating the vault if there is none).
     ///
@@ -174,11 +178,15 @@ pub enum VaultCommand {
     },
     /// Write all my data as readable JSON, in a passphrase-protected age file (`age -d FILE` opens it).
     Export {
+        /// Where to write the export (an existing file is kept unless --force)
         #[arg(long)]
         out: PathBuf,
         /// Read the export passphrase from this file (else $TESSERA_BACKUP_PASSPHRASE, else asked).
         #[arg(long)]
         export_passphrase_file: Option<PathBuf>,
+        /// Replace the file at --out if there is one
+        #[arg(long)]
+        force: bool,
     },
     /// Show or change preferences.
     Settings(SettingsArgs),
@@ -222,17 +230,32 @@ pub fn run(command: VaultCommand, args: &VaultArgs, now: i64) -> Result<(), CliE
         VaultCommand::RotateKey { recovery_secret_out } => rotate_key(args, recovery_secret_out.as_deref()),
         VaultCommand::Fact(command) => with_vault(args, |vault| fact::run(command, vault)),
         VaultCommand::Purchase(command) => with_vault(args, |vault| purchase::run(command, vault)),
-        VaultCommand::Backup { out, backup_passphrase_file } => {
+        VaultCommand::Backup { out, backup_passphrase_file, force } => {
+            keep_existing(&out, force)?;
             with_vault(args, |vault| backup(vault, &out, backup_passphrase_file.as_deref(), now))
         }
         VaultCommand::Restore { backup, backup_passphrase_file, force } => {
             restore(args, &backup, backup_passphrase_file.as_deref(), force, now)
         }
-        VaultCommand::Export { out, export_passphrase_file } => {
+        VaultCommand::Export { out, export_passphrase_file, force } => {
+            keep_existing(&out, force)?;
             with_vault(args, |vault| export(vault, &out, export_passphrase_file.as_deref(), now))
         }
         VaultCommand::Settings(changes) => with_vault(args, |vault| settings(vault, changes)),
     }
+}
+
+/// A backup or an export never replaces a file silently (it may be an older backup).
+fn keep_existing(out: &Path, force: bool) -> Result<(), CliError> {
+    if out.exists() && !force {
+        return Err(CliError::File {
+            path: out.to_owned(),
+            detail: "a file is already there (an earlier backup?); nothing was written: choose another name, or add \
+                     --force to replace it"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 fn init(args: &VaultArgs) -> Result<(), CliError> {
