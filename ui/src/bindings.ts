@@ -137,8 +137,12 @@ export type BackupSummary = {
 export type BrandLedger = {
 	brand_name: string,
 	fingerprint: string,
-	/**  Items the brand may still hold (from active packets). */
+	/**  Items the brand holds and may use (packets it received, not revoked, not expired). */
 	holds: LedgerItem[],
+	/**  Items of packets revoked whose deletion the brand has not confirmed yet. */
+	deletion_pending: LedgerItem[],
+	/**  Items of packets that have not reached the brand yet. */
+	not_received: LedgerItem[],
 	packets: Packet[],
 	refusals: Refusal[],
 };
@@ -155,7 +159,7 @@ export type ColumnMapping = {
 };
 
 /**  What went wrong, for the page to say in the person's language. */
-export type CommandError = { code: "no_vault" } | { code: "vault_exists" } | { code: "locked" } | { code: "wrong_passphrase" } | { code: "wrong_recovery_secret" } | { code: "malformed_recovery_secret" } | { code: "recovery_groups_differ" } | { code: "weak_passphrase"; min: number } | { code: "vault_damaged" } | { code: "vault_from_newer_tessera" } | { code: "vault_header_damaged" } | { code: "passphrase_slot_damaged" } | { code: "recovery_slot_damaged" } | { code: "master_secret_damaged" } | { code: "rotation_outdated" } | { code: "unknown_fact" } | { code: "not_a_profile_fact"; item: string } | { code: "no_such_fact"; item: string } | { code: "not_a_whole_number"; item: string } | { code: "invalid_value"; item: string } | { code: "nothing_to_undo" } | { code: "invalid_entry" } | { code: "unknown_purchase" } | { code: "no_csv_chosen" } | { code: "not_an_amount"; text: string } | { code: "ambiguous_amount"; text: string; comma: string; point: string } | { code: "not_spending"; text: string } | { code: "not_a_date"; text: string } | { code: "purchase_merchant" } | { code: "purchase_category" } | { code: "purchase_currency"; text: string } | { code: "purchase_amount"; amount: string } | { code: "purchase_zero_amount" } | { code: "purchase_date"; date: string } | { code: "refund_beyond_spending"; merchant: string; spent: string; currency: string } | { code: "csv_empty" } | { code: "csv_separator"; separator: string } | { code: "csv_encoding"; encoding: string } | { code: "csv_columns_unknown" } | { code: "csv_column_missing"; column: number; columns: number } | { code: "csv_date_order"; examples: string[] } | { code: "csv_decimal"; examples: string[] } | { code: "csv_spending_sign"; examples: string[] } | { code: "no_request_open" } | { code: "not_requested"; item: string } | { code: "decided_twice"; item: string } | { code: "undecided"; items: string[] } | { code: "cannot_generalise"; item: string; form: string } | { code: "nothing_to_share_as"; item: string; form: string } | { code: "cannot_answer"; item: string } | { code: "everything_denied" } | { code: "brand_key_changed"; brand_name: string } | { code: "never_share"; item: string } | { code: "unknown_item" } | { code: "expired" } | { code: "not_yet_valid" } | { code: "bad_signature" } | { code: "wrong_file_type" } | { code: "unknown_version" } | { code: "not_for_you" } | { code: "wrong_packet" } | { code: "not_a_tessera_file"; file: string } | { code: "damaged_file" } | { code: "unknown_packet" } | { code: "already_deleted"; brand_name: string } | { code: "no_inbox"; brand_name: string } | { code: "nothing_waiting" } | { code: "wrong_acknowledgement" } | { code: "bad_link" } | { code: "insecure_link"; host: string } | { code: "redirected"; host: string; to: string } | { code: "unreachable"; host: string } | { code: "inbox_timeout"; host: string } | { code: "answer_too_large"; host: string } | { code: "unexpected_answer"; host: string } | { code: "inbox_refused"; host: string; status: number; inbox_code: string | null } | { code: "inbox_unavailable"; host: string; status: number } | { code: "unavailable_language" } | { code: "auto_lock_out_of_range"; min: number; max: number } | { code: "no_backup_chosen" } | { code: "backup_unreadable"; file: string } | { code: "file"; file: string } | { code: "internal" };
+export type CommandError = { code: "no_vault" } | { code: "vault_exists" } | { code: "locked" } | { code: "wrong_passphrase" } | { code: "wrong_recovery_secret" } | { code: "malformed_recovery_secret" } | { code: "recovery_groups_differ" } | { code: "weak_passphrase"; min: number } | { code: "vault_damaged" } | { code: "vault_from_newer_tessera" } | { code: "vault_header_damaged" } | { code: "passphrase_slot_damaged" } | { code: "recovery_slot_damaged" } | { code: "master_secret_damaged" } | { code: "rotation_outdated" } | { code: "unknown_fact" } | { code: "not_a_profile_fact"; item: string } | { code: "no_such_fact"; item: string } | { code: "not_a_whole_number"; item: string } | { code: "invalid_value"; item: string } | { code: "nothing_to_undo" } | { code: "invalid_entry" } | { code: "unknown_purchase" } | { code: "no_csv_chosen" } | { code: "not_an_amount"; text: string } | { code: "ambiguous_amount"; text: string; comma: string; point: string } | { code: "not_spending"; text: string } | { code: "not_a_date"; text: string } | { code: "purchase_merchant" } | { code: "purchase_category" } | { code: "purchase_currency"; text: string } | { code: "purchase_amount"; amount: string } | { code: "purchase_zero_amount" } | { code: "purchase_date"; date: string } | { code: "refund_beyond_spending"; merchant: string; spent: string; currency: string } | { code: "csv_empty" } | { code: "csv_separator"; separator: string } | { code: "csv_encoding"; encoding: string } | { code: "csv_columns_unknown" } | { code: "csv_column_missing"; column: number; columns: number } | { code: "csv_date_order"; examples: string[] } | { code: "csv_decimal"; examples: string[] } | { code: "csv_spending_sign"; examples: string[] } | { code: "no_request_open" } | { code: "not_requested"; item: string } | { code: "decided_twice"; item: string } | { code: "undecided"; items: string[] } | { code: "cannot_generalise"; item: string; form: string } | { code: "nothing_to_share_as"; item: string; form: string } | { code: "cannot_answer"; item: string } | { code: "everything_denied" } | { code: "brand_key_changed"; brand_name: string } | { code: "never_share"; item: string } | { code: "unknown_item" } | { code: "expired" } | { code: "not_yet_valid" } | { code: "bad_signature" } | { code: "wrong_file_type" } | { code: "unknown_version" } | { code: "not_for_you" } | { code: "wrong_packet" } | { code: "not_a_tessera_file"; file: string } | { code: "damaged_file" } | { code: "unknown_packet" } | { code: "already_deleted"; brand_name: string } | { code: "no_inbox"; brand_name: string } | { code: "nothing_waiting" } | { code: "wrong_acknowledgement" } | { code: "receipt_for_another_packet" } | { code: "bad_link" } | { code: "insecure_link"; host: string } | { code: "redirected"; host: string; to: string } | { code: "unreachable"; host: string } | { code: "inbox_timeout"; host: string } | { code: "answer_too_large"; host: string } | { code: "unexpected_answer"; host: string } | { code: "inbox_refused"; host: string; status: number; inbox_code: string | null } | { code: "inbox_unavailable"; host: string; status: number } | { code: "unavailable_language" } | { code: "auto_lock_out_of_range"; min: number; max: number } | { code: "no_backup_chosen" } | { code: "backup_unreadable"; file: string } | { code: "file"; file: string } | { code: "internal" };
 
 /**  How much a vault or a backup holds. */
 export type Counts = {
@@ -508,6 +512,11 @@ export type Sent =
 /**  The inbox acknowledged the packet, or answered the revocation with a receipt that verified. */
 { outcome: "delivered"; packet: Packet } | 
 /**
+ *  Revoked before it reached the brand: the packet is not sent, and the brand's inbox says
+ *  it never received it (or the packet's send failed while the person revoked it).
+ */
+{ outcome: "withdrawn"; packet: Packet } | 
+/**
  *  It waits in the outbox: `error` says why (offline, the brand's server failing…); it is
  *  tried again by itself while the app is open, at `next_try_at`.
  */
@@ -540,9 +549,15 @@ export type SharedItemView = {
 /**  Where a packet stands. */
 export type Status = 
 /**  Shared; waiting in the outbox to reach the brand's inbox. */
-"waiting_to_be_sent" | "active" | "expired" | 
+"waiting_to_be_sent" | 
+/**  Shared; the brand's inbox refused it: not tried again by itself. */
+"sending_refused" | "active" | "expired" | 
 /**  Revoked; the revocation waits in the outbox to reach the brand's inbox. */
-"revocation_waiting" | "revoked" | "deletion_confirmed";
+"revocation_waiting" | 
+/**  Revoked; the brand's inbox refused the revocation: not tried again by itself. */
+"revocation_refused" | "revoked" | 
+/**  Revoked before it reached the brand: its inbox never received it. */
+"never_received" | "deletion_confirmed";
 
 /**  A total for one category (and month, `YYYY-MM`, or none for all months), in one currency. */
 export type Total = {

@@ -93,7 +93,11 @@ pub enum ConsentCommand {
 
 /// Reads a request from a file, or fetches it when `source` is a link, and verifies it.
 fn review(vault: &Vault, source: &str, now: i64) -> Result<RequestReview, CliError> {
-    if RequestLink::looks_like_link(source) {
+    // `javascript:…` or `data:…` is no file either: say it is not a request link.
+    let has_scheme = source.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if RequestLink::looks_like_link(source) || (has_scheme && !Path::new(source).exists()) {
         let link = RequestLink::parse(source)?;
         let jws = online::fetch_request(&link)?;
         return vault.review_request(&jws, now).map_err(|e| match e {
@@ -193,7 +197,9 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
         }
         ConsentCommand::Answer(decided) => answer(&mut vault, &decided, now),
         ConsentCommand::Decline { request } => {
-            let refusal = vault.decline_request(&review(&vault, &request, now)?, now)?;
+            let r = review(&vault, &request, now)?;
+            note_earlier_answers(&vault, &r, now)?;
+            let refusal = vault.decline_request(&r, now)?;
             println!("You declined {}'s request: nothing was sent. Your ledger records it.", refusal.brand_name);
             Ok(())
         }
@@ -236,6 +242,9 @@ fn answer(vault: &mut Vault, answer: &AnswerArgs, now: i64) -> Result<(), CliErr
     let decisions = decisions(&r, &answer.share, &answer.deny)?;
     let preview = vault.preview_packet(&r, &decisions, now)?;
     print_preview(&preview);
+    if answer.send || (answer.out.is_some() && !answer.preview) {
+        note_earlier_answers(vault, &r, now)?;
+    }
     if answer.send {
         let (entry, item) = vault.queue_packet(&r, &preview, now)?;
         if let Some(out) = &answer.out {
@@ -254,20 +263,42 @@ fn answer(vault: &mut Vault, answer: &AnswerArgs, now: i64) -> Result<(), CliErr
     Ok(())
 }
 
-/// Sends `items` now, one after the other; fails if any still waits.
+/// Sends `items` now, one after the other. Anything the inbox refused is an error; anything
+/// only waiting (offline, the inbox failing) is [`CliError::NotSentYet`], its own exit status.
 fn send_now(vault: &mut Vault, items: &[tessera_vault::outbox::OutboxItem], now: i64) -> Result<(), CliError> {
     let client = online::client()?;
-    let mut waiting = Vec::new();
+    let (mut waiting, mut refused) = (Vec::new(), Vec::new());
     for item in items {
-        if let Sent::Waiting(why) = online::send(vault, &client, item, now)? {
-            waiting.push(why);
+        match online::send(vault, &client, item, now)? {
+            Sent::Done => {}
+            Sent::Waiting(why) => waiting.push(why),
+            Sent::Refused(why) => refused.push(why),
         }
     }
-    match waiting.len() {
-        0 => Ok(()),
-        1 => Err(CliError::NotSent(waiting.remove(0))),
-        n => Err(CliError::NotSent(format!("{n} items still wait to be sent:\n  {}", waiting.join("\n  ")))),
+    if !refused.is_empty() {
+        refused.extend(waiting);
+        return Err(CliError::Refused(refused.join("\n  ")));
     }
+    if !waiting.is_empty() {
+        return Err(CliError::NotSentYet(waiting.join("\n  ")));
+    }
+    Ok(())
+}
+
+/// Tells, before a second answer is recorded, that the request was answered or declined already.
+fn note_earlier_answers(vault: &Vault, r: &RequestReview, now: i64) -> Result<(), CliError> {
+    for line in vault.ledger(now)?.iter().filter(|l| l.entry.request_jti == r.request_jti) {
+        eprintln!(
+            "note: you already answered this request on {} (packet {}, {}); this answer makes another packet",
+            show_time(line.entry.shared_at),
+            line.entry.packet_jti,
+            line.status.as_str()
+        );
+    }
+    for refusal in vault.refusals()?.iter().filter(|d| d.request_jti == r.request_jti) {
+        eprintln!("note: you declined this request on {}", show_time(refusal.declined_at));
+    }
+    Ok(())
 }
 
 fn print_preview(preview: &PacketPreview) {
@@ -315,11 +346,17 @@ fn brands(vault: &Vault, now: i64) -> Result<(), CliError> {
     }
     for b in brands {
         println!("{} ({})", b.brand_name, b.fingerprint);
-        if b.holds.is_empty() {
+        if b.holds.is_empty() && b.deletion_pending.is_empty() {
             println!("  holds nothing now");
         }
         for item in &b.holds {
             println!("  holds {}: {}", item.item, item.value);
+        }
+        for item in &b.deletion_pending {
+            println!("  may still hold {}: {} (deletion asked, not confirmed yet)", item.item, item.value);
+        }
+        for item in &b.not_received {
+            println!("  has not received {}: {} yet (waiting to be sent)", item.item, item.value);
         }
         for p in &b.packets {
             println!("  packet {} shared {}: {}", p.entry.packet_jti, show_time(p.entry.shared_at), p.status.as_str());

@@ -21,11 +21,19 @@ pub enum CliError {
     FetchedArtifact { link: String, source: tessera_protocol::ProtocolError },
     #[error(transparent)]
     Online(#[from] tessera_online::OnlineError),
+    /// The inbox refused something sent: it stays in the outbox, and is not tried again by itself.
     #[error("{0}")]
-    NotSent(String),
+    Refused(String),
+    /// Something recorded waits in the outbox (offline, the inbox failing): not an error of the
+    /// person's, but not done either — its own exit status, [`NOT_SENT_YET`].
+    #[error("{0}")]
+    NotSentYet(String),
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
 }
+
+/// The exit status when what was decided is recorded but waits to be sent (EX_TEMPFAIL).
+pub const NOT_SENT_YET: u8 = 75;
 
 impl CliError {
     /// Whether the reader of the output went away (`tessera … | head`): the command ends quietly.

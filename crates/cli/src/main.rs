@@ -114,6 +114,10 @@ fn main() -> ExitCode {
         },
         // The reader of the output went away (`tessera … | head`): nothing more to say.
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(CliError::NotSentYet(why)) => {
+            eprintln!("not sent yet: {why}");
+            ExitCode::from(error::NOT_SENT_YET)
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tessera_online::{Client, OnlineError, RequestLink, Timeouts};
 use tessera_protocol::inbox::Endpoints;
 use tessera_vault::outbox::{OutboxItem, OutgoingKind};
-use tessera_vault::Vault;
+use tessera_vault::{Vault, VaultError};
 
 use crate::{show_time, CliError};
 
@@ -41,49 +41,75 @@ pub fn fetch_request(link: &RequestLink) -> Result<String, CliError> {
 
 /// What became of one item sent.
 pub enum Sent {
-    Delivered,
-    /// Still in the outbox; the words say why.
+    /// It left the outbox: delivered, or nothing is left to send.
+    Done,
+    /// Still in the outbox, tried again later; the words say why.
     Waiting(String),
+    /// Still in the outbox, refused by the inbox: not tried again by itself; the words say why.
+    Refused(String),
 }
 
 fn host(item: &OutboxItem) -> String {
     Endpoints::from_response_uri(&item.response_uri).map(|e| e.host()).unwrap_or_else(|_| item.response_uri.clone())
 }
 
+fn what(item: &OutboxItem) -> String {
+    match item.kind {
+        OutgoingKind::Packet => format!("packet {}", item.packet_jti),
+        OutgoingKind::Revocation => format!("revocation of packet {}", item.packet_jti),
+    }
+}
+
 /// Sends one item of the outbox, records the outcome in the vault and prints it.
 pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> Result<Sent, CliError> {
     let host = host(item);
+    let jti = item.packet_jti.as_str();
     let outcome = match item.kind {
         OutgoingKind::Packet => match block_on(client.send_packet(&item.response_uri, &item.body_bytes()))? {
-            Ok(delivered) => {
-                let line = vault.packet_delivered(&item.packet_jti, &delivered.acknowledgement, now)?;
-                let again = if delivered.first_time { "" } else { " (it had it already)" };
-                println!(
-                    "{} ({host}) acknowledged packet {}{again}: stored, deleted by {}.",
-                    line.entry.brand_name,
-                    item.packet_jti,
-                    show_time(delivered.acknowledgement.retention_end)
-                );
-                return Ok(Sent::Delivered);
-            }
+            Ok(delivered) => match vault.packet_delivered(jti, &delivered.acknowledgement, now) {
+                Ok(line) => {
+                    let again = if delivered.first_time { "" } else { " (it had it already)" };
+                    println!(
+                        "{} ({host}) acknowledged packet {jti}{again}: stored, deleted by {}.",
+                        line.entry.brand_name,
+                        show_time(delivered.acknowledgement.retention_end)
+                    );
+                    return Ok(Sent::Done);
+                }
+                Err(e @ VaultError::WrongAcknowledgement { .. }) => {
+                    return Ok(Sent::Refused(format!("{host} answered wrongly: {e}; {}", refused_then(item))));
+                }
+                Err(e) => return Err(e.into()),
+            },
             Err(e) => e,
         },
         OutgoingKind::Revocation => {
             let body = String::from_utf8_lossy(&item.body_bytes()).into_owned();
             match block_on(client.send_revocation(&item.response_uri, &body))? {
-                Ok(receipt) => match vault.revocation_answered(&item.packet_jti, &receipt, now) {
+                Ok(receipt) => match vault.revocation_answered(jti, &receipt, now) {
                     Ok(line) => {
                         let deleted = line.entry.deletion.as_ref().map(|d| show_time(d.deleted_at)).unwrap_or_default();
                         println!(
-                            "{} ({host}) confirmed deleting packet {} on {deleted}: deletion confirmed.",
-                            line.entry.brand_name, item.packet_jti
+                            "{} ({host}) confirmed deleting packet {jti} on {deleted}: deletion confirmed.",
+                            line.entry.brand_name
                         );
-                        return Ok(Sent::Delivered);
+                        return Ok(Sent::Done);
                     }
-                    Err(e) => {
-                        let why = format!("{host} answered with a receipt that does not verify: {e}");
-                        return Ok(Sent::Waiting(why));
+                    Err(e @ (VaultError::Protocol(_) | VaultError::ReceiptForAnotherPacket { .. })) => {
+                        let why = format!("{host} answered with a receipt that does not prove the deletion: {e}");
+                        return Ok(Sent::Refused(format!("{why}; {}", refused_then(item))));
                     }
+                    Err(e) => return Err(e.into()),
+                },
+                Err(e) if e.inbox_code() == Some("unknown_packet") => match vault.never_received(jti, now)? {
+                    Some(line) => {
+                        println!(
+                            "{} ({host}) never received packet {jti}: it was revoked before it arrived, so there is nothing to delete.",
+                            line.entry.brand_name
+                        );
+                        return Ok(Sent::Done);
+                    }
+                    None => e,
                 },
                 Err(e) => e,
             }
@@ -94,17 +120,41 @@ pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> 
 
 fn failed(vault: &mut Vault, item: &OutboxItem, error: &OnlineError, now: i64) -> Result<Sent, CliError> {
     let retryable = error.is_retryable();
-    let recorded = vault.delivery_failed(&item.packet_jti, item.kind, &error.to_string(), retryable, now)?;
-    let what = match item.kind {
-        OutgoingKind::Packet => "packet",
-        OutgoingKind::Revocation => "revocation of packet",
+    let Some(recorded) = vault.delivery_failed(&item.packet_jti, item.kind, &error.to_string(), retryable, now)? else {
+        // Revoked while it was being sent: it left the outbox, and its revocation waits instead.
+        println!("The {} was withdrawn while it was being sent.", what(item));
+        return Ok(Sent::Done);
     };
-    let then = if retryable {
-        format!("it waits in your outbox (attempt {}); send it again with `tessera consent send`", recorded.attempts)
+    if retryable {
+        Ok(Sent::Waiting(format!(
+            "the {} is not sent yet: {error}. It waits in your outbox ({}); `tessera consent send` tries again",
+            what(item),
+            attempts(recorded.attempts)
+        )))
     } else {
-        "sending it again as it is will not help; it stays in your outbox until you remove the cause".to_owned()
-    };
-    Ok(Sent::Waiting(format!("could not send the {what} {}: {error}; {then}", item.packet_jti)))
+        Ok(Sent::Refused(format!("could not send the {}: {error}; {}", what(item), refused_then(item))))
+    }
+}
+
+/// What a person can do about an item the inbox refused.
+fn refused_then(item: &OutboxItem) -> String {
+    let jti = &item.packet_jti;
+    match item.kind {
+        OutgoingKind::Packet => format!(
+            "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox; `tessera consent revoke {jti}` withdraws it"
+        ),
+        OutgoingKind::Revocation => format!(
+            "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox; `tessera consent revoke {jti} --out FILE` writes the revocation to send to the brand another way"
+        ),
+    }
+}
+
+fn attempts(n: u32) -> String {
+    if n == 1 {
+        "1 attempt".into()
+    } else {
+        format!("{n} attempts")
+    }
 }
 
 /// Prints what waits in the outbox.
@@ -119,11 +169,11 @@ pub fn print_outbox(vault: &Vault) -> Result<(), CliError> {
             OutgoingKind::Revocation => "revocation of",
         };
         let state = if item.refused {
-            "refused".to_owned()
+            format!("refused by the inbox after {}: not sent again by itself", attempts(item.attempts))
         } else if item.attempts == 0 {
             "not tried yet".to_owned()
         } else {
-            format!("{} attempts, next {}", item.attempts, show_time(item.next_try_at))
+            format!("{}, next {}", attempts(item.attempts), show_time(item.next_try_at))
         };
         println!("{what} {} to {} ({})  {state}", item.packet_jti, item.brand_name, host(item));
         if let Some(error) = &item.last_error {

@@ -23,7 +23,7 @@ pub enum OnlineError {
     UnexpectedAnswer { host: String, detail: String },
     #[error("{host} refused it ({status}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
     Refused { host: String, status: u16, code: Option<String>, message: String },
-    #[error("{host} could not take it now ({status}{}): {message}; it will be tried again", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
+    #[error("{host} could not take it now ({status}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
     ServerError { host: String, status: u16, code: Option<String>, message: String },
     #[error("cannot set up the network client: {detail}")]
     Setup { detail: String },
@@ -74,6 +74,31 @@ impl OnlineError {
             detail = inner.to_string();
             source = inner.source();
         }
-        OnlineError::Unreachable { host, detail }
+        OnlineError::Unreachable { host, detail: connection_failure_in_words(&detail, url.scheme()) }
     }
+}
+
+/// What a failed connection means, in words rather than the TLS or HTTP library's terms.
+fn connection_failure_in_words(detail: &str, scheme: &str) -> String {
+    let lower = detail.to_ascii_lowercase();
+    let said = if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
+        if scheme == "https" {
+            "it does not speak https there: the link may be wrong".to_owned()
+        } else {
+            "it answered with something that is not HTTP".to_owned()
+        }
+    } else if lower.contains("connection refused") {
+        "nothing answers at that address".to_owned()
+    } else if lower.contains("connection reset") || lower.contains("closed before message completed") {
+        "the connection closed before the answer came".to_owned()
+    } else if lower.contains("dns") || lower.contains("lookup") || lower.contains("name or service not known") {
+        "that name is not found".to_owned()
+    } else if lower.contains("certificate") || lower.contains("unknownissuer") {
+        "its certificate is not trusted by this computer".to_owned()
+    } else if lower.contains("network is unreachable") || lower.contains("no route") {
+        "this computer is not connected".to_owned()
+    } else {
+        crate::clean_text(detail, 120)
+    };
+    said
 }

@@ -29,6 +29,7 @@ use reqwest::{Response, StatusCode};
 use tessera_protocol::inbox::{
     Endpoints, ErrorBody, PacketAcknowledgement, PACKET_CONTENT_TYPE, RECEIPT_CONTENT_TYPE, REVOCATION_CONTENT_TYPE,
 };
+use tessera_protocol::text::{is_bidi_control, is_invisible};
 use url::Url;
 
 pub use error::OnlineError;
@@ -122,7 +123,7 @@ impl Client {
         if jws.is_empty() || !jws.starts_with("eyJ") {
             return Err(OnlineError::UnexpectedAnswer {
                 host: host_of(&url),
-                detail: format!("the answer is not a Tessera request ({})", shorten(&jws)),
+                detail: format!("the answer is not a Tessera request ({})", clean_text(&jws, 200)),
             });
         }
         Ok(FetchedRequest { jws, url })
@@ -147,14 +148,17 @@ impl Client {
         }
         let bytes = read_capped(&url, answer, MAX_ACK_BYTES).await?;
         let acknowledgement: PacketAcknowledgement =
-            serde_json::from_slice(&bytes).map_err(|e| OnlineError::UnexpectedAnswer {
+            serde_json::from_slice(&bytes).map_err(|_| OnlineError::UnexpectedAnswer {
                 host: host_of(&url),
-                detail: format!("the acknowledgement is not the expected JSON ({e})"),
+                detail: "its acknowledgement is not what a Tessera inbox sends".into(),
             })?;
         if acknowledgement.status != "stored" {
             return Err(OnlineError::UnexpectedAnswer {
                 host: host_of(&url),
-                detail: format!("the acknowledgement says {:?}, not \"stored\"", acknowledgement.status),
+                detail: format!(
+                    "its acknowledgement says {:?}, not \"stored\"",
+                    clean_text(&acknowledgement.status, 40)
+                ),
             });
         }
         Ok(Delivered { acknowledgement, first_time: status == StatusCode::CREATED })
@@ -176,14 +180,20 @@ impl Client {
         if answer.status() != StatusCode::OK {
             return Err(refusal(&url, answer).await);
         }
-        let type_ok = content_type(&answer).is_some_and(|t| t.eq_ignore_ascii_case(RECEIPT_CONTENT_TYPE));
+        let answered_type = content_type(&answer);
+        let type_ok = answered_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(RECEIPT_CONTENT_TYPE));
         let bytes = read_capped(&url, answer, MAX_RECEIPT_BYTES).await?;
         let text = String::from_utf8(bytes).unwrap_or_default();
         let receipt = text.trim();
         if !type_ok || receipt.is_empty() {
+            let what = match (&answered_type, receipt.is_empty()) {
+                (_, true) => "it is empty".to_owned(),
+                (Some(t), false) => format!("it is typed {}, not {RECEIPT_CONTENT_TYPE}", clean_text(t, 60)),
+                (None, false) => format!("it has no type, not {RECEIPT_CONTENT_TYPE}"),
+            };
             return Err(OnlineError::UnexpectedAnswer {
                 host: host_of(&url),
-                detail: format!("the answer is not a deletion receipt ({})", shorten(receipt)),
+                detail: format!("the answer is not a deletion receipt ({what})"),
             });
         }
         Ok(receipt.to_owned())
@@ -247,7 +257,7 @@ async fn refusal(url: &Url, answer: Response) -> OnlineError {
     let host = host_of(url);
     if status.is_redirection() {
         let location = answer.headers().get(LOCATION).and_then(|l| l.to_str().ok()).unwrap_or_default();
-        let target = url.join(location).ok().map(|to| host_of(&to)).unwrap_or_else(|| location.to_owned());
+        let target = url.join(location).ok().map(|to| host_of(&to)).unwrap_or_else(|| clean_text(location, 80));
         return OnlineError::Redirected { host, status: status.as_u16(), to: target };
     }
     let is_json = content_type(&answer).is_some_and(|t| t.eq_ignore_ascii_case("application/json"));
@@ -259,9 +269,11 @@ async fn refusal(url: &Url, answer: Response) -> OnlineError {
         Err(e) => return e,
     };
     let error: Option<ErrorBody> = if is_json { serde_json::from_slice(&body).ok() } else { None };
+    // The server's words are shown to the person and kept in the outbox: nothing in them may
+    // move the cursor, change colours or reorder the text (§1's rule for every text shown).
     let (code, message) = match error {
-        Some(ErrorBody { code, message }) => (Some(code), message),
-        None => (None, shorten(&String::from_utf8_lossy(&body))),
+        Some(ErrorBody { code, message }) => (Some(code).filter(|c| is_error_code(c)), clean_text(&message, 200)),
+        None => (None, clean_text(&String::from_utf8_lossy(&body), 200)),
     };
     if status.is_server_error() {
         OnlineError::ServerError { host, status: status.as_u16(), code, message }
@@ -270,15 +282,47 @@ async fn refusal(url: &Url, answer: Response) -> OnlineError {
     }
 }
 
-/// At most 200 characters of a text from the network, on one line, for an error message.
-fn shorten(text: &str) -> String {
-    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let one_line = one_line.trim();
+/// Whether `code` looks like an inbox error code (§12.2: snake_case ASCII), so that it can be shown as is.
+fn is_error_code(code: &str) -> bool {
+    (1..=40).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A text from the network made safe to show on one line: control characters (escape
+/// sequences, line breaks) become spaces, bidirectional controls and invisible characters are
+/// dropped, and at most `max_chars` characters are kept.
+pub(crate) fn clean_text(text: &str, max_chars: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .filter(|&c| !is_bidi_control(c) && (c.is_whitespace() || c.is_control() || !is_invisible(c)))
+        .map(|c| if c.is_control() || c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let one_line = one_line.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
     if one_line.is_empty() {
         return "an empty answer".into();
     }
-    match one_line.char_indices().nth(200) {
+    match one_line.char_indices().nth(max_chars) {
         Some((at, _)) => format!("{}…", &one_line[..at]),
-        None => one_line.to_owned(),
+        None => one_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_words_lose_escape_sequences_bidi_controls_and_invisibles() {
+        let hostile = "<b>x</b>\u{1b}[31mred\u{1b}[2J\r\nfake line\u{202E}gnp.exe\u{200B}!";
+        assert_eq!(clean_text(hostile, 200), "<b>x</b> [31mred [2J fake linegnp.exe!");
+        assert_eq!(clean_text("\u{1b}\u{7}\u{200B}", 200), "an empty answer");
+        assert_eq!(clean_text(&"é".repeat(300), 200).chars().count(), 201);
+    }
+
+    #[test]
+    fn only_snake_case_codes_are_kept() {
+        assert!(is_error_code("unknown_packet"));
+        assert!(!is_error_code("Unknown\u{1b}[2J"));
+        assert!(!is_error_code(&"a".repeat(41)));
+        assert!(!is_error_code(""));
     }
 }

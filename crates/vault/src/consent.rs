@@ -363,6 +363,7 @@ pub(crate) fn seal_packet(
         deletion: None,
         response_uri: request.claims.response_uri.clone(),
         delivered: None,
+        never_received_at: None,
     };
     Ok(SealedPacket { file, entry })
 }

@@ -45,6 +45,8 @@ pub enum VaultError {
     NotInOutbox { packet_jti: String },
     #[error("the inbox acknowledged another packet ({found}) than the one sent ({expected}); it stays in the outbox")]
     WrongAcknowledgement { expected: String, found: String },
+    #[error("the inbox answered with the receipt of packet {found}, not of packet {expected}; the revocation stays in the outbox")]
+    ReceiptForAnotherPacket { expected: String, found: String },
     #[error("{}", database_message(.0))]
     Database(#[from] rusqlite::Error),
     #[error("{path}: {detail}")]

@@ -54,6 +54,10 @@ pub struct LedgerEntry {
     /// The brand's inbox acknowledged the packet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered: Option<Delivery>,
+    /// When the brand's inbox, answering the revocation of a packet it never acknowledged, said
+    /// it has no such packet: revoked before it reached the brand, it was never received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_received_at: Option<i64>,
 }
 
 /// The brand's inbox said it stored the packet.
@@ -110,14 +114,20 @@ pub struct ConfirmedDeletion {
 pub enum PacketStatus {
     /// Shared, waiting in the outbox to be sent to the brand's inbox.
     WaitingToBeSent,
+    /// Shared, but the brand's inbox refused it: it is not tried again by itself.
+    SendingRefused,
     /// The brand may hold and use it.
     Active,
     /// Past its retention end: the brand must have deleted it.
     Expired,
     /// Revoked; the revocation waits in the outbox to be sent to the brand's inbox.
     RevocationWaiting,
+    /// Revoked; the brand's inbox refused the revocation: it is not tried again by itself.
+    RevocationRefused,
     /// Revoked; waiting for the brand's deletion receipt.
     Revoked,
+    /// Revoked before it reached the brand: its inbox says it never received it.
+    NeverReceived,
     /// The brand proved the deletion.
     DeletionConfirmed,
 }
@@ -126,27 +136,65 @@ impl PacketStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PacketStatus::WaitingToBeSent => "waiting to be sent",
+            PacketStatus::SendingRefused => "refused by the brand's inbox",
             PacketStatus::Active => "active",
             PacketStatus::Expired => "expired",
             PacketStatus::RevocationWaiting => "revocation waiting to be sent",
+            PacketStatus::RevocationRefused => "revocation refused by the brand's inbox",
             PacketStatus::Revoked => "revoked",
+            PacketStatus::NeverReceived => "revoked before the brand received it",
             PacketStatus::DeletionConfirmed => "deletion confirmed",
+        }
+    }
+
+    /// Whether the brand has the packet's items, as "what each brand knows" tells it.
+    pub fn holding(self) -> Holding {
+        match self {
+            PacketStatus::Active => Holding::Holds,
+            PacketStatus::Revoked | PacketStatus::RevocationWaiting | PacketStatus::RevocationRefused => {
+                Holding::DeletionPending
+            }
+            PacketStatus::WaitingToBeSent | PacketStatus::SendingRefused => Holding::NotReceived,
+            PacketStatus::Expired | PacketStatus::NeverReceived | PacketStatus::DeletionConfirmed => Holding::Nothing,
         }
     }
 }
 
-/// What waits in the outbox, as the ledger's statuses need it: for a packet id, whether its
-/// packet and whether its revocation wait to be sent.
-pub(crate) type Waiting<'a> = &'a dyn Fn(&str) -> (bool, bool);
+/// Whether a brand has a packet's items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// It received them and may use them.
+    Holds,
+    /// Revoked, but the brand has not confirmed the deletion: it may still hold them.
+    DeletionPending,
+    /// They have not reached the brand yet.
+    NotReceived,
+    /// Expired, deleted, or never received.
+    Nothing,
+}
+
+/// Where one item of the outbox stands, as the ledger's statuses need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InOutbox {
+    No,
+    Waiting,
+    /// The inbox refused it; it is tried again only when the person asks.
+    Refused,
+}
+
+/// What waits in the outbox: for a packet id, where its packet and its revocation stand.
+pub(crate) type Waiting<'a> = &'a dyn Fn(&str) -> (InOutbox, InOutbox);
 
 impl LedgerEntry {
     /// Its status at `now`, knowing what waits in the outbox.
     pub(crate) fn status_with(&self, now: i64, waiting: Waiting<'_>) -> PacketStatus {
-        let (packet_waits, revocation_waits) = waiting(&self.packet_jti);
-        match self.status(now) {
-            PacketStatus::Revoked if revocation_waits => PacketStatus::RevocationWaiting,
-            PacketStatus::Active if packet_waits => PacketStatus::WaitingToBeSent,
-            status => status,
+        let (packet, revocation) = waiting(&self.packet_jti);
+        match (self.status(now), packet, revocation) {
+            (PacketStatus::Revoked, _, InOutbox::Waiting) => PacketStatus::RevocationWaiting,
+            (PacketStatus::Revoked, _, InOutbox::Refused) => PacketStatus::RevocationRefused,
+            (PacketStatus::Active | PacketStatus::Expired, InOutbox::Waiting, _) => PacketStatus::WaitingToBeSent,
+            (PacketStatus::Active | PacketStatus::Expired, InOutbox::Refused, _) => PacketStatus::SendingRefused,
+            (status, _, _) => status,
         }
     }
 
@@ -154,6 +202,8 @@ impl LedgerEntry {
     pub fn status(&self, now: i64) -> PacketStatus {
         if self.deletion.is_some() {
             PacketStatus::DeletionConfirmed
+        } else if self.never_received_at.is_some() {
+            PacketStatus::NeverReceived
         } else if self.revoked_at.is_some() {
             PacketStatus::Revoked
         } else if now >= self.retention_end {
@@ -178,8 +228,13 @@ pub struct BrandKnowledge {
     pub brand_name: String,
     pub brand_did: String,
     pub fingerprint: String,
-    /// Items the brand may still hold (from active packets).
+    /// Items the brand may still hold and use (from packets it received, not revoked, not expired).
     pub holds: Vec<SharedItem>,
+    /// Items of packets revoked whose deletion the brand has not confirmed yet: it may still
+    /// hold them.
+    pub deletion_pending: Vec<SharedItem>,
+    /// Items of packets shared that have not reached the brand yet (waiting to be sent, or refused).
+    pub not_received: Vec<SharedItem>,
     pub packets: Vec<LedgerLine>,
     /// The brand's requests the consumer declined, newest first.
     pub refusals: Vec<Refusal>,
@@ -251,6 +306,8 @@ impl Ledger {
                     brand_did: did.to_string(),
                     fingerprint: did.fingerprint(),
                     holds: Vec::new(),
+                    deletion_pending: Vec::new(),
+                    not_received: Vec::new(),
                     packets: Vec::new(),
                     refusals: Vec::new(),
                 });
@@ -266,8 +323,13 @@ impl Ledger {
         }
         for (at, line, refusal) in placed {
             if let Some(line) = line {
-                if matches!(line.status, PacketStatus::Active | PacketStatus::WaitingToBeSent) {
-                    brands[at].holds.extend(line.entry.items.iter().cloned());
+                let brand = &mut brands[at];
+                let items = line.entry.items.iter().cloned();
+                match line.status.holding() {
+                    Holding::Holds => brand.holds.extend(items),
+                    Holding::DeletionPending => brand.deletion_pending.extend(items),
+                    Holding::NotReceived => brand.not_received.extend(items),
+                    Holding::Nothing => {}
                 }
                 brands[at].packets.push(line);
             }

@@ -14,6 +14,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::ledger::InOutbox;
 use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Staged, Writer};
 
 /// What waits to be sent.
@@ -113,8 +114,13 @@ impl Outbox {
         self.items.iter().find(|(_, i)| i.packet_jti == packet_jti && i.kind == kind).cloned()
     }
 
-    pub(crate) fn is_waiting(&self, packet_jti: &str, kind: OutgoingKind) -> bool {
-        self.items.iter().any(|(_, i)| i.packet_jti == packet_jti && i.kind == kind)
+    /// Where packet `packet_jti`'s item of `kind` stands.
+    pub(crate) fn state_of(&self, packet_jti: &str, kind: OutgoingKind) -> InOutbox {
+        match self.items.iter().find(|(_, i)| i.packet_jti == packet_jti && i.kind == kind) {
+            None => InOutbox::No,
+            Some((_, item)) if item.refused => InOutbox::Refused,
+            Some(_) => InOutbox::Waiting,
+        }
     }
 
     /// Writes a new item in `writer`'s transaction.

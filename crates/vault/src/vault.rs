@@ -42,7 +42,7 @@ use crate::error::{Result, VaultError};
 use crate::facts::{Fact, Facts, Sensitivity};
 use crate::files;
 use crate::keys::{self, check_new_passphrase, KeyRotation, Keyslots, Master, RecoverySecret};
-use crate::ledger::{BrandKnowledge, Delivery, Ledger, LedgerEntry, LedgerLine, ReceiptCheck, Refusal};
+use crate::ledger::{BrandKnowledge, Delivery, InOutbox, Ledger, LedgerEntry, LedgerLine, ReceiptCheck, Refusal};
 use crate::outbox::{backoff, Outbox, OutboxItem, OutgoingKind};
 use crate::purchases::{self, LegacyCredits, Purchase, PurchaseEntry, PurchaseFilter, PurchasePage, Purchases, Totals};
 use crate::settings::{Settings, StoredSettings};
@@ -911,9 +911,9 @@ impl Vault {
     }
 }
 
-/// Whether the packet `jti` and its revocation wait in the outbox.
-fn waiting_in(outbox: &Outbox, jti: &str) -> (bool, bool) {
-    (outbox.is_waiting(jti, OutgoingKind::Packet), outbox.is_waiting(jti, OutgoingKind::Revocation))
+/// Where the packet `jti` and its revocation stand in the outbox.
+fn waiting_in(outbox: &Outbox, jti: &str) -> (InOutbox, InOutbox) {
+    (outbox.state_of(jti, OutgoingKind::Packet), outbox.state_of(jti, OutgoingKind::Revocation))
 }
 
 /// Sending to a brand's inbox: what waits, and what came back ([`crate::outbox`]). The vault
@@ -955,6 +955,11 @@ impl Vault {
 
     /// Signs a revocation of packet `packet_jti`, marks the packet revoked and puts the
     /// revocation in the outbox for the packet's inbox, in one transaction.
+    ///
+    /// A packet still waiting in the outbox is taken out in the same transaction: it is never
+    /// sent after the person revoked it. The revocation is queued all the same, because an
+    /// earlier attempt may have reached the brand with its answer lost; if the inbox answers
+    /// that it has no such packet, [`Vault::never_received`] records it.
     pub fn queue_revocation(&mut self, packet_jti: &str, now: i64) -> Result<(LedgerLine, OutboxItem)> {
         self.ledger_loaded()?;
         self.outbox_loaded()?;
@@ -967,20 +972,58 @@ impl Vault {
         let (id, updated, jws) = ledger.sign_revocation(open.master.secret()?, packet_jti, now)?;
         let item = OutboxItem::revocation(packet_jti, &updated.brand_name, &response_uri, &jws, now);
         let outbox = loaded_mut(&mut open.outbox);
+        let packet_waiting = outbox.find(packet_jti, OutgoingKind::Packet);
         let writer = store.write(&open.key)?;
         let staged_entry = ledger.stage_update(&writer, id, updated)?;
+        if let Some((packet_item, _)) = &packet_waiting {
+            writer.delete(packet_item)?;
+        }
         // A revocation signed again replaces the one waiting (the brand answers both with one receipt).
         let staged_item = match outbox.find(packet_jti, OutgoingKind::Revocation) {
             Some((old, _)) => outbox.stage_update(&writer, old, item.clone())?,
             None => outbox.stage(&writer, item.clone())?,
         };
         writer.commit()?;
-        let line = LedgerLine { status: staged_entry.value.status(now), entry: staged_entry.value.clone() };
+        if let Some((packet_item, _)) = packet_waiting {
+            outbox.forget(packet_item);
+        }
+        let entry = staged_entry.value.clone();
         ledger.apply_update(staged_entry);
         outbox.apply(staged_item);
-        let line =
-            LedgerLine { status: line.entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry: line.entry };
-        Ok((line, item))
+        Ok((LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry }, item))
+    }
+
+    /// The brand's inbox answered packet `packet_jti`'s revocation that it has no such packet
+    /// (404 `unknown_packet`). If the packet was never acknowledged and no longer waits to be
+    /// sent, the brand never received it: that is recorded, and the revocation leaves the
+    /// outbox, in one transaction (`Some`, with the new line). A packet the brand acknowledged
+    /// changes nothing here (`None`): the caller records a refusal.
+    pub fn never_received(&mut self, packet_jti: &str, now: i64) -> Result<Option<LedgerLine>> {
+        self.ledger_loaded()?;
+        self.outbox_loaded()?;
+        let (store, open) = self.parts()?;
+        let ledger = loaded_mut(&mut open.ledger);
+        let outbox = loaded_mut(&mut open.outbox);
+        let (id, entry) = ledger.find(packet_jti)?;
+        let packet_waits = outbox.find(packet_jti, OutgoingKind::Packet).is_some();
+        if entry.delivered.is_some() || entry.deletion.is_some() || entry.revoked_at.is_none() || packet_waits {
+            return Ok(None);
+        }
+        let revocation = outbox.find(packet_jti, OutgoingKind::Revocation);
+        let mut updated = entry;
+        updated.never_received_at.get_or_insert(now);
+        let writer = store.write(&open.key)?;
+        let staged = ledger.stage_update(&writer, id, updated)?;
+        if let Some((item_id, _)) = &revocation {
+            writer.delete(item_id)?;
+        }
+        writer.commit()?;
+        if let Some((item_id, _)) = revocation {
+            outbox.forget(item_id);
+        }
+        let entry = staged.value.clone();
+        ledger.apply_update(staged);
+        Ok(Some(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry }))
     }
 
     /// Everything waiting to be sent, oldest first.
@@ -995,36 +1038,60 @@ impl Vault {
 
     /// The inbox acknowledged packet `packet_jti` (201 or 200: both mean stored): the ledger
     /// records the delivery and the packet leaves the outbox, in one transaction. Reported
-    /// twice, the second changes nothing.
+    /// twice, the second changes nothing. An acknowledgement of another packet changes nothing
+    /// in the ledger: the attempt is recorded as refused, with the reason.
+    ///
+    /// A packet recorded as never received reached the brand after all (its send was under way
+    /// when the person revoked it): its revocation goes back in the outbox.
     pub fn packet_delivered(&mut self, packet_jti: &str, ack: &PacketAcknowledgement, now: i64) -> Result<LedgerLine> {
         self.ledger_loaded()?;
         self.outbox_loaded()?;
+        let (id, entry) = self.ledger_loaded()?.find(packet_jti)?;
+        if ack.packet_id != entry.packet_jti || ack.request_id != entry.request_jti {
+            let error = VaultError::WrongAcknowledgement {
+                expected: entry.packet_jti,
+                found: format!("{} for request {}", ack.packet_id, ack.request_id),
+            };
+            self.delivery_failed(packet_jti, OutgoingKind::Packet, &error.to_string(), false, now)?;
+            return Err(error);
+        }
         let (store, open) = self.parts()?;
         let ledger = loaded_mut(&mut open.ledger);
         let outbox = loaded_mut(&mut open.outbox);
-        let (id, entry) = ledger.find(packet_jti)?;
-        if ack.packet_id != entry.packet_jti || ack.request_id != entry.request_jti {
-            return Err(VaultError::WrongAcknowledgement {
-                expected: entry.packet_jti,
-                found: format!("{} for request {}", ack.packet_id, ack.request_id),
-            });
-        }
         let waiting = outbox.find(packet_jti, OutgoingKind::Packet);
         if entry.delivered.is_some() && waiting.is_none() {
-            return Ok(LedgerLine { status: entry.status(now), entry });
+            return Ok(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry });
         }
+        let received_after_all = entry.never_received_at.is_some();
         let mut updated = entry;
+        updated.never_received_at = None;
         if updated.delivered.is_none() {
             updated.delivered = Some(Delivery { acknowledged_at: now, retention_end: ack.retention_end });
         }
+        let revocation = match (&updated.response_uri, received_after_all) {
+            (Some(response_uri), true) => {
+                let (_, _, jws) = ledger.sign_revocation(open.master.secret()?, packet_jti, now)?;
+                Some(OutboxItem::revocation(packet_jti, &updated.brand_name, response_uri, &jws, now))
+            }
+            _ => None,
+        };
         let writer = store.write(&open.key)?;
         let staged = ledger.stage_update(&writer, id, updated)?;
         if let Some((item_id, _)) = &waiting {
             writer.delete(item_id)?;
         }
+        let staged_revocation = match revocation {
+            Some(item) if outbox.find(packet_jti, OutgoingKind::Revocation).is_none() => {
+                Some(outbox.stage(&writer, item)?)
+            }
+            _ => None,
+        };
         writer.commit()?;
         if let Some((item_id, _)) = waiting {
             outbox.forget(item_id);
+        }
+        if let Some(staged_revocation) = staged_revocation {
+            outbox.apply(staged_revocation);
         }
         let entry = staged.value.clone();
         ledger.apply_update(staged);
@@ -1032,13 +1099,25 @@ impl Vault {
     }
 
     /// The inbox answered packet `packet_jti`'s revocation with `receipt`: the receipt is
-    /// verified like a receipt file ([`Vault::import_receipt`]); the deletion is recorded as
-    /// confirmed and the revocation leaves the outbox, in one transaction. A receipt that does
-    /// not verify changes nothing in the ledger; the revocation stays, marked refused.
+    /// verified like a receipt file ([`Vault::import_receipt`]) and must be for this very
+    /// packet; the deletion is recorded as confirmed and the revocation leaves the outbox, in
+    /// one transaction. A receipt that does not verify, or is for another packet, changes
+    /// nothing in the ledger: the attempt is recorded as refused, with the reason.
     pub fn revocation_answered(&mut self, packet_jti: &str, receipt: &str, now: i64) -> Result<LedgerLine> {
         self.ledger_loaded()?;
         self.outbox_loaded()?;
-        let check = self.ledger_loaded()?.check_receipt(receipt, now);
+        let check = self.ledger_loaded()?.check_receipt(receipt, now).and_then(|check| {
+            let about = match &check {
+                ReceiptCheck::AlreadyConfirmed(entry) | ReceiptCheck::Confirms(_, entry) => &entry.packet_jti,
+            };
+            if about != packet_jti {
+                return Err(VaultError::ReceiptForAnotherPacket {
+                    expected: packet_jti.to_owned(),
+                    found: about.clone(),
+                });
+            }
+            Ok(check)
+        });
         let check = match check {
             Ok(check) => check,
             Err(e) => {
@@ -1055,9 +1134,6 @@ impl Vault {
             ReceiptCheck::AlreadyConfirmed(entry) => (None, entry),
             ReceiptCheck::Confirms(id, updated) => (Some(ledger.stage_update(&writer, id, updated.clone())?), updated),
         };
-        if entry.packet_jti != packet_jti {
-            return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
-        }
         if let Some((item_id, _)) = &waiting {
             writer.delete(item_id)?;
         }
@@ -1068,12 +1144,13 @@ impl Vault {
         if let Some(staged) = staged {
             ledger.apply_update(staged);
         }
-        Ok(LedgerLine { status: entry.status(now), entry })
+        Ok(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry })
     }
 
     /// Sending packet `packet_jti`'s item of `kind` failed with `error`: one more attempt is
     /// counted and the next automatic try waits longer ([`backoff`]); an answer that will not
-    /// change (`retryable` false) stops the automatic tries.
+    /// change (`retryable` false) stops the automatic tries. `None` when the item left the
+    /// outbox while it was being sent (a packet the person revoked meanwhile).
     pub fn delivery_failed(
         &mut self,
         packet_jti: &str,
@@ -1081,12 +1158,12 @@ impl Vault {
         error: &str,
         retryable: bool,
         now: i64,
-    ) -> Result<OutboxItem> {
+    ) -> Result<Option<OutboxItem>> {
         self.outbox_loaded()?;
         let (store, open) = self.parts()?;
         let outbox = loaded_mut(&mut open.outbox);
         let Some((id, mut item)) = outbox.find(packet_jti, kind) else {
-            return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
+            return Ok(None);
         };
         item.attempts = item.attempts.saturating_add(1);
         item.next_try_at = now.saturating_add(backoff(item.attempts));
@@ -1096,7 +1173,7 @@ impl Vault {
         let staged = outbox.stage_update(&writer, id, item.clone())?;
         writer.commit()?;
         outbox.apply(staged);
-        Ok(item)
+        Ok(Some(item))
     }
 
     /// Writes the packet waiting in the outbox to `path` (atomically), to send it another way.

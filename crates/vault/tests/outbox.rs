@@ -60,9 +60,11 @@ fn a_packet_and_its_revocation_wait_then_leave_the_outbox_exactly_once() {
 
     // The inbox is down: one attempt counted, the next waits 30 s, then 60 s.
     let failed = vault.delivery_failed(&entry.packet_jti, OutgoingKind::Packet, "cannot reach", true, now).unwrap();
+    let failed = failed.expect("still in the outbox");
     assert_eq!((failed.attempts, failed.next_try_at, failed.refused), (1, now + 30, false));
     assert!(vault.outbox_due(now + 29).unwrap().is_empty());
     let failed = vault.delivery_failed(&entry.packet_jti, OutgoingKind::Packet, "cannot reach", true, now).unwrap();
+    let failed = failed.expect("still in the outbox");
     assert_eq!(failed.next_try_at, now + 60);
 
     // The outbox is in the vault: it survives locking and reopening.
@@ -73,7 +75,8 @@ fn a_packet_and_its_revocation_wait_then_leave_the_outbox_exactly_once() {
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].attempts, 2);
 
-    // The brand stores the very bytes; an acknowledgement of another packet is refused.
+    // The brand stores the very bytes; an acknowledgement of another packet is refused, and
+    // the attempt is recorded with its reason: it is not tried again by itself.
     let outcome = brand.import_packet(&waiting[0].body_bytes(), now + 90).unwrap();
     let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } = outcome else { panic!("imported once") };
     let wrong = ack("another", &entry.request_jti, retention_end);
@@ -81,6 +84,10 @@ fn a_packet_and_its_revocation_wait_then_leave_the_outbox_exactly_once() {
         vault.packet_delivered(&entry.packet_jti, &wrong, now + 90),
         Err(VaultError::WrongAcknowledgement { .. })
     ));
+    let stuck = vault.outbox().unwrap();
+    assert!(stuck[0].refused && stuck[0].attempts == 3);
+    assert!(stuck[0].last_error.as_deref().unwrap().contains("another"), "{:?}", stuck[0].last_error);
+    assert_eq!(status_of(&vault, &entry.packet_jti, now + 90), PacketStatus::SendingRefused);
     let good = ack(&entry.packet_jti, &entry.request_jti, retention_end);
     let line = vault.packet_delivered(&entry.packet_jti, &good, now + 90).unwrap();
     assert_eq!(line.status, PacketStatus::Active);
@@ -103,7 +110,7 @@ fn a_packet_and_its_revocation_wait_then_leave_the_outbox_exactly_once() {
     assert!(vault.revocation_answered(&entry.packet_jti, truncated, now + 220).is_err());
     let stuck = vault.outbox().unwrap();
     assert!(stuck[0].refused && stuck[0].last_error.is_some());
-    assert_eq!(status_of(&vault, &entry.packet_jti, now + 220), PacketStatus::RevocationWaiting);
+    assert_eq!(status_of(&vault, &entry.packet_jti, now + 220), PacketStatus::RevocationRefused);
     let line = vault.revocation_answered(&entry.packet_jti, &revoked.receipt, now + 230).unwrap();
     assert_eq!(line.status, PacketStatus::DeletionConfirmed);
     assert!(vault.outbox().unwrap().is_empty());
@@ -126,4 +133,128 @@ fn a_request_without_an_inbox_is_answered_with_a_file_only() {
     let entry = vault.write_packet(&review, &preview, &dir.path().join("p.tessera-packet"), NOW).unwrap();
     assert!(matches!(vault.queue_revocation(&entry.packet_jti, NOW), Err(VaultError::NoInbox { .. })));
     assert_eq!(status_of(&vault, &entry.packet_jti, NOW), PacketStatus::Active, "not revoked");
+}
+
+/// A brand, a vault with an email, and a packet for the brand's inbox waiting in the outbox.
+fn a_packet_waiting(dir: &std::path::Path) -> (BrandStore, Vault, tessera_vault::ledger::LedgerEntry) {
+    let mut brand = BrandStore::create(&dir.join("brand"), "Maison Exemple", BRAND, NOW).unwrap();
+    let request = brand.create_request_for_inbox(&spec(), Some(INBOX), NOW).unwrap();
+    let (mut vault, _) = new_vault(dir);
+    vault.set_fact("email".parse().unwrap(), json!("ana@example.org"), Sensitivity::ShareFreely).unwrap();
+    let review = vault.review_request(&request.jws, NOW).unwrap();
+    let decisions = [Decision { item: "email".parse().unwrap(), choice: Choice::Exact }];
+    let preview = vault.preview_packet(&review, &decisions, NOW).unwrap();
+    let (entry, _) = vault.queue_packet(&review, &preview, NOW).unwrap();
+    (brand, vault, entry)
+}
+
+fn holdings(vault: &Vault, now: i64) -> (usize, usize, usize) {
+    let brands = vault.what_brands_know(now).unwrap();
+    let b = &brands[0];
+    (b.holds.len(), b.deletion_pending.len(), b.not_received.len())
+}
+
+#[test]
+fn a_packet_revoked_before_it_was_sent_never_leaves_and_the_brand_never_having_it_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+    // The inbox failed on its side: the packet waits, and the brand has not received it.
+    vault.delivery_failed(jti, OutgoingKind::Packet, "500", true, NOW + 1).unwrap();
+    assert_eq!(holdings(&vault, NOW + 1), (0, 0, 1));
+
+    // Revoked while waiting: the packet leaves the outbox at once; only the revocation waits
+    // (an earlier attempt may have reached the brand with its answer lost).
+    let (line, item) = vault.queue_revocation(jti, NOW + 2).unwrap();
+    assert_eq!(line.status, PacketStatus::RevocationWaiting);
+    let waiting = vault.outbox().unwrap();
+    assert_eq!(waiting.iter().map(|i| i.kind).collect::<Vec<_>>(), [OutgoingKind::Revocation]);
+    assert!(vault.outbox_due(NOW + 10_000).unwrap().iter().all(|i| i.kind == OutgoingKind::Revocation));
+    assert_eq!(holdings(&vault, NOW + 2), (0, 1, 0), "until the brand answers, it may hold it");
+
+    // The brand's inbox has no such packet (404 unknown_packet): recorded, nothing waits.
+    let revocation = std::str::from_utf8(&item.body_bytes()).unwrap().to_owned();
+    assert!(brand.import_revocation(&revocation, NOW + 3).is_err(), "the brand never had it");
+    let line = vault.never_received(jti, NOW + 3).unwrap().expect("never received");
+    assert_eq!(line.status, PacketStatus::NeverReceived);
+    assert!(vault.outbox().unwrap().is_empty());
+    assert_eq!(holdings(&vault, NOW + 3), (0, 0, 0));
+    // A send of the packet that was under way fails afterwards: nothing is left to record.
+    assert_eq!(vault.delivery_failed(jti, OutgoingKind::Packet, "500", true, NOW + 4).unwrap(), None);
+    // Reopened, it is still so.
+    drop(vault);
+    let mut vault = Vault::open(&dir.path().join("vault")).unwrap();
+    vault.unlock(PASSPHRASE).unwrap();
+    assert_eq!(status_of(&vault, jti, NOW + 5), PacketStatus::NeverReceived);
+}
+
+#[test]
+fn a_packet_that_arrived_after_all_gets_its_revocation_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+    let file = vault.outbox().unwrap()[0].body_bytes();
+    let (_, revocation) = vault.queue_revocation(jti, NOW + 2).unwrap();
+    // The revocation overtook the packet's send under way: the inbox did not know it yet.
+    vault.never_received(jti, NOW + 3).unwrap().expect("recorded");
+    // Then the packet's send ends with the brand's acknowledgement.
+    let outcome = brand.import_packet(&file, NOW + 4).unwrap();
+    let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } = outcome else { panic!("imported") };
+    let line = vault.packet_delivered(jti, &ack(jti, &entry.request_jti, retention_end), NOW + 4).unwrap();
+    assert_eq!(line.status, PacketStatus::RevocationWaiting, "the brand has it: revoke it again");
+    let again = vault.outbox().unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].body_bytes(), revocation.body_bytes(), "the same revocation, so one receipt answers it");
+    let revoked = brand.import_revocation(std::str::from_utf8(&again[0].body_bytes()).unwrap(), NOW + 5).unwrap();
+    let line = vault.revocation_answered(jti, &revoked.receipt, NOW + 6).unwrap();
+    assert_eq!(line.status, PacketStatus::DeletionConfirmed);
+}
+
+#[test]
+fn an_acknowledged_packet_unknown_to_the_inbox_is_not_taken_as_never_received() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+    let file = vault.outbox().unwrap()[0].body_bytes();
+    let outcome = brand.import_packet(&file, NOW + 1).unwrap();
+    let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } = outcome else { panic!("imported") };
+    vault.packet_delivered(jti, &ack(jti, &entry.request_jti, retention_end), NOW + 1).unwrap();
+    vault.queue_revocation(jti, NOW + 2).unwrap();
+    assert_eq!(vault.never_received(jti, NOW + 3).unwrap(), None);
+    assert_eq!(status_of(&vault, jti, NOW + 3), PacketStatus::RevocationWaiting);
+    assert_eq!(holdings(&vault, NOW + 3), (0, 1, 0));
+}
+
+#[test]
+fn the_receipt_of_another_packet_does_not_confirm_this_one_and_is_recorded_as_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, mut vault, first) = a_packet_waiting(dir.path());
+    // A second packet for the same brand, delivered and revoked with a receipt.
+    let request = brand.create_request_for_inbox(&spec(), Some(INBOX), NOW).unwrap();
+    let review = vault.review_request(&request.jws, NOW).unwrap();
+    let decisions = [Decision { item: "email".parse().unwrap(), choice: Choice::Exact }];
+    let preview = vault.preview_packet(&review, &decisions, NOW).unwrap();
+    let (second, second_item) = vault.queue_packet(&review, &preview, NOW).unwrap();
+    let first_file = vault.outbox().unwrap().into_iter().find(|i| i.packet_jti == first.packet_jti).unwrap();
+    for (entry, file) in [(&first, first_file.body_bytes()), (&second, second_item.body_bytes())] {
+        let outcome = brand.import_packet(&file, NOW + 1).unwrap();
+        let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } = outcome else { panic!() };
+        vault
+            .packet_delivered(&entry.packet_jti, &ack(&entry.packet_jti, &entry.request_jti, retention_end), NOW + 1)
+            .unwrap();
+    }
+    let (_, first_revocation) = vault.queue_revocation(&first.packet_jti, NOW + 2).unwrap();
+    let (_, second_revocation) = vault.queue_revocation(&second.packet_jti, NOW + 2).unwrap();
+    let _ = brand.import_revocation(std::str::from_utf8(&first_revocation.body_bytes()).unwrap(), NOW + 3).unwrap();
+    let second_receipt =
+        brand.import_revocation(std::str::from_utf8(&second_revocation.body_bytes()).unwrap(), NOW + 3).unwrap();
+
+    // The inbox answers the first revocation with the second packet's receipt.
+    let wrong = vault.revocation_answered(&first.packet_jti, &second_receipt.receipt, NOW + 4);
+    assert!(matches!(wrong, Err(VaultError::ReceiptForAnotherPacket { .. })), "{wrong:?}");
+    assert_eq!(status_of(&vault, &first.packet_jti, NOW + 4), PacketStatus::RevocationRefused);
+    assert_eq!(status_of(&vault, &second.packet_jti, NOW + 4), PacketStatus::RevocationWaiting, "nothing recorded");
+    let item = vault.outbox().unwrap().into_iter().find(|i| i.packet_jti == first.packet_jti).unwrap();
+    assert_eq!((item.attempts, item.refused), (1, true));
+    assert!(item.last_error.unwrap().contains(&second.packet_jti));
 }

@@ -168,6 +168,8 @@ pub enum CommandError {
     NothingWaiting,
     #[error("the inbox acknowledged another packet")]
     WrongAcknowledgement,
+    #[error("the inbox answered with the receipt of another packet")]
+    ReceiptForAnotherPacket,
     #[error("not a request link")]
     BadLink,
     #[error("plain http to {host}")]
@@ -294,6 +296,7 @@ impl From<VaultError> for CommandError {
             VaultError::NoInbox { brand_name } => CommandError::NoInbox { brand_name },
             VaultError::NotInOutbox { .. } => CommandError::NothingWaiting,
             VaultError::WrongAcknowledgement { .. } => CommandError::WrongAcknowledgement,
+            VaultError::ReceiptForAnotherPacket { .. } => CommandError::ReceiptForAnotherPacket,
         }
     }
 }

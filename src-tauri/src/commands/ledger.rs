@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use tauri::State;
-use tessera_vault::ledger::{self, BrandKnowledge, LedgerEntry, LedgerLine, PacketStatus};
+use tessera_vault::ledger::{self, BrandKnowledge, Holding, LedgerEntry, LedgerLine, PacketStatus};
 
 use super::error::CmdResult;
 use super::files::{read_text, Pick};
@@ -62,11 +62,17 @@ pub struct LedgerItem {
 pub enum Status {
     /// Shared; waiting in the outbox to reach the brand's inbox.
     WaitingToBeSent,
+    /// Shared; the brand's inbox refused it: not tried again by itself.
+    SendingRefused,
     Active,
     Expired,
     /// Revoked; the revocation waits in the outbox to reach the brand's inbox.
     RevocationWaiting,
+    /// Revoked; the brand's inbox refused the revocation: not tried again by itself.
+    RevocationRefused,
     Revoked,
+    /// Revoked before it reached the brand: its inbox never received it.
+    NeverReceived,
     DeletionConfirmed,
 }
 
@@ -113,10 +119,13 @@ impl From<&LedgerLine> for Packet {
             retention_end: e.retention_end,
             status: match line.status {
                 PacketStatus::WaitingToBeSent => Status::WaitingToBeSent,
+                PacketStatus::SendingRefused => Status::SendingRefused,
                 PacketStatus::RevocationWaiting => Status::RevocationWaiting,
+                PacketStatus::RevocationRefused => Status::RevocationRefused,
                 PacketStatus::Active => Status::Active,
                 PacketStatus::Expired => Status::Expired,
                 PacketStatus::Revoked => Status::Revoked,
+                PacketStatus::NeverReceived => Status::NeverReceived,
                 PacketStatus::DeletionConfirmed => Status::DeletionConfirmed,
             },
             items: e
@@ -156,24 +165,29 @@ impl From<&LedgerLine> for Packet {
 pub struct BrandLedger {
     pub brand_name: String,
     pub fingerprint: String,
-    /// Items the brand may still hold (from active packets).
+    /// Items the brand holds and may use (packets it received, not revoked, not expired).
     pub holds: Vec<LedgerItem>,
+    /// Items of packets revoked whose deletion the brand has not confirmed yet.
+    pub deletion_pending: Vec<LedgerItem>,
+    /// Items of packets that have not reached the brand yet.
+    pub not_received: Vec<LedgerItem>,
     pub packets: Vec<Packet>,
     pub refusals: Vec<Refusal>,
 }
 
 impl From<&BrandKnowledge> for BrandLedger {
     fn from(b: &BrandKnowledge) -> BrandLedger {
-        let packets: Vec<Packet> = b.packets.iter().map(Packet::from).collect();
+        // The vault says which packets the brand holds; the page wants each item with its purpose.
+        let items_where = |holding: Holding| -> Vec<LedgerItem> {
+            b.packets.iter().filter(|l| l.status.holding() == holding).flat_map(|l| Packet::from(l).items).collect()
+        };
         BrandLedger {
             brand_name: b.brand_name.clone(),
             fingerprint: b.fingerprint.clone(),
-            holds: packets
-                .iter()
-                .filter(|p| matches!(p.status, Status::Active | Status::WaitingToBeSent))
-                .flat_map(|p| p.items.clone())
-                .collect(),
-            packets,
+            holds: items_where(Holding::Holds),
+            deletion_pending: items_where(Holding::DeletionPending),
+            not_received: items_where(Holding::NotReceived),
+            packets: b.packets.iter().map(Packet::from).collect(),
             refusals: b.refusals.iter().map(Refusal::from).collect(),
         }
     }

@@ -20,6 +20,9 @@ use crate::state::AppState;
 pub enum Sent {
     /// The inbox acknowledged the packet, or answered the revocation with a receipt that verified.
     Delivered { packet: Packet },
+    /// Revoked before it reached the brand: the packet is not sent, and the brand's inbox says
+    /// it never received it (or the packet's send failed while the person revoked it).
+    Withdrawn { packet: Packet },
     /// It waits in the outbox: `error` says why (offline, the brand's server failing…); it is
     /// tried again by itself while the app is open, at `next_try_at`.
     Waiting { packet: Packet, error: CommandError, next_try_at: i64 },
@@ -36,22 +39,38 @@ fn packet_line(state: &AppState, packet_jti: &str) -> CmdResult<Packet> {
 /// Sends one item now and records the outcome in the vault.
 pub(crate) async fn send(state: &AppState, client: &Client, item: &OutboxItem) -> CmdResult<Sent> {
     let jti = item.packet_jti.as_str();
+    // The vault records a wrong acknowledgement or receipt as refused; anything else (locked…) is the command's error.
+    let refused = |error: CommandError| -> CmdResult<Sent> {
+        match error {
+            CommandError::Locked | CommandError::NoVault | CommandError::UnknownPacket => Err(error),
+            error => Ok(Sent::Refused { packet: packet_line(state, jti)?, error }),
+        }
+    };
     let failure = match item.kind {
         OutgoingKind::Packet => match client.send_packet(&item.response_uri, &item.body_bytes()).await {
             Ok(delivered) => {
-                let line = with_vault(state, |v| v.packet_delivered(jti, &delivered.acknowledgement, now()))?;
-                return Ok(Sent::Delivered { packet: Packet::from(&line) });
+                return match with_vault(state, |v| v.packet_delivered(jti, &delivered.acknowledgement, now())) {
+                    Ok(line) => Ok(Sent::Delivered { packet: Packet::from(&line) }),
+                    Err(error) => refused(error),
+                };
             }
             Err(e) => e,
         },
         OutgoingKind::Revocation => {
             let body = String::from_utf8_lossy(&item.body_bytes()).into_owned();
             match client.send_revocation(&item.response_uri, &body).await {
-                Ok(receipt) => match with_vault(state, |v| v.revocation_answered(jti, &receipt, now())) {
-                    Ok(line) => return Ok(Sent::Delivered { packet: Packet::from(&line) }),
-                    Err(CommandError::Locked) => return Err(CommandError::Locked),
-                    Err(error) => return Ok(Sent::Refused { packet: packet_line(state, jti)?, error }),
-                },
+                Ok(receipt) => {
+                    return match with_vault(state, |v| v.revocation_answered(jti, &receipt, now())) {
+                        Ok(line) => Ok(Sent::Delivered { packet: Packet::from(&line) }),
+                        Err(error) => refused(error),
+                    };
+                }
+                Err(e) if e.inbox_code() == Some("unknown_packet") => {
+                    match with_vault(state, |v| v.never_received(jti, now()))? {
+                        Some(line) => return Ok(Sent::Withdrawn { packet: Packet::from(&line) }),
+                        None => e,
+                    }
+                }
                 Err(e) => e,
             }
         }
@@ -64,6 +83,10 @@ fn failed(state: &AppState, item: &OutboxItem, error: OnlineError) -> CmdResult<
     let text = error.to_string();
     let recorded = with_vault(state, |v| v.delivery_failed(&item.packet_jti, item.kind, &text, retryable, now()))?;
     let packet = packet_line(state, &item.packet_jti)?;
+    let Some(recorded) = recorded else {
+        // Revoked while it was being sent: it left the outbox; its revocation waits instead.
+        return Ok(Sent::Withdrawn { packet });
+    };
     let error = CommandError::from(error);
     Ok(if retryable {
         Sent::Waiting { packet, error, next_try_at: recorded.next_try_at }

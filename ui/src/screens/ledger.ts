@@ -30,13 +30,20 @@ export async function renderLedger(main: HTMLElement, message?: HTMLElement): Pr
 }
 
 function brandCard(main: HTMLElement, brand: BrandLedger): HTMLElement {
-  const holds = brand.holds.length > 0 ? null : brand.packets.length === 0 ? t("ledger.received_nothing") : t("ledger.holds_nothing");
-  const held = holds !== null ? holds : t("ledger.holds", { items: brand.holds.map((i) => `${itemLabel(i.item)} (${formatValue(i.value)})`).join(" · ") });
+  const listed = (items: BrandLedger["holds"]): string => items.map((i) => `${itemLabel(i.item)} (${formatValue(i.value)})`).join(" · ");
+  const reached = brand.packets.some((p) => !["waiting_to_be_sent", "sending_refused", "never_received"].includes(p.status));
+  const nothing = brand.holds.length > 0 || brand.deletion_pending.length > 0 ? null : t(reached ? "ledger.holds_nothing" : "ledger.received_nothing");
+  const held = [
+    nothing !== null ? h("p", { class: "holds" }, nothing) : null,
+    brand.holds.length > 0 ? h("p", { class: "holds" }, t("ledger.holds", { items: listed(brand.holds) })) : null,
+    brand.deletion_pending.length > 0 ? h("p", { class: "holds pending" }, t("ledger.deletion_pending", { items: listed(brand.deletion_pending) })) : null,
+    brand.not_received.length > 0 ? h("p", { class: "holds not-received" }, t("ledger.not_received", { items: listed(brand.not_received) })) : null,
+  ];
   return h(
     "section",
     { class: "card brand-card", "data-brand": brand.brand_name, "aria-label": brand.brand_name },
     h("h2", {}, brand.brand_name, " ", h("small", { class: "fingerprint" }, brand.fingerprint)),
-    h("p", { class: "holds" }, held),
+    ...held,
     ...brand.packets.map((p) => packetRow(main, p)),
     ...brand.refusals.map(refusalRow),
   );
@@ -47,6 +54,8 @@ function revokedNotice(sent: Sent, host: string): HTMLElement {
   switch (sent.outcome) {
     case "delivered":
       return notice("success", t("ledger.revoke_sent", { brand }));
+    case "withdrawn":
+      return notice("success", t("ledger.revoke_withdrawn", { brand }));
     case "waiting":
       return notice("info", t("ledger.revoke_waiting", { host }), h("br"), h("small", {}, errorText(sent.error)));
     case "refused":
@@ -56,12 +65,15 @@ function revokedNotice(sent: Sent, host: string): HTMLElement {
 
 function packetRow(main: HTMLElement, p: Packet): HTMLElement {
   const out = h("div", { class: "out" });
-  const canRevoke = p.status === "active" || p.status === "expired";
+  // A share still waiting to be sent is withdrawn: it never leaves, and a revocation covers an earlier attempt.
+  const unsent = p.status === "waiting_to_be_sent" || p.status === "sending_refused";
+  const canRevoke = p.status === "active" || p.status === "expired" || unsent;
   const host = p.inbox_host;
-  const revoke = canRevoke ? h("button", { class: "danger", "data-revoke": p.packet_jti }, t("ledger.revoke")) : null;
+  const revoke = canRevoke ? h("button", { class: "danger", "data-revoke": p.packet_jti }, t(unsent ? "ledger.withdraw" : "ledger.revoke")) : null;
   revoke?.addEventListener("click", async () => {
-    const body = host ? t("ledger.revoke_send_body", { brand: p.brand_name, host }) : t("ledger.revoke_body", { brand: p.brand_name });
-    const sure = await confirmDialog(t("ledger.revoke_title", { brand: p.brand_name }), [body], t("ledger.revoke_confirm"));
+    const body = unsent && host ? t("ledger.withdraw_body", { brand: p.brand_name, host }) : host ? t("ledger.revoke_send_body", { brand: p.brand_name, host }) : t("ledger.revoke_body", { brand: p.brand_name });
+    const title = t(unsent ? "ledger.withdraw_title" : "ledger.revoke_title", { brand: p.brand_name });
+    const sure = await confirmDialog(title, [body], t(unsent ? "ledger.withdraw" : "ledger.revoke_confirm"));
     if (!sure) return;
     void busy(revoke, out, async () => {
       try {
@@ -80,7 +92,7 @@ function packetRow(main: HTMLElement, p: Packet): HTMLElement {
     });
   });
   // With an inbox, the revocation can still be saved as a file, to send another way.
-  const saveRevocation = canRevoke && host ? h("button", { class: "quiet", "data-save-revocation": p.packet_jti }, t("ledger.save_revocation")) : null;
+  const saveRevocation = canRevoke && !unsent && host ? h("button", { class: "quiet", "data-save-revocation": p.packet_jti }, t("ledger.save_revocation")) : null;
   saveRevocation?.addEventListener("click", () =>
     void busy(saveRevocation, out, async () => {
       const packet = await api.packetRevoke(p.packet_jti);
@@ -89,13 +101,13 @@ function packetRow(main: HTMLElement, p: Packet): HTMLElement {
       return null;
     }),
   );
-  const waiting = p.status === "waiting_to_be_sent" || p.status === "revocation_waiting";
+  const waiting = unsent || p.status === "revocation_waiting" || p.status === "revocation_refused";
   const sendNow = waiting ? h("button", { class: "primary", "data-send-now": p.packet_jti }, t("ledger.send_now")) : null;
   sendNow?.addEventListener("click", () =>
     void busy(sendNow, out, async () => {
       const pass = await api.outboxSend(true);
       const mine = pass.sent.find((s) => s.packet.packet_jti === p.packet_jti);
-      await renderLedger(main, mine && host ? (p.status === "revocation_waiting" ? revokedNotice(mine, host) : undefined) : undefined);
+      await renderLedger(main, mine && host ? (p.status === "revocation_waiting" || p.status === "revocation_refused" ? revokedNotice(mine, host) : undefined) : undefined);
       return null;
     }),
   );

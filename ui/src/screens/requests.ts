@@ -226,6 +226,8 @@ function sentNotice(sent: Sent, host: string): HTMLElement {
   switch (sent.outcome) {
     case "delivered":
       return result("success", t("requests.acknowledged", { brand, date: formatDate(sent.packet.acknowledged_at ?? sent.packet.shared_at) }));
+    case "withdrawn":
+      return result("info", t("requests.withdrawn", { brand }));
     case "waiting":
       return result("info", t("requests.waiting", { host, date: formatDateTime(sent.next_try_at) }), h("br"), h("small", {}, errorText(sent.error)));
     case "refused":
