@@ -135,17 +135,24 @@ fn the_inbox_down_when_the_person_sends_then_up_gets_the_packet_exactly_once() {
     let request_arg = request_file.display().to_string();
     let out = consent(cwd, &vault, &["answer", &request_arg, "--share", "email", "--send", "--out", &file_arg]);
     let text = both(&out);
-    assert!(!out.status.success(), "{text}");
-    assert!(text.contains("cannot reach 127.0.0.1:"), "{text}");
-    assert!(text.contains("it waits in your outbox (attempt 1)"), "{text}");
+    assert_eq!(out.status.code(), Some(75), "recorded and waiting: its own exit status\n{text}");
+    assert!(!text.contains("error:"), "waiting is not an error: {text}");
+    assert!(text.contains("not sent yet: the packet ") && text.contains("cannot reach 127.0.0.1:"), "{text}");
+    assert!(text.contains("nothing answers at that address"), "in words, not the library's: {text}");
+    assert!(text.contains("It waits in your outbox (1 attempt)"), "{text}");
     assert!(file.is_file(), "the packet was saved as a file too");
     let listed = consent_ok(cwd, &vault, &["list"]);
     assert!(listed.lines().next().unwrap().ends_with("waiting to be sent"), "{listed}");
     let waiting = consent_ok(cwd, &vault, &["outbox"]);
-    assert!(waiting.starts_with("packet ") && waiting.contains("1 attempts"), "{waiting}");
+    assert!(waiting.starts_with("packet ") && waiting.contains("1 attempt, next"), "{waiting}");
+    let brands = consent_ok(cwd, &vault, &["brands"]);
+    assert!(brands.contains("has not received email: \"ana@example.org\" yet") && !brands.contains("holds nothing"), "{brands}");
     // Still down: one more attempt, still waiting.
     let out = consent(cwd, &vault, &["send"]);
-    assert!(!out.status.success() && both(&out).contains("(attempt 2)"), "{}", both(&out));
+    assert!(out.status.code() == Some(75) && both(&out).contains("(2 attempts)"), "{}", both(&out));
+    // Answering the same request again says so before making another packet.
+    let again = consent(cwd, &vault, &["answer", &request_arg, "--share", "email", "--preview"]);
+    assert!(!both(&again).contains("note:"), "a preview records nothing: {}", both(&again));
 
     // Up again, on the same address. The first POST arrived but its answer was lost: the file,
     // posted by hand, stands for it. Sending again is acknowledged (200) and stored once.
@@ -177,15 +184,63 @@ fn a_revocation_waits_while_the_inbox_is_down_and_the_receipt_arrives_once_it_is
     server.kill();
 
     let out = consent(cwd, &vault, &["revoke", &packet, "--send"]);
-    assert!(!out.status.success(), "{}", both(&out));
+    assert_eq!(out.status.code(), Some(75), "{}", both(&out));
     let listed = consent_ok(cwd, &vault, &["list"]);
     assert!(listed.lines().next().unwrap().ends_with("revocation waiting to be sent"), "{listed}");
+    // Until the brand confirms the deletion, it may still hold the data.
+    let brands = consent_ok(cwd, &vault, &["brands"]);
+    assert!(brands.contains("may still hold email: \"ana@example.org\" (deletion asked, not confirmed yet)"), "{brands}");
+    assert!(!brands.contains("holds nothing"), "{brands}");
 
     let _server = serve_at(cwd, &store, addr);
     let sent = consent_ok(cwd, &vault, &["send"]);
     assert!(sent.contains("deletion confirmed."), "{sent}");
     assert!(consent_ok(cwd, &vault, &["list"]).lines().next().unwrap().ends_with("deletion confirmed"));
     assert!(listed_packets(cwd, &store).is_empty());
+}
+
+#[test]
+fn a_packet_revoked_while_it_waits_is_never_sent_and_the_brand_says_it_never_had_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = StoreAt::Dir(cwd.join("brand"));
+    let (mut server, link) = brand_serving(cwd, &store);
+    let addr = server.addr;
+    let vault = consumer(cwd);
+    consent_ok(cwd, &vault, &["show", &link]);
+    let request_file = std::fs::read_dir(cwd)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "tessera-request"))
+        .unwrap();
+    let request_arg = request_file.display().to_string();
+    server.terminate(Duration::from_secs(30));
+
+    // Down: the packet waits. Revoked, still down: the packet leaves the outbox, the revocation waits.
+    let out = consent(cwd, &vault, &["answer", &request_arg, "--share", "email", "--send"]);
+    assert_eq!(out.status.code(), Some(75), "{}", both(&out));
+    let packet = consent_ok(cwd, &vault, &["list"]).split_whitespace().next().unwrap().to_owned();
+    let out = consent(cwd, &vault, &["revoke", &packet, "--send"]);
+    assert_eq!(out.status.code(), Some(75), "{}", both(&out));
+    let waiting = consent_ok(cwd, &vault, &["outbox"]);
+    assert!(waiting.starts_with(&format!("revocation of {packet}")) && waiting.lines().count() == 2, "{waiting}");
+
+    // Up: only the revocation goes; the inbox has no such packet, which is recorded.
+    let _server = serve_at(cwd, &store, addr);
+    let sent = consent_ok(cwd, &vault, &["send"]);
+    assert!(sent.contains(&format!("never received packet {packet}: it was revoked before it arrived")), "{sent}");
+    assert!(listed_packets(cwd, &store).is_empty(), "the packet never left the person's computer");
+    let listed = consent_ok(cwd, &vault, &["list"]);
+    assert!(listed.lines().next().unwrap().ends_with("revoked before the brand received it"), "{listed}");
+    assert_eq!(consent_ok(cwd, &vault, &["send"]).trim(), "Nothing waits to be sent.");
+    assert!(listed_packets(cwd, &store).is_empty(), "and never will");
+    let brands = consent_ok(cwd, &vault, &["brands"]);
+    assert!(brands.contains("holds nothing now") && !brands.contains("email: ana"), "{brands}");
+
+    // Answering the same request again says it was answered before.
+    let again = consent(cwd, &vault, &["answer", &request_arg, "--share", "email", "--send"]);
+    assert!(both(&again).contains("note: you already answered this request on "), "{}", both(&again));
+    assert!(both(&again).contains(&format!("(packet {packet}, revoked before the brand received it)")));
 }
 
 /// A hostile "request server" on loopback: answers each path its own bad way. Accepts at most
@@ -261,6 +316,12 @@ fn answer_badly(mut stream: TcpStream) {
             }
             result
         }
+        "/terminal" => {
+            // The server's words try to clear the screen, colour it, reverse it and fake a line.
+            let body = "{\"code\":\"unknown_request\\u001b[2J\",\"message\":\"<script>x</script>\\u001b[31mred\\u202egnp.exe\\r\\nerror: none, deletion confirmed\"}";
+            let head = format!("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+            stream.write_all(format!("{head}{body}").as_bytes())
+        }
         "/redirect" => stream.write_all(
             b"HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/v1/requests/abc\r\nContent-Length: 0\r\n\r\n",
         ),
@@ -273,8 +334,8 @@ fn request_links_that_answer_badly_give_clear_errors_and_store_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let cwd = tmp.path();
     let vault = consumer(cwd);
-    let (addr, server) = hostile_server(7);
-    let cases: [(&str, &str); 6] = [
+    let (addr, server) = hostile_server(8);
+    let cases: [(&str, &str); 7] = [
         (
             "garbage",
             "answered with something unexpected: the answer is not a Tessera request (<html>Welcome, friend</html>)",
@@ -284,6 +345,7 @@ fn request_links_that_answer_badly_give_clear_errors_and_store_nothing() {
         ("slow", "did not answer in time"),
         ("redirect", "answered with a redirect (302) to elsewhere.example; Tessera follows no redirect"),
         ("missing", "refused it (404)"),
+        ("terminal", "refused it (404): <script>x</script> [31mredgnp.exe error: none, deletion confirmed"),
     ];
     for (path, expected) in cases {
         let http = format!("http://{addr}/{path}");
@@ -296,6 +358,8 @@ fn request_links_that_answer_badly_give_clear_errors_and_store_nothing() {
             let text = both(&out);
             assert!(!out.status.success(), "{link}: {text}");
             assert!(text.contains(expected), "{link}: expected {expected:?} in {text}");
+            assert!(!text.contains(['\u{1b}', '\u{202e}', '\r']), "{link}: control characters reached the terminal: {text:?}");
+            assert_eq!(text.lines().count(), 1, "{link}: one line: {text:?}");
             assert!(started.elapsed() < Duration::from_secs(20), "{link} took {:?}", started.elapsed());
             if path != "redirect" {
                 break; // the tessera:// form is checked once, on one case: it is the same fetch
@@ -304,7 +368,7 @@ fn request_links_that_answer_badly_give_clear_errors_and_store_nothing() {
     }
     // One connection per fetch: the redirect was not followed (elsewhere.example is not even
     // looked up: the tests have no network), and nothing was tried twice.
-    assert_eq!(server.join().unwrap(), 7);
+    assert_eq!(server.join().unwrap(), 8);
 
     // Plain http to another computer is refused before any connection is made.
     let out = consent(cwd, &vault, &["show", "http://inbox.maison.example/v1/requests/abc"]);

@@ -346,7 +346,7 @@ fn brands(vault: &Vault, now: i64) -> Result<(), CliError> {
     }
     for b in brands {
         println!("{} ({})", b.brand_name, b.fingerprint);
-        if b.holds.is_empty() && b.deletion_pending.is_empty() {
+        if b.holds.is_empty() && b.deletion_pending.is_empty() && b.not_received.is_empty() {
             println!("  holds nothing now");
         }
         for item in &b.holds {
