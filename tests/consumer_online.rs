@@ -146,7 +146,10 @@ fn the_inbox_down_when_the_person_sends_then_up_gets_the_packet_exactly_once() {
     let waiting = consent_ok(cwd, &vault, &["outbox"]);
     assert!(waiting.starts_with("packet ") && waiting.contains("1 attempt, next"), "{waiting}");
     let brands = consent_ok(cwd, &vault, &["brands"]);
-    assert!(brands.contains("has not received email: \"ana@example.org\" yet") && !brands.contains("holds nothing"), "{brands}");
+    assert!(
+        brands.contains("has not received email: \"ana@example.org\" yet") && !brands.contains("holds nothing"),
+        "{brands}"
+    );
     // Still down: one more attempt, still waiting.
     let out = consent(cwd, &vault, &["send"]);
     assert!(out.status.code() == Some(75) && both(&out).contains("(2 attempts)"), "{}", both(&out));
@@ -189,7 +192,10 @@ fn a_revocation_waits_while_the_inbox_is_down_and_the_receipt_arrives_once_it_is
     assert!(listed.lines().next().unwrap().ends_with("revocation waiting to be sent"), "{listed}");
     // Until the brand confirms the deletion, it may still hold the data.
     let brands = consent_ok(cwd, &vault, &["brands"]);
-    assert!(brands.contains("may still hold email: \"ana@example.org\" (deletion asked, not confirmed yet)"), "{brands}");
+    assert!(
+        brands.contains("may still hold email: \"ana@example.org\" (deletion asked, not confirmed yet)"),
+        "{brands}"
+    );
     assert!(!brands.contains("holds nothing"), "{brands}");
 
     let _server = serve_at(cwd, &store, addr);
@@ -319,7 +325,10 @@ fn answer_badly(mut stream: TcpStream) {
         "/terminal" => {
             // The server's words try to clear the screen, colour it, reverse it and fake a line.
             let body = "{\"code\":\"unknown_request\\u001b[2J\",\"message\":\"<script>x</script>\\u001b[31mred\\u202egnp.exe\\r\\nerror: none, deletion confirmed\"}";
-            let head = format!("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+            let head = format!(
+                "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
             stream.write_all(format!("{head}{body}").as_bytes())
         }
         "/redirect" => stream.write_all(
@@ -358,7 +367,10 @@ fn request_links_that_answer_badly_give_clear_errors_and_store_nothing() {
             let text = both(&out);
             assert!(!out.status.success(), "{link}: {text}");
             assert!(text.contains(expected), "{link}: expected {expected:?} in {text}");
-            assert!(!text.contains(['\u{1b}', '\u{202e}', '\r']), "{link}: control characters reached the terminal: {text:?}");
+            assert!(
+                !text.contains(['\u{1b}', '\u{202e}', '\r']),
+                "{link}: control characters reached the terminal: {text:?}"
+            );
             assert_eq!(text.lines().count(), 1, "{link}: one line: {text:?}");
             assert!(started.elapsed() < Duration::from_secs(20), "{link} took {:?}", started.elapsed());
             if path != "redirect" {

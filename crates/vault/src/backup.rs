@@ -31,13 +31,16 @@ use crate::facts::{is_profile_fact, Fact};
 use crate::files;
 use crate::keys::MIN_PASSPHRASE_CHARS;
 use crate::ledger::{BrandKnowledge, LedgerRecord};
+use crate::outbox::OutboxItem;
 use crate::purchases::{split_schema_1, LegacyCredits, Purchase};
 use crate::settings::Settings;
 
 pub(crate) const BACKUP_FORMAT: &str = "tessera-vault-backup";
 /// 2: money received is apart (`credits`), purchases are never negative, and the ledger
-/// holds declined requests beside shared packets. Version 1 backups still restore.
-pub(crate) const BACKUP_VERSION: u32 = 2;
+/// holds declined requests beside shared packets. 3: what waits to be sent (`outbox`) is
+/// kept, so a restore does not lose a share or a revocation not sent yet. Versions 1 and 2
+/// still restore (with nothing waiting).
+pub(crate) const BACKUP_VERSION: u32 = 3;
 const READABLE_BACKUP_VERSIONS: std::ops::RangeInclusive<u32> = 1..=BACKUP_VERSION;
 
 /// Everything in a vault, as a backup holds it.
@@ -56,6 +59,9 @@ pub(crate) struct BackupContent {
     pub(crate) credits: Vec<Credit>,
     pub(crate) brands: Vec<PinnedBrand>,
     pub(crate) ledger: Vec<LedgerRecord>,
+    /// Absent before version 3.
+    #[serde(default)]
+    pub(crate) outbox: Vec<OutboxItem>,
 }
 
 impl Drop for BackupContent {
@@ -210,6 +216,21 @@ pub(crate) fn read(path: &Path, backup_passphrase: &str) -> Result<CheckedBackup
     }
     for credit in &content.credits {
         credit.validate().map_err(|e| fail(e.to_string()))?;
+    }
+    // What waits to be sent goes only where the packet's own request said.
+    for item in &content.outbox {
+        let goes_where_its_request_said = content.ledger.iter().any(|record| match record {
+            LedgerRecord::Shared(entry) => {
+                entry.packet_jti == item.packet_jti && entry.response_uri.as_deref() == Some(item.response_uri.as_str())
+            }
+            LedgerRecord::Declined(_) => false,
+        });
+        if !goes_where_its_request_said {
+            return Err(fail(format!(
+                "its outbox holds an item for packet {} that its ledger does not send to {}",
+                item.packet_jti, item.response_uri
+            )));
+        }
     }
     Ok(CheckedBackup { content, moved_to_credits })
 }

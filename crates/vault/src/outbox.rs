@@ -123,6 +123,13 @@ impl Outbox {
         }
     }
 
+    /// Writes `items` as new records (a restore); the collection once committed.
+    pub(crate) fn write_new(writer: &Writer<'_>, items: &[OutboxItem]) -> Result<Outbox> {
+        let mut items = writer.put_all_new(Kind::Outbox, items.iter().cloned())?;
+        items.sort_by_key(|(_, item)| item.queued_at);
+        Ok(Outbox { items })
+    }
+
     /// Writes a new item in `writer`'s transaction.
     pub(crate) fn stage(&self, writer: &Writer<'_>, item: OutboxItem) -> Result<Staged<OutboxItem>> {
         let id = RecordId::random();

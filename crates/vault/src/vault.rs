@@ -742,6 +742,7 @@ impl Vault {
             credits: self.credits_loaded()?.iter().cloned().collect(),
             brands: self.brands_loaded()?.list(),
             ledger: self.ledger_loaded()?.records(),
+            outbox: self.outbox_loaded()?.items().cloned().collect(),
         };
         backup::write(path, backup_passphrase, &content)
     }
@@ -796,6 +797,7 @@ impl Vault {
         let credits = Credits::write_new(&writer, &content.credits)?;
         let brands = PinnedBrands::write_new(&writer, &content.brands)?;
         let ledger = Ledger::write_new(&writer, &content.ledger)?;
+        let outbox = Outbox::write_new(&writer, &content.outbox)?;
         writer.commit()?;
         open.master = master;
         open.settings = settings;
@@ -804,8 +806,8 @@ impl Vault {
         open.credits = OnceCell::from(credits);
         open.brands = OnceCell::from(brands);
         open.ledger = OnceCell::from(ledger);
-        // A restore replaces every record: nothing of the old vault waits to be sent.
-        open.outbox = OnceCell::from(Outbox::default());
+        // What waits to be sent is the backup's: nothing of the replaced vault is sent.
+        open.outbox = OnceCell::from(outbox);
         open.damaged.borrow_mut().clear();
         open.unknown_kinds_checked.set(true);
         let safety_copy = copy.is_file().then_some(aside);

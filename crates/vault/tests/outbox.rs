@@ -258,3 +258,42 @@ fn the_receipt_of_another_packet_does_not_confirm_this_one_and_is_recorded_as_re
     assert_eq!((item.attempts, item.refused), (1, true));
     assert!(item.last_error.unwrap().contains(&second.packet_jti));
 }
+
+#[test]
+fn a_backup_keeps_what_waits_to_be_sent_and_refuses_an_outbox_sending_elsewhere() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let (_brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let waiting = vault.outbox().unwrap();
+    let backup = dir.path().join("backup.age");
+    vault.backup(&backup, "backup passphrase 2026", NOW + 10).unwrap();
+
+    // Restored on another computer, the share still waits, byte for byte.
+    let elsewhere = dir.path().join("elsewhere");
+    let (restored, _, _) =
+        Vault::create_from_backup(&elsewhere, &backup, "backup passphrase 2026", "a new passphrase for here").unwrap();
+    assert_eq!(restored.outbox().unwrap(), waiting);
+    assert_eq!(status_of(&restored, &entry.packet_jti, NOW + 20), PacketStatus::WaitingToBeSent);
+
+    // Opened with age (as anyone can), it is version 3 with its outbox; pointed at another
+    // inbox than the ledger's, it is refused whole.
+    let identity = age::scrypt::Identity::new(age::secrecy::SecretString::from("backup passphrase 2026"));
+    let bytes = std::fs::read(&backup).unwrap();
+    let decryptor = age::Decryptor::new_buffered(&bytes[..]).unwrap();
+    let mut plain = Vec::new();
+    decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
+    let mut content: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(content["version"], 3);
+    assert_eq!(content["outbox"].as_array().unwrap().len(), 1);
+    content["outbox"][0]["response_uri"] = json!("https://collector.example/v1/packets");
+    let encryptor = age::Encryptor::with_user_passphrase(age::secrecy::SecretString::from("backup passphrase 2026"));
+    let mut file = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut file).unwrap();
+    writer.write_all(content.to_string().as_bytes()).unwrap();
+    writer.finish().unwrap();
+    let tampered = dir.path().join("tampered.age");
+    std::fs::write(&tampered, file).unwrap();
+    let refused = vault.restore(&tampered, "backup passphrase 2026").unwrap_err().to_string();
+    assert!(refused.contains("does not send to https://collector.example/v1/packets"), "{refused}");
+    assert_eq!(vault.outbox().unwrap(), waiting, "nothing replaced");
+}
