@@ -882,7 +882,7 @@ impl Vault {
         let recovery = RecoverySecret::generate();
         let header = Keyslots::wrap(format, 1, &key, new_passphrase, &recovery)?;
         let record_key = keys::record_key(dir, format, key, 1)?;
-        let (master, settings, facts, purchases, credits, brands, ledger) =
+        let (master, settings, facts, purchases, credits, brands, ledger, outbox) =
             RecordStore::create(dir, &header, &record_key, |writer| {
                 Ok((
                     Master::write_new(writer, MasterSecret::from_bytes(&content.master_secret))?,
@@ -892,6 +892,7 @@ impl Vault {
                     Credits::write_new(writer, &content.credits)?,
                     PinnedBrands::write_new(writer, &content.brands)?,
                     Ledger::write_new(writer, &content.ledger)?,
+                    Outbox::write_new(writer, &content.outbox)?,
                 ))
             })?;
         let mut vault = Vault::open(dir)?;
@@ -904,7 +905,7 @@ impl Vault {
             credits: OnceCell::from(credits),
             brands: OnceCell::from(brands),
             ledger: OnceCell::from(ledger),
-            outbox: OnceCell::from(Outbox::default()),
+            outbox: OnceCell::from(outbox),
             damaged: RefCell::new(Vec::new()),
             unknown_kinds_checked: std::cell::Cell::new(true),
             notes: UnlockNotes::default(),
