@@ -81,7 +81,7 @@ impl OnlineError {
 /// What a failed connection means, in words rather than the TLS or HTTP library's terms.
 fn connection_failure_in_words(detail: &str, scheme: &str) -> String {
     let lower = detail.to_ascii_lowercase();
-    let said = if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
+    if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
         if scheme == "https" {
             "it does not speak https there: the link may be wrong".to_owned()
         } else {
@@ -99,6 +99,5 @@ fn connection_failure_in_words(detail: &str, scheme: &str) -> String {
         "this computer is not connected".to_owned()
     } else {
         crate::clean_text(detail, 120)
-    };
-    said
+    }
 }
