@@ -311,6 +311,9 @@ export type Deletion = {
 	reason: string,
 };
 
+/**  An earlier answer to the same request. */
+export type EarlierAnswer = { answer: "shared"; at: number; status: Status } | { answer: "declined"; at: number };
+
 /**  A fact as shown. */
 export type FactView = {
 	item: string,
@@ -486,6 +489,8 @@ export type RequestReview = {
 	 *  and nowhere else. Without it, the packet is saved as a file.
 	 */
 	inbox_host: string | null,
+	/**  How the person answered this very request before, oldest first. */
+	answered_before: EarlierAnswer[],
 };
 
 /**  A vault made from a backup on a computer that had none. */

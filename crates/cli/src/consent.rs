@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use tessera_online::RequestLink;
 use tessera_protocol::ItemName;
-use tessera_vault::consent::{BrandTrust, Choice, Decision, PacketPreview, RequestReview};
+use tessera_vault::consent::{BrandTrust, Choice, Decision, EarlierAnswer, PacketPreview, RequestReview};
 use tessera_vault::Vault;
 
 use crate::online::{self, Sent};
@@ -198,7 +198,7 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
         ConsentCommand::Answer(decided) => answer(&mut vault, &decided, now),
         ConsentCommand::Decline { request } => {
             let r = review(&vault, &request, now)?;
-            note_earlier_answers(&vault, &r, true, now)?;
+            note_earlier_answers(&r, true);
             let refusal = vault.decline_request(&r, now)?;
             println!("You declined {}'s request: nothing was sent. Your ledger records it.", refusal.brand_name);
             Ok(())
@@ -243,7 +243,7 @@ fn answer(vault: &mut Vault, answer: &AnswerArgs, now: i64) -> Result<(), CliErr
     let preview = vault.preview_packet(&r, &decisions, now)?;
     print_preview(&preview);
     if answer.send || (answer.out.is_some() && !answer.preview) {
-        note_earlier_answers(vault, &r, false, now)?;
+        note_earlier_answers(&r, false);
     }
     if answer.send {
         let (entry, item) = vault.queue_packet(&r, &preview, now)?;
@@ -286,24 +286,24 @@ fn send_now(vault: &mut Vault, items: &[tessera_vault::outbox::OutboxItem], now:
 }
 
 /// Tells, before a second answer is recorded, that the request was answered or declined already.
-fn note_earlier_answers(vault: &Vault, r: &RequestReview, declining: bool, now: i64) -> Result<(), CliError> {
-    for line in vault.ledger(now)?.iter().filter(|l| l.entry.request_jti == r.request_jti) {
-        let jti = &line.entry.packet_jti;
-        let then = if declining {
-            format!("declining now does not take it back: `tessera consent revoke {jti}` does")
-        } else {
-            "this answer makes another packet".to_owned()
-        };
-        eprintln!(
-            "note: you already answered this request on {} (packet {jti}, {}); {then}",
-            show_time(line.entry.shared_at),
-            line.status.as_str()
-        );
+fn note_earlier_answers(r: &RequestReview, declining: bool) {
+    for earlier in &r.answered_before {
+        match earlier {
+            EarlierAnswer::Shared { packet_jti, at, status } => {
+                let then = if declining {
+                    format!("declining now does not take it back: `tessera consent revoke {packet_jti}` does")
+                } else {
+                    "this answer makes another packet".to_owned()
+                };
+                eprintln!(
+                    "note: you already answered this request on {} (packet {packet_jti}, {}); {then}",
+                    show_time(*at),
+                    status.as_str()
+                );
+            }
+            EarlierAnswer::Declined { at } => eprintln!("note: you declined this request on {}", show_time(*at)),
+        }
     }
-    for refusal in vault.refusals()?.iter().filter(|d| d.request_jti == r.request_jti) {
-        eprintln!("note: you declined this request on {}", show_time(refusal.declined_at));
-    }
-    Ok(())
 }
 
 fn print_preview(preview: &PacketPreview) {

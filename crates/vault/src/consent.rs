@@ -76,8 +76,20 @@ pub struct RequestReview {
     /// The host (and port) of the brand's inbox, when the request names one (`response_uri`):
     /// the packet is sent there and nowhere else.
     pub inbox_host: Option<String>,
+    /// How the person answered this very request before, oldest first (empty the first time).
+    pub answered_before: Vec<EarlierAnswer>,
     #[serde(skip)]
     pub(crate) request: SignedRequest,
+}
+
+/// An earlier answer to the same request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum EarlierAnswer {
+    /// A packet was shared; where it stands now.
+    Shared { packet_jti: String, at: i64, status: crate::ledger::PacketStatus },
+    /// The request was declined.
+    Declined { at: i64 },
 }
 
 /// The consumer's choice for one item.
@@ -242,6 +254,7 @@ impl Holdings<'_> {
             expires_at: claims.exp,
             items: reviews,
             inbox_host: request.inbox().map(|inbox| inbox.host()),
+            answered_before: Vec::new(),
             request,
         })
     }

@@ -17,6 +17,7 @@ use tessera_protocol::packet::SharedItem;
 use tessera_protocol::receipt::{DeletionReason, PacketRecord};
 use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName, MasterSecret};
 
+use crate::consent::EarlierAnswer;
 use crate::error::{Result, VaultError};
 use crate::files;
 use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Staged, Writer};
@@ -293,6 +294,24 @@ impl Ledger {
     /// Every packet shared, newest first, with its status at `now`.
     pub(crate) fn lines(&self, now: i64, waiting: Waiting<'_>) -> Vec<LedgerLine> {
         self.entries().map(|e| LedgerLine { status: e.status_with(now, waiting), entry: e.clone() }).collect()
+    }
+
+    /// How request `request_jti` was answered before, oldest first.
+    pub(crate) fn answers_to(&self, request_jti: &str, now: i64, waiting: Waiting<'_>) -> Vec<EarlierAnswer> {
+        let shared = self.entries().filter(|e| e.request_jti == request_jti).map(|e| EarlierAnswer::Shared {
+            packet_jti: e.packet_jti.clone(),
+            at: e.shared_at,
+            status: e.status_with(now, waiting),
+        });
+        let declined = self
+            .refusals()
+            .filter(|r| r.request_jti == request_jti)
+            .map(|r| EarlierAnswer::Declined { at: r.declined_at });
+        let mut answers: Vec<EarlierAnswer> = shared.chain(declined).collect();
+        answers.sort_by_key(|a| match a {
+            EarlierAnswer::Shared { at, .. } | EarlierAnswer::Declined { at } => *at,
+        });
+        answers
     }
 
     /// For each brand: what it holds now, every packet it received and every request of its that was declined.

@@ -626,7 +626,11 @@ impl Vault {
 impl Vault {
     /// Verifies a request (signature, format, dates) and describes it for a decision.
     pub fn review_request(&self, jws: &str, now: i64) -> Result<RequestReview> {
-        self.holdings()?.review_request(jws, now)
+        let mut review = self.holdings()?.review_request(jws, now)?;
+        let outbox = self.outbox_loaded()?;
+        let waiting = |jti: &str| waiting_in(outbox, jti);
+        review.answered_before = self.ledger_loaded()?.answers_to(&review.request_jti, now, &waiting);
+        Ok(review)
     }
 
     /// Pins (or re-pins, after a key change the brand confirmed) the request's brand key.

@@ -297,3 +297,31 @@ fn a_backup_keeps_what_waits_to_be_sent_and_refuses_an_outbox_sending_elsewhere(
     assert!(refused.contains("does not send to https://collector.example/v1/packets"), "{refused}");
     assert_eq!(vault.outbox().unwrap(), waiting, "nothing replaced");
 }
+
+#[test]
+fn a_request_opened_again_says_how_it_was_answered_before() {
+    use tessera_vault::consent::EarlierAnswer;
+    let dir = tempfile::tempdir().unwrap();
+    let mut brand = BrandStore::create(&dir.path().join("brand"), "Maison Exemple", BRAND, NOW).unwrap();
+    let request = brand.create_request_for_inbox(&spec(), Some(INBOX), NOW).unwrap();
+    let (mut vault, _) = new_vault(dir.path());
+    vault.set_fact("email".parse().unwrap(), json!("ana@example.org"), Sensitivity::ShareFreely).unwrap();
+    let review = vault.review_request(&request.jws, NOW).unwrap();
+    assert!(review.answered_before.is_empty(), "the first time");
+    let decisions = [Decision { item: "email".parse().unwrap(), choice: Choice::Exact }];
+    let preview = vault.preview_packet(&review, &decisions, NOW).unwrap();
+    let (entry, _) = vault.queue_packet(&review, &preview, NOW).unwrap();
+    vault.decline_request(&review, NOW + 5).unwrap();
+
+    let again = vault.review_request(&request.jws, NOW + 10).unwrap();
+    assert_eq!(
+        again.answered_before,
+        [
+            EarlierAnswer::Shared { packet_jti: entry.packet_jti, at: NOW, status: PacketStatus::WaitingToBeSent },
+            EarlierAnswer::Declined { at: NOW + 5 },
+        ]
+    );
+    // Another request of the same brand was never answered.
+    let other = brand.create_request_for_inbox(&spec(), Some(INBOX), NOW).unwrap();
+    assert!(vault.review_request(&other.jws, NOW + 10).unwrap().answered_before.is_empty());
+}

@@ -76,6 +76,22 @@ pub enum Status {
     DeletionConfirmed,
 }
 
+impl From<PacketStatus> for Status {
+    fn from(status: PacketStatus) -> Status {
+        match status {
+            PacketStatus::WaitingToBeSent => Status::WaitingToBeSent,
+            PacketStatus::SendingRefused => Status::SendingRefused,
+            PacketStatus::RevocationWaiting => Status::RevocationWaiting,
+            PacketStatus::RevocationRefused => Status::RevocationRefused,
+            PacketStatus::Active => Status::Active,
+            PacketStatus::Expired => Status::Expired,
+            PacketStatus::Revoked => Status::Revoked,
+            PacketStatus::NeverReceived => Status::NeverReceived,
+            PacketStatus::DeletionConfirmed => Status::DeletionConfirmed,
+        }
+    }
+}
+
 /// A deletion the brand proved with a signed receipt.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Deletion {
@@ -117,17 +133,7 @@ impl From<&LedgerLine> for Packet {
             offer: e.offer.clone(),
             shared_at: e.shared_at,
             retention_end: e.retention_end,
-            status: match line.status {
-                PacketStatus::WaitingToBeSent => Status::WaitingToBeSent,
-                PacketStatus::SendingRefused => Status::SendingRefused,
-                PacketStatus::RevocationWaiting => Status::RevocationWaiting,
-                PacketStatus::RevocationRefused => Status::RevocationRefused,
-                PacketStatus::Active => Status::Active,
-                PacketStatus::Expired => Status::Expired,
-                PacketStatus::Revoked => Status::Revoked,
-                PacketStatus::NeverReceived => Status::NeverReceived,
-                PacketStatus::DeletionConfirmed => Status::DeletionConfirmed,
-            },
+            status: Status::from(line.status),
             items: e
                 .items
                 .iter()

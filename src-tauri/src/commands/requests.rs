@@ -16,7 +16,7 @@ use tessera_vault::consent::{self, BrandTrust, Choice};
 
 use super::error::{CmdResult, CommandError};
 use super::files::{read_text, Pick};
-use super::ledger::Refusal;
+use super::ledger::{Refusal, Status};
 use super::profile::Sensitivity;
 use super::sending::{self, Sent};
 use super::{now, poisoned, with_vault};
@@ -81,6 +81,16 @@ pub struct RequestReview {
     /// The host of the brand's inbox, when the request names one: Share sends the packet there
     /// and nowhere else. Without it, the packet is saved as a file.
     pub inbox_host: Option<String>,
+    /// How the person answered this very request before, oldest first.
+    pub answered_before: Vec<EarlierAnswer>,
+}
+
+/// An earlier answer to the same request.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum EarlierAnswer {
+    Shared { at: i64, status: Status },
+    Declined { at: i64 },
 }
 
 impl From<&consent::RequestReview> for RequestReview {
@@ -103,6 +113,16 @@ impl From<&consent::RequestReview> for RequestReview {
             retention_days: r.retention_days,
             expires_at: r.expires_at,
             inbox_host: r.inbox_host.clone(),
+            answered_before: r
+                .answered_before
+                .iter()
+                .map(|a| match a {
+                    consent::EarlierAnswer::Shared { at, status, .. } => {
+                        EarlierAnswer::Shared { at: *at, status: Status::from(*status) }
+                    }
+                    consent::EarlierAnswer::Declined { at } => EarlierAnswer::Declined { at: *at },
+                })
+                .collect(),
             items: r
                 .items
                 .iter()

@@ -89,6 +89,15 @@ function trustBanner(area: HTMLElement, review: RequestReview): HTMLElement {
   }
 }
 
+/** This very request was answered before: said before a second answer makes another packet. */
+function answeredBefore(review: RequestReview): HTMLElement | null {
+  if (review.answered_before.length === 0) return null;
+  const lines = review.answered_before.map((a) =>
+    a.answer === "shared" ? t("requests.answered_before_shared", { date: formatDate(a.at), status: t(`status.${a.status}`) }) : t("requests.answered_before_declined", { date: formatDate(a.at) }),
+  );
+  return notice("warning", h("strong", {}, t("requests.answered_before")), " ", lines.join(" · "));
+}
+
 function itemChoices(item: ItemReview, onChange: (d: Decision) => void): HTMLElement {
   const name = `choice-${item.item}`;
   const choices: [string, string, Decision][] = [];
@@ -204,6 +213,7 @@ function showReview(area: HTMLElement, review: RequestReview): void {
       // A lookalike comes first, and no calm "first contact" banner reassures above it.
       review.lookalike ? notice("warning", t("requests.lookalike", { name: review.lookalike.name, fingerprint: review.lookalike.fingerprint }) + lookalikeLetters(review.brand_name, review.lookalike.name)) : null,
       review.lookalike && review.trust.state === "first_contact" ? null : trustBanner(area, review),
+      answeredBefore(review),
       h("p", { class: "offer" }, t("requests.offer", { offer: review.offer })),
       h("p", {}, t("requests.retention", { brand: review.brand_name, count: review.retention_days, date: formatDate(review.expires_at) })),
       ...items,
