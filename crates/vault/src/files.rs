@@ -11,8 +11,18 @@ use crate::error::{Result, VaultError};
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`. Either the old file
 /// or the complete new one is there, never half of it.
+///
+/// Only a file is replaced: a device (`/dev/null`), a pipe or a socket at
+/// `path` is refused, since renaming over it would put a plain file in its
+/// place (for everyone, when run as root).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let error = |detail: String| VaultError::File { path: path.to_owned(), detail };
+    if let Ok(existing) = std::fs::metadata(path) {
+        if !existing.is_file() {
+            let what = if existing.is_dir() { "a folder" } else { "not a file (a device, a pipe or a socket)" };
+            return Err(error(format!("this is {what}; give the path of a file to write")));
+        }
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -88,5 +98,24 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(read_capped(&dir.path().join("missing"), 10), Err(CappedReadError::Io(_))));
+    }
+
+    #[test]
+    fn only_a_file_is_replaced_never_a_pipe_or_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let refused = write_atomic(&fifo, b"packet").unwrap_err().to_string();
+        assert!(refused.contains("not a file (a device, a pipe or a socket)"), "{refused}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe is still a pipe");
+        let refused = write_atomic(dir.path(), b"packet").unwrap_err().to_string();
+        assert!(refused.contains("this is a folder"), "{refused}");
+        // A file, or a link to one, is replaced whole.
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"old").unwrap();
+        write_atomic(&file, b"new").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
     }
 }
