@@ -137,7 +137,7 @@ fn the_inbox_down_when_the_person_sends_then_up_gets_the_packet_exactly_once() {
     let text = both(&out);
     assert_eq!(out.status.code(), Some(75), "recorded and waiting: its own exit status\n{text}");
     assert!(!text.contains("error:"), "waiting is not an error: {text}");
-    assert!(text.contains("not sent yet: the packet ") && text.contains("cannot reach 127.0.0.1:"), "{text}");
+    assert!(text.contains("not sent yet: packet ") && text.contains("cannot reach 127.0.0.1:"), "{text}");
     assert!(text.contains("nothing answers at that address"), "in words, not the library's: {text}");
     assert!(text.contains("It waits in your outbox (1 attempt)"), "{text}");
     assert!(file.is_file(), "the packet was saved as a file too");
@@ -147,7 +147,8 @@ fn the_inbox_down_when_the_person_sends_then_up_gets_the_packet_exactly_once() {
     assert!(waiting.starts_with("packet ") && waiting.contains("1 attempt, next"), "{waiting}");
     let brands = consent_ok(cwd, &vault, &["brands"]);
     assert!(
-        brands.contains("has not received email: \"ana@example.org\" yet") && !brands.contains("holds nothing"),
+        brands.contains("has not received email: \"ana@example.org\" (not delivered yet)")
+            && !brands.contains("holds nothing"),
         "{brands}"
     );
     // Still down: one more attempt, still waiting.
@@ -231,10 +232,19 @@ fn a_packet_revoked_while_it_waits_is_never_sent_and_the_brand_says_it_never_had
     let waiting = consent_ok(cwd, &vault, &["outbox"]);
     assert!(waiting.starts_with(&format!("revocation of {packet}")) && waiting.lines().count() == 2, "{waiting}");
 
-    // Up: only the revocation goes; the inbox has no such packet, which is recorded.
+    // Up: only the revocation goes. The inbox has no such packet — but a send of it began a
+    // moment ago and could still arrive, so the revocation asks again later.
     let _server = serve_at(cwd, &store, addr);
-    let sent = consent_ok(cwd, &vault, &["send"]);
-    assert!(sent.contains(&format!("never received packet {packet}: it was revoked before it arrived")), "{sent}");
+    let out = consent(cwd, &vault, &["send"]);
+    assert_eq!(out.status.code(), Some(75), "{}", both(&out));
+    assert!(both(&out).contains(&format!("does not have packet {packet} yet")), "{}", both(&out));
+    // Once no send of it can still arrive, its "no such packet" is recorded as never received.
+    let later = (chrono_now() + 200).to_string();
+    let sent = consent_ok(cwd, &vault, &["--now", &later, "send"]);
+    assert!(
+        sent.contains(&format!("says it never received packet {packet}: you revoked it before it arrived")),
+        "{sent}"
+    );
     assert!(listed_packets(cwd, &store).is_empty(), "the packet never left the person's computer");
     let listed = consent_ok(cwd, &vault, &["list"]);
     assert!(listed.lines().next().unwrap().ends_with("revoked before the brand received it"), "{listed}");
@@ -247,6 +257,10 @@ fn a_packet_revoked_while_it_waits_is_never_sent_and_the_brand_says_it_never_had
     let again = consent(cwd, &vault, &["answer", &request_arg, "--share", "email", "--send"]);
     assert!(both(&again).contains("note: you already answered this request on "), "{}", both(&again));
     assert!(both(&again).contains(&format!("(packet {packet}, revoked before the brand received it)")));
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// A hostile "request server" on loopback: answers each path its own bad way. Accepts at most
@@ -354,7 +368,7 @@ fn request_links_that_answer_badly_give_clear_errors_and_store_nothing() {
         ("slow", "did not answer in time"),
         ("redirect", "answered with a redirect (302) to elsewhere.example; Tessera follows no redirect"),
         ("missing", "refused it (404)"),
-        ("terminal", "refused it (404): <script>x</script> [31mredgnp.exe error: none, deletion confirmed"),
+        ("terminal", "refused it (404): “<script>x</script> [31mredgnp.exe error: none, deletion confirmed”"),
     ];
     for (path, expected) in cases {
         let http = format!("http://{addr}/{path}");

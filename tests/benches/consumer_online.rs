@@ -62,6 +62,7 @@ fn main() {
         let clicked = Instant::now();
         let preview = vault.preview_packet(&review, &decisions, now()).unwrap();
         let (entry, item) = vault.queue_packet(&review, &preview, now()).unwrap();
+        let item = vault.begin_sending(&entry.packet_jti, item.kind, now()).unwrap().expect("waiting");
         let delivered = runtime.block_on(client.send_packet(&item.response_uri, &item.body_bytes())).unwrap();
         let line = vault.packet_delivered(&entry.packet_jti, &delivered.acknowledgement, now()).unwrap();
         shares.push(clicked.elapsed());
@@ -70,6 +71,8 @@ fn main() {
         // Revoke → deletion confirmed.
         let clicked = Instant::now();
         let (_, item) = vault.queue_revocation(&entry.packet_jti, now()).unwrap();
+        let item = item.expect("delivered: the revocation goes");
+        let item = vault.begin_sending(&entry.packet_jti, item.kind, now()).unwrap().expect("waiting");
         let body = String::from_utf8(item.body_bytes()).unwrap();
         let receipt = runtime.block_on(client.send_revocation(&item.response_uri, &body)).unwrap();
         let line = vault.revocation_answered(&entry.packet_jti, &receipt, now()).unwrap();

@@ -216,6 +216,13 @@ pub fn run(command: ConsentCommand, args: &VaultArgs, now: i64) -> Result<(), Cl
         }
         ConsentCommand::Revoke { packet, out: None, .. } => {
             let (line, item) = vault.queue_revocation(&packet, now)?;
+            let Some(item) = item else {
+                println!(
+                    "You revoked packet {packet} before any of it was sent: it never left your computer, and {} has nothing to delete.",
+                    line.entry.brand_name
+                );
+                return Ok(());
+            };
             println!("You revoked packet {packet}; sending the revocation to {}…", line.entry.brand_name);
             send_now(&mut vault, &[item], now)
         }
@@ -291,7 +298,7 @@ fn note_earlier_answers(r: &RequestReview, declining: bool) {
         match earlier {
             EarlierAnswer::Shared { packet_jti, at, status } => {
                 let then = if declining {
-                    format!("declining now does not take it back: `tessera consent revoke {packet_jti}` does")
+                    format!("declining now does not take it back: `tessera consent revoke {packet_jti} --send` (or `--out FILE`) does")
                 } else {
                     "this answer makes another packet".to_owned()
                 };
@@ -361,7 +368,7 @@ fn brands(vault: &Vault, now: i64) -> Result<(), CliError> {
             println!("  may still hold {}: {} (deletion asked, not confirmed yet)", item.item, item.value);
         }
         for item in &b.not_received {
-            println!("  has not received {}: {} yet (waiting to be sent)", item.item, item.value);
+            println!("  has not received {}: {} (not delivered yet)", item.item, item.value);
         }
         for p in &b.packets {
             println!("  packet {} shared {}: {}", p.entry.packet_jti, show_time(p.entry.shared_at), p.status.as_str());

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use tessera_online::{Client, OnlineError, RequestLink, Timeouts};
 use tessera_protocol::inbox::Endpoints;
+use tessera_vault::ledger::PacketStatus;
 use tessera_vault::outbox::{OutboxItem, OutgoingKind};
-use tessera_vault::{Vault, VaultError};
+use tessera_vault::{UnknownToInbox, Vault, VaultError};
 
 use crate::{show_time, CliError};
 
@@ -60,8 +61,14 @@ fn what(item: &OutboxItem) -> String {
     }
 }
 
-/// Sends one item of the outbox, records the outcome in the vault and prints it.
+/// Sends one item of the outbox, records the outcome in the vault and prints it. The item is
+/// taken again from the vault first: if it left the outbox meanwhile (another Tessera sent it,
+/// or the person revoked the packet), nothing is sent.
 pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> Result<Sent, CliError> {
+    let Some(item) = vault.begin_sending(&item.packet_jti, item.kind, now)? else {
+        return Ok(Sent::Done);
+    };
+    let item = &item;
     let host = host(item);
     let jti = item.packet_jti.as_str();
     let outcome = match item.kind {
@@ -74,6 +81,20 @@ pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> 
                         line.entry.brand_name,
                         show_time(delivered.acknowledgement.retention_end)
                     );
+                    if line.status == PacketStatus::RevocationWaiting {
+                        // Revoked while this send was under way: the brand has it, so the revocation goes now.
+                        println!(
+                            "You revoked packet {jti} meanwhile: sending the revocation to {}…",
+                            line.entry.brand_name
+                        );
+                        let revocation = vault
+                            .outbox()?
+                            .into_iter()
+                            .find(|i| i.packet_jti == jti && i.kind == OutgoingKind::Revocation);
+                        if let Some(revocation) = revocation {
+                            return send(vault, client, &revocation, now);
+                        }
+                    }
                     return Ok(Sent::Done);
                 }
                 Err(e @ VaultError::WrongAcknowledgement { .. }) => {
@@ -101,16 +122,24 @@ pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> 
                     }
                     Err(e) => return Err(e.into()),
                 },
-                Err(e) if e.inbox_code() == Some("unknown_packet") => match vault.never_received(jti, now)? {
-                    Some(line) => {
-                        println!(
-                            "{} ({host}) never received packet {jti}: it was revoked before it arrived, so there is nothing to delete.",
-                            line.entry.brand_name
-                        );
-                        return Ok(Sent::Done);
+                Err(e) if e.inbox_code() == Some("unknown_packet") => {
+                    match vault.revocation_unknown_to_inbox(jti, &e.to_string(), now)? {
+                        UnknownToInbox::NeverReceived(line) => {
+                            println!(
+                                "{} ({host}) says it never received packet {jti}: you revoked it before it arrived, and no send of it can still arrive. Nothing is left to delete.",
+                                line.entry.brand_name
+                            );
+                            return Ok(Sent::Done);
+                        }
+                        UnknownToInbox::NotYet { ask_again_at } => {
+                            return Ok(Sent::Waiting(format!(
+                                "{host} does not have packet {jti} yet, but a send of it began shortly before you revoked it and may still arrive; the revocation asks again from {}",
+                                show_time(ask_again_at)
+                            )));
+                        }
+                        UnknownToInbox::Unexplained => e,
                     }
-                    None => e,
-                },
+                }
                 Err(e) => e,
             }
         }
@@ -127,7 +156,7 @@ fn failed(vault: &mut Vault, item: &OutboxItem, error: &OnlineError, now: i64) -
     };
     if retryable {
         Ok(Sent::Waiting(format!(
-            "the {} is not sent yet: {error}. It waits in your outbox ({}); `tessera consent send` tries again",
+            "{} — {error}. It waits in your outbox ({}); `tessera consent send` tries again",
             what(item),
             attempts(recorded.attempts)
         )))
@@ -141,7 +170,7 @@ fn refused_then(item: &OutboxItem) -> String {
     let jti = &item.packet_jti;
     match item.kind {
         OutgoingKind::Packet => format!(
-            "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox; `tessera consent revoke {jti}` withdraws it"
+            "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox; `tessera consent revoke {jti} --send` withdraws it"
         ),
         OutgoingKind::Revocation => format!(
             "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox; `tessera consent revoke {jti} --out FILE` writes the revocation to send to the brand another way"
@@ -168,8 +197,10 @@ pub fn print_outbox(vault: &Vault) -> Result<(), CliError> {
             OutgoingKind::Packet => "packet",
             OutgoingKind::Revocation => "revocation of",
         };
-        let state = if item.refused {
-            format!("refused by the inbox after {}: not sent again by itself", attempts(item.attempts))
+        let state = if item.held {
+            "held since a restore: sent only when you run `tessera consent send`".to_owned()
+        } else if item.refused {
+            format!("stopped after {}: not sent again by itself", attempts(item.attempts))
         } else if item.attempts == 0 {
             "not tried yet".to_owned()
         } else {

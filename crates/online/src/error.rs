@@ -21,9 +21,9 @@ pub enum OnlineError {
     TooLarge { host: String, cap: usize },
     #[error("{host} answered with something unexpected: {detail}")]
     UnexpectedAnswer { host: String, detail: String },
-    #[error("{host} refused it ({status}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
+    #[error("{host} refused it ({status}{}): “{message}”", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
     Refused { host: String, status: u16, code: Option<String>, message: String },
-    #[error("{host} could not take it now ({status}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
+    #[error("{host} could not take it now ({status}{}): “{message}”", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
     ServerError { host: String, status: u16, code: Option<String>, message: String },
     #[error("cannot set up the network client: {detail}")]
     Setup { detail: String },

@@ -377,6 +377,7 @@ pub(crate) fn seal_packet(
         response_uri: request.claims.response_uri.clone(),
         delivered: None,
         never_received_at: None,
+        withdrawn: None,
     };
     Ok(SealedPacket { file, entry })
 }

@@ -10,8 +10,6 @@
 //! forget a packet that was shared or a request that was declined, or mark a
 //! deletion confirmed without a receipt that verifies.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use tessera_protocol::packet::SharedItem;
 use tessera_protocol::receipt::{DeletionReason, PacketRecord};
@@ -19,7 +17,6 @@ use tessera_protocol::{derive_brand_key, receipt, revocation, Did, ItemName, Mas
 
 use crate::consent::EarlierAnswer;
 use crate::error::{Result, VaultError};
-use crate::files;
 use crate::store::{DamagedRecord, Kind, RecordId, RecordKey, RecordStore, Staged, Writer};
 
 /// What a verified receipt changes.
@@ -55,10 +52,23 @@ pub struct LedgerEntry {
     /// The brand's inbox acknowledged the packet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered: Option<Delivery>,
-    /// When the brand's inbox, answering the revocation of a packet it never acknowledged, said
-    /// it has no such packet: revoked before it reached the brand, it was never received.
+    /// When the packet was known never to have reached the brand: revoked before any send of
+    /// it began, or its inbox said it has no such packet once no send could still arrive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub never_received_at: Option<i64>,
+    /// The packet was revoked while it waited in the outbox, and taken out of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// A packet revoked while it waited to be sent: it is never sent after that.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    pub at: i64,
+    /// When its last send began, if one ever did: that send may have reached the brand.
+    pub last_attempt_at: Option<i64>,
+    /// It was also saved as a file, which may have reached the brand another way.
+    pub saved_as_file: bool,
 }
 
 /// The brand's inbox said it stored the packet.
@@ -115,7 +125,7 @@ pub struct ConfirmedDeletion {
 pub enum PacketStatus {
     /// Shared, waiting in the outbox to be sent to the brand's inbox.
     WaitingToBeSent,
-    /// Shared, but the brand's inbox refused it: it is not tried again by itself.
+    /// Shared, but the brand's inbox refused it or answered wrongly: it is not tried again by itself.
     SendingRefused,
     /// The brand may hold and use it.
     Active,
@@ -137,11 +147,11 @@ impl PacketStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PacketStatus::WaitingToBeSent => "waiting to be sent",
-            PacketStatus::SendingRefused => "refused by the brand's inbox",
+            PacketStatus::SendingRefused => "sending stopped: the brand's inbox refused it or answered wrongly",
             PacketStatus::Active => "active",
             PacketStatus::Expired => "expired",
             PacketStatus::RevocationWaiting => "revocation waiting to be sent",
-            PacketStatus::RevocationRefused => "revocation refused by the brand's inbox",
+            PacketStatus::RevocationRefused => "revocation stopped: the brand's inbox refused it or answered wrongly",
             PacketStatus::Revoked => "revoked",
             PacketStatus::NeverReceived => "revoked before the brand received it",
             PacketStatus::DeletionConfirmed => "deletion confirmed",
@@ -406,23 +416,6 @@ impl Ledger {
             slot.1 = updated.clone();
         }
         Ok(LedgerLine { status: updated.status(now), entry: updated })
-    }
-
-    /// Signs a revocation of packet `packet_jti` with the per-brand key derived
-    /// from `master`, writes it to `path` for the brand, and marks the packet revoked.
-    /// A packet revoked already gets the same revocation again (same id, same bytes).
-    pub(crate) fn revoke(
-        &mut self,
-        store: &mut RecordStore,
-        key: &RecordKey,
-        master: &MasterSecret,
-        packet_jti: &str,
-        path: &Path,
-        now: i64,
-    ) -> Result<LedgerLine> {
-        let (id, updated, jws) = self.sign_revocation(master, packet_jti, now)?;
-        files::write_atomic(path, format!("{jws}\n").as_bytes())?;
-        self.update(store, key, id, updated, now)
     }
 
     /// Signs a revocation of packet `packet_jti` with the per-brand key derived from `master`;

@@ -49,4 +49,4 @@ pub mod vault;
 
 pub use error::{Result, VaultError};
 pub use keys::RecoverySecret;
-pub use vault::{DamageReport, UnlockNotes, Vault};
+pub use vault::{DamageReport, UnknownToInbox, UnlockNotes, Vault};

@@ -47,6 +47,17 @@ pub struct OutboxItem {
     /// The inbox refused it (a 4xx, or an answer that does not verify): trying the same bytes
     /// again will not help, so it is only tried again when the person asks.
     pub refused: bool,
+    /// When its last send began (a packet whose send began may reach the brand even if the
+    /// person revokes it meanwhile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<i64>,
+    /// The packet was also saved as a file, to be sent another way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub saved_as_file: bool,
+    /// Brought back by a restore: sent only when the person asks (the backup may be older than
+    /// a revocation), never by the automatic retries.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 impl OutboxItem {
@@ -78,14 +89,28 @@ impl OutboxItem {
             next_try_at: now,
             last_error: None,
             refused: false,
+            last_attempt_at: None,
+            saved_as_file: false,
+            held: false,
         }
     }
 
     /// Whether the automatic retries should send it at `now`.
     pub fn is_due(&self, now: i64) -> bool {
-        !self.refused && self.next_try_at <= now
+        !self.refused && !self.held && self.next_try_at <= now
+    }
+
+    /// When a send of it may have begun: for items queued before sends were dated, the time it
+    /// was queued if it was ever attempted.
+    pub(crate) fn maybe_sent_since(&self) -> Option<i64> {
+        self.last_attempt_at.or((self.attempts > 0).then_some(self.queued_at))
     }
 }
+
+/// How long after a packet's send began it may still reach the inbox: twice the consumer's
+/// whole-exchange timeout (§12.10). Until then, an inbox that does not know the packet may
+/// know it soon.
+pub const IN_FLIGHT_SETTLE_SECONDS: i64 = 120;
 
 /// Seconds to wait after `attempts` failed attempts: 30 s, then doubling, at most an hour.
 pub fn backoff(attempts: u32) -> i64 {

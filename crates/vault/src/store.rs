@@ -507,6 +507,14 @@ impl RecordStore {
         Ok(Writer { tx: self.conn.transaction()?, sealer: &key.sealer, generation: key.generation })
     }
 
+    /// Starts a write transaction that takes the file's write lock at once (`BEGIN
+    /// IMMEDIATE`): what is read through this store until it commits is what another process
+    /// can no longer change, so a read-then-write decides on what is on disk.
+    pub(crate) fn write_locked<'a>(&'a self, key: &'a RecordKey) -> Result<Writer<'a>> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        Ok(Writer { tx, sealer: &key.sealer, generation: key.generation })
+    }
+
     /// The ids of the records of `kind` sealed by a schema older than `schema`.
     pub(crate) fn ids_older_than(&self, kind: Kind, schema: i64) -> Result<Vec<RecordId>> {
         let mut stmt = self.conn.prepare("SELECT id FROM records WHERE kind = ?1 AND schema_version < ?2")?;

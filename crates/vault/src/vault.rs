@@ -42,11 +42,13 @@ use crate::error::{Result, VaultError};
 use crate::facts::{Fact, Facts, Sensitivity};
 use crate::files;
 use crate::keys::{self, check_new_passphrase, KeyRotation, Keyslots, Master, RecoverySecret};
-use crate::ledger::{BrandKnowledge, Delivery, InOutbox, Ledger, LedgerEntry, LedgerLine, ReceiptCheck, Refusal};
-use crate::outbox::{backoff, Outbox, OutboxItem, OutgoingKind};
+use crate::ledger::{
+    BrandKnowledge, Delivery, InOutbox, Ledger, LedgerEntry, LedgerLine, ReceiptCheck, Refusal, Withdrawal,
+};
+use crate::outbox::{backoff, Outbox, OutboxItem, OutgoingKind, IN_FLIGHT_SETTLE_SECONDS};
 use crate::purchases::{self, LegacyCredits, Purchase, PurchaseEntry, PurchaseFilter, PurchasePage, Purchases, Totals};
 use crate::settings::{Settings, StoredSettings};
-use crate::store::{make_private, DamagedRecord, RecordId, RecordKey, RecordStore, DATABASE_FILE};
+use crate::store::{make_private, DamagedRecord, RecordId, RecordKey, RecordStore, Writer, DATABASE_FILE};
 
 /// The folder, inside the vault's directory, where a restore keeps the vault it replaced.
 pub const SAFETY_COPY_DIR: &str = "replaced-by-restore";
@@ -714,14 +716,6 @@ impl Vault {
         Ok(self.ledger_loaded()?.what_brands_know(now, &waiting))
     }
 
-    /// Signs a revocation of packet `packet_jti`, writes it to `path` for the brand, and marks the packet revoked.
-    pub fn revoke_packet(&mut self, packet_jti: &str, path: &Path, now: i64) -> Result<LedgerLine> {
-        self.ledger_loaded()?;
-        let (store, open) = self.parts()?;
-        let master = open.master.secret()?;
-        loaded_mut(&mut open.ledger).revoke(store, &open.key, master, packet_jti, path, now)
-    }
-
     /// Checks a brand's deletion receipt against the ledger and records the deletion as confirmed.
     pub fn import_receipt(&mut self, jws: &str, now: i64) -> Result<LedgerLine> {
         self.ledger_loaded()?;
@@ -801,7 +795,7 @@ impl Vault {
         let credits = Credits::write_new(&writer, &content.credits)?;
         let brands = PinnedBrands::write_new(&writer, &content.brands)?;
         let ledger = Ledger::write_new(&writer, &content.ledger)?;
-        let outbox = Outbox::write_new(&writer, &content.outbox)?;
+        let outbox = Outbox::write_new(&writer, &checked.outbox_held())?;
         writer.commit()?;
         open.master = master;
         open.settings = settings;
@@ -896,7 +890,7 @@ impl Vault {
                     Credits::write_new(writer, &content.credits)?,
                     PinnedBrands::write_new(writer, &content.brands)?,
                     Ledger::write_new(writer, &content.ledger)?,
-                    Outbox::write_new(writer, &content.outbox)?,
+                    Outbox::write_new(writer, &checked.outbox_held())?,
                 ))
             })?;
         let mut vault = Vault::open(dir)?;
@@ -924,7 +918,13 @@ fn waiting_in(outbox: &Outbox, jti: &str) -> (InOutbox, InOutbox) {
 }
 
 /// Sending to a brand's inbox: what waits, and what came back ([`crate::outbox`]). The vault
-/// sends nothing itself: the caller POSTs [`OutboxItem::body_bytes`] and reports the outcome.
+/// sends nothing itself: the caller takes an item with [`Vault::begin_sending`], POSTs its
+/// [`OutboxItem::body_bytes`] and reports the outcome.
+///
+/// Every change here reads the ledger and the outbox again inside a transaction holding the
+/// file's write lock ([`Vault::change_sending`]): the app and the command line may both have
+/// the vault open, and a decision taken on an old copy could undo a revocation or send a
+/// withdrawn packet.
 impl Vault {
     /// Signs and encrypts the previewed packet, records it in the ledger (pinning the brand's
     /// key on first contact) and puts it in the outbox for the inbox the request names, in one
@@ -960,77 +960,133 @@ impl Vault {
         Ok((entry, item))
     }
 
-    /// Signs a revocation of packet `packet_jti`, marks the packet revoked and puts the
-    /// revocation in the outbox for the packet's inbox, in one transaction.
-    ///
-    /// A packet still waiting in the outbox is taken out in the same transaction: it is never
-    /// sent after the person revoked it. The revocation is queued all the same, because an
-    /// earlier attempt may have reached the brand with its answer lost; if the inbox answers
-    /// that it has no such packet, [`Vault::never_received`] records it.
-    pub fn queue_revocation(&mut self, packet_jti: &str, now: i64) -> Result<(LedgerLine, OutboxItem)> {
-        self.ledger_loaded()?;
-        self.outbox_loaded()?;
+    /// Runs `change` on the ledger and the outbox as they are on disk now, in one transaction
+    /// that holds the file's write lock from its first read to its commit; the fresh copies
+    /// replace those in memory once it committed (an error changes nothing). `change` gets the
+    /// master secret when it is readable.
+    fn change_sending<T>(
+        &mut self,
+        change: impl FnOnce(&Writer<'_>, &mut Ledger, &mut Outbox, Option<&MasterSecret>) -> Result<T>,
+    ) -> Result<T> {
         let (store, open) = self.parts()?;
-        let ledger = loaded_mut(&mut open.ledger);
-        let (_, entry) = ledger.find(packet_jti)?;
-        let Some(response_uri) = entry.response_uri.clone() else {
-            return Err(VaultError::NoInbox { brand_name: entry.brand_name });
-        };
-        let (id, updated, jws) = ledger.sign_revocation(open.master.secret()?, packet_jti, now)?;
-        let item = OutboxItem::revocation(packet_jti, &updated.brand_name, &response_uri, &jws, now);
-        let outbox = loaded_mut(&mut open.outbox);
-        let packet_waiting = outbox.find(packet_jti, OutgoingKind::Packet);
-        let writer = store.write(&open.key)?;
-        let staged_entry = ledger.stage_update(&writer, id, updated)?;
-        if let Some((packet_item, _)) = &packet_waiting {
-            writer.delete(packet_item)?;
-        }
-        // A revocation signed again replaces the one waiting (the brand answers both with one receipt).
-        let staged_item = match outbox.find(packet_jti, OutgoingKind::Revocation) {
-            Some((old, _)) => outbox.stage_update(&writer, old, item.clone())?,
-            None => outbox.stage(&writer, item.clone())?,
-        };
+        let store: &RecordStore = store;
+        let writer = store.write_locked(&open.key)?;
+        // Unreadable records were reported when the collections were first loaded.
+        let mut unreadable = Vec::new();
+        let mut ledger = Ledger::load(store, &open.key, &mut unreadable)?;
+        let mut outbox = Outbox::load(store, &open.key, &mut unreadable)?;
+        let result = change(&writer, &mut ledger, &mut outbox, open.master.secret().ok())?;
         writer.commit()?;
-        if let Some((packet_item, _)) = packet_waiting {
-            outbox.forget(packet_item);
-        }
-        let entry = staged_entry.value.clone();
-        ledger.apply_update(staged_entry);
-        outbox.apply(staged_item);
-        Ok((LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry }, item))
+        open.ledger = OnceCell::from(ledger);
+        open.outbox = OnceCell::from(outbox);
+        Ok(result)
+    }
+
+    /// Takes packet `packet_jti`'s item of `kind` to send it now, and records when this send
+    /// began. `None` when it left the outbox meanwhile (sent by another Tessera, or a packet
+    /// the person revoked): then nothing must be sent.
+    pub fn begin_sending(&mut self, packet_jti: &str, kind: OutgoingKind, now: i64) -> Result<Option<OutboxItem>> {
+        self.change_sending(|writer, _, outbox, _| {
+            let Some((id, mut item)) = outbox.find(packet_jti, kind) else { return Ok(None) };
+            item.last_attempt_at = Some(now);
+            item.held = false;
+            let staged = outbox.stage_update(writer, id, item.clone())?;
+            outbox.apply(staged);
+            Ok(Some(item))
+        })
+    }
+
+    /// Signs a revocation of packet `packet_jti` and marks the packet revoked; the revocation
+    /// goes in the outbox for the packet's inbox, in one transaction (`None` when there is no
+    /// need to tell the brand anything).
+    ///
+    /// A packet still waiting in the outbox is withdrawn in the same transaction: it is never
+    /// sent after the person revoked it. If no send of it ever began (and it was not saved as
+    /// a file), the brand cannot have it: it is recorded as never received, and nothing is
+    /// sent. Otherwise the revocation is queued all the same, because a send under way or one
+    /// whose answer was lost may have reached the brand ([`Vault::revocation_unknown_to_inbox`]).
+    pub fn queue_revocation(&mut self, packet_jti: &str, now: i64) -> Result<(LedgerLine, Option<OutboxItem>)> {
+        self.change_sending(|writer, ledger, outbox, master| {
+            let (_, entry) = ledger.find(packet_jti)?;
+            let Some(response_uri) = entry.response_uri.clone() else {
+                return Err(VaultError::NoInbox { brand_name: entry.brand_name });
+            };
+            let master = master.ok_or(VaultError::MasterSecretDamaged)?;
+            let (id, mut updated, jws) = ledger.sign_revocation(master, packet_jti, now)?;
+            let brand_may_have_it = withdraw(writer, outbox, &mut updated, now)?;
+            let item = if brand_may_have_it {
+                let item = OutboxItem::revocation(packet_jti, &updated.brand_name, &response_uri, &jws, now);
+                // A revocation signed again replaces the one waiting (the brand answers both with one receipt).
+                let staged = match outbox.find(packet_jti, OutgoingKind::Revocation) {
+                    Some((old, _)) => outbox.stage_update(writer, old, item.clone())?,
+                    None => outbox.stage(writer, item.clone())?,
+                };
+                outbox.apply(staged);
+                Some(item)
+            } else {
+                None
+            };
+            let staged = ledger.stage_update(writer, id, updated)?;
+            let entry = staged.value.clone();
+            ledger.apply_update(staged);
+            Ok((line_of(entry, now, outbox), item))
+        })
+    }
+
+    /// Signs a revocation of packet `packet_jti`, writes it to `path` for the brand, and marks
+    /// the packet revoked; a packet still waiting to be sent is withdrawn, as with
+    /// [`Vault::queue_revocation`].
+    pub fn revoke_packet(&mut self, packet_jti: &str, path: &Path, now: i64) -> Result<LedgerLine> {
+        self.change_sending(|writer, ledger, outbox, master| {
+            let master = master.ok_or(VaultError::MasterSecretDamaged)?;
+            let (id, mut updated, jws) = ledger.sign_revocation(master, packet_jti, now)?;
+            withdraw(writer, outbox, &mut updated, now)?;
+            files::write_atomic(path, format!("{jws}\n").as_bytes())?;
+            let staged = ledger.stage_update(writer, id, updated)?;
+            let entry = staged.value.clone();
+            ledger.apply_update(staged);
+            Ok(line_of(entry, now, outbox))
+        })
     }
 
     /// The brand's inbox answered packet `packet_jti`'s revocation that it has no such packet
-    /// (404 `unknown_packet`). If the packet was never acknowledged and no longer waits to be
-    /// sent, the brand never received it: that is recorded, and the revocation leaves the
-    /// outbox, in one transaction (`Some`, with the new line). A packet the brand acknowledged
-    /// changes nothing here (`None`): the caller records a refusal.
-    pub fn never_received(&mut self, packet_jti: &str, now: i64) -> Result<Option<LedgerLine>> {
-        self.ledger_loaded()?;
-        self.outbox_loaded()?;
-        let (store, open) = self.parts()?;
-        let ledger = loaded_mut(&mut open.ledger);
-        let outbox = loaded_mut(&mut open.outbox);
-        let (id, entry) = ledger.find(packet_jti)?;
-        let packet_waits = outbox.find(packet_jti, OutgoingKind::Packet).is_some();
-        if entry.delivered.is_some() || entry.deletion.is_some() || entry.revoked_at.is_none() || packet_waits {
-            return Ok(None);
-        }
-        let revocation = outbox.find(packet_jti, OutgoingKind::Revocation);
-        let mut updated = entry;
-        updated.never_received_at.get_or_insert(now);
-        let writer = store.write(&open.key)?;
-        let staged = ledger.stage_update(&writer, id, updated)?;
-        if let Some((item_id, _)) = &revocation {
-            writer.delete(item_id)?;
-        }
-        writer.commit()?;
-        if let Some((item_id, _)) = revocation {
-            outbox.forget(item_id);
-        }
-        let entry = staged.value.clone();
-        ledger.apply_update(staged);
-        Ok(Some(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry }))
+    /// (404 `unknown_packet`; `error` says it in words). Only for a packet withdrawn from the
+    /// outbox, never acknowledged and not saved as a file does that mean something: once no
+    /// send of it can still arrive ([`IN_FLIGHT_SETTLE_SECONDS`] after the last began), the
+    /// brand never received it — recorded, and the revocation leaves the outbox; before that,
+    /// the revocation waits to ask again then. Anything else is [`UnknownToInbox::Unexplained`]:
+    /// the caller records a refusal.
+    pub fn revocation_unknown_to_inbox(&mut self, packet_jti: &str, error: &str, now: i64) -> Result<UnknownToInbox> {
+        self.change_sending(|writer, ledger, outbox, _| {
+            let (id, entry) = ledger.find(packet_jti)?;
+            let withdrawal = entry.withdrawn.clone().filter(|w| !w.saved_as_file);
+            let Some(withdrawal) = withdrawal.filter(|_| entry.delivered.is_none() && entry.deletion.is_none()) else {
+                return Ok(UnknownToInbox::Unexplained);
+            };
+            let revocation = outbox.find(packet_jti, OutgoingKind::Revocation);
+            let settled_at = withdrawal.last_attempt_at.map_or(now, |began| began + IN_FLIGHT_SETTLE_SECONDS);
+            if now < settled_at {
+                if let Some((item_id, mut item)) = revocation {
+                    item.attempts = item.attempts.saturating_add(1);
+                    item.next_try_at = settled_at;
+                    item.last_error = Some(error.to_owned());
+                    item.refused = false;
+                    let staged = outbox.stage_update(writer, item_id, item)?;
+                    outbox.apply(staged);
+                }
+                return Ok(UnknownToInbox::NotYet { ask_again_at: settled_at });
+            }
+            let mut updated = entry;
+            updated.never_received_at.get_or_insert(now);
+            if let Some((item_id, _)) = revocation {
+                writer.delete(&item_id)?;
+                outbox.forget(item_id);
+            }
+            let staged = ledger.stage_update(writer, id, updated)?;
+            let entry = staged.value.clone();
+            ledger.apply_update(staged);
+            Ok(UnknownToInbox::NeverReceived(Box::new(line_of(entry, now, outbox))))
+        })
     }
 
     /// Everything waiting to be sent, oldest first.
@@ -1038,7 +1094,8 @@ impl Vault {
         Ok(self.outbox_loaded()?.items().cloned().collect())
     }
 
-    /// What the automatic retries should send at `now` (not refused, its wait over).
+    /// What the automatic retries should send at `now` (not refused, not held after a restore,
+    /// its wait over).
     pub fn outbox_due(&self, now: i64) -> Result<Vec<OutboxItem>> {
         Ok(self.outbox_loaded()?.items().filter(|i| i.is_due(now)).cloned().collect())
     }
@@ -1048,61 +1105,55 @@ impl Vault {
     /// twice, the second changes nothing. An acknowledgement of another packet changes nothing
     /// in the ledger: the attempt is recorded as refused, with the reason.
     ///
-    /// A packet recorded as never received reached the brand after all (its send was under way
-    /// when the person revoked it): its revocation goes back in the outbox.
+    /// A packet the person revoked while its send was under way reached the brand after all:
+    /// it is no longer "never received", and its revocation (the same bytes) waits to be sent,
+    /// due now.
     pub fn packet_delivered(&mut self, packet_jti: &str, ack: &PacketAcknowledgement, now: i64) -> Result<LedgerLine> {
-        self.ledger_loaded()?;
-        self.outbox_loaded()?;
-        let (id, entry) = self.ledger_loaded()?.find(packet_jti)?;
-        if ack.packet_id != entry.packet_jti || ack.request_id != entry.request_jti {
-            let error = VaultError::WrongAcknowledgement {
-                expected: entry.packet_jti,
-                found: format!("{} for request {}", ack.packet_id, ack.request_id),
-            };
-            self.delivery_failed(packet_jti, OutgoingKind::Packet, &error.to_string(), false, now)?;
-            return Err(error);
-        }
-        let (store, open) = self.parts()?;
-        let ledger = loaded_mut(&mut open.ledger);
-        let outbox = loaded_mut(&mut open.outbox);
-        let waiting = outbox.find(packet_jti, OutgoingKind::Packet);
-        if entry.delivered.is_some() && waiting.is_none() {
-            return Ok(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry });
-        }
-        let received_after_all = entry.never_received_at.is_some();
-        let mut updated = entry;
-        updated.never_received_at = None;
-        if updated.delivered.is_none() {
-            updated.delivered = Some(Delivery { acknowledged_at: now, retention_end: ack.retention_end });
-        }
-        let revocation = match (&updated.response_uri, received_after_all) {
-            (Some(response_uri), true) => {
-                let (_, _, jws) = ledger.sign_revocation(open.master.secret()?, packet_jti, now)?;
-                Some(OutboxItem::revocation(packet_jti, &updated.brand_name, response_uri, &jws, now))
+        self.change_sending(|writer, ledger, outbox, master| {
+            let (id, entry) = ledger.find(packet_jti)?;
+            if ack.packet_id != entry.packet_jti || ack.request_id != entry.request_jti {
+                let error = VaultError::WrongAcknowledgement {
+                    expected: entry.packet_jti,
+                    found: format!("{} for request {}", ack.packet_id, ack.request_id),
+                };
+                record_failure(writer, outbox, packet_jti, OutgoingKind::Packet, &error.to_string(), false, now)?;
+                return Ok(Err(error));
             }
-            _ => None,
-        };
-        let writer = store.write(&open.key)?;
-        let staged = ledger.stage_update(&writer, id, updated)?;
-        if let Some((item_id, _)) = &waiting {
-            writer.delete(item_id)?;
-        }
-        let staged_revocation = match revocation {
-            Some(item) if outbox.find(packet_jti, OutgoingKind::Revocation).is_none() => {
-                Some(outbox.stage(&writer, item)?)
+            if let Some((item_id, _)) = outbox.find(packet_jti, OutgoingKind::Packet) {
+                writer.delete(&item_id)?;
+                outbox.forget(item_id);
             }
-            _ => None,
-        };
-        writer.commit()?;
-        if let Some((item_id, _)) = waiting {
-            outbox.forget(item_id);
-        }
-        if let Some(staged_revocation) = staged_revocation {
-            outbox.apply(staged_revocation);
-        }
-        let entry = staged.value.clone();
-        ledger.apply_update(staged);
-        Ok(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry })
+            let mut updated = entry.clone();
+            updated.never_received_at = None;
+            if updated.delivered.is_none() {
+                updated.delivered = Some(Delivery { acknowledged_at: now, retention_end: ack.retention_end });
+            }
+            if updated.revoked_at.is_some() && updated.deletion.is_none() {
+                let revocation = match outbox.find(packet_jti, OutgoingKind::Revocation) {
+                    Some((item_id, mut item)) => {
+                        item.next_try_at = now;
+                        item.refused = false;
+                        Some(outbox.stage_update(writer, item_id, item)?)
+                    }
+                    None => match (&updated.response_uri, master) {
+                        (Some(response_uri), Some(master)) => {
+                            let (_, _, jws) = ledger.sign_revocation(master, packet_jti, now)?;
+                            let item = OutboxItem::revocation(packet_jti, &updated.brand_name, response_uri, &jws, now);
+                            Some(outbox.stage(writer, item)?)
+                        }
+                        _ => None,
+                    },
+                };
+                if let Some(staged) = revocation {
+                    outbox.apply(staged);
+                }
+            }
+            if updated != entry {
+                let staged = ledger.stage_update(writer, id, updated.clone())?;
+                ledger.apply_update(staged);
+            }
+            Ok(Ok(line_of(updated, now, outbox)))
+        })?
     }
 
     /// The inbox answered packet `packet_jti`'s revocation with `receipt`: the receipt is
@@ -1111,47 +1162,40 @@ impl Vault {
     /// one transaction. A receipt that does not verify, or is for another packet, changes
     /// nothing in the ledger: the attempt is recorded as refused, with the reason.
     pub fn revocation_answered(&mut self, packet_jti: &str, receipt: &str, now: i64) -> Result<LedgerLine> {
-        self.ledger_loaded()?;
-        self.outbox_loaded()?;
-        let check = self.ledger_loaded()?.check_receipt(receipt, now).and_then(|check| {
-            let about = match &check {
-                ReceiptCheck::AlreadyConfirmed(entry) | ReceiptCheck::Confirms(_, entry) => &entry.packet_jti,
+        self.change_sending(|writer, ledger, outbox, _| {
+            let check = ledger.check_receipt(receipt, now).and_then(|check| {
+                let about = match &check {
+                    ReceiptCheck::AlreadyConfirmed(entry) | ReceiptCheck::Confirms(_, entry) => &entry.packet_jti,
+                };
+                if about != packet_jti {
+                    return Err(VaultError::ReceiptForAnotherPacket {
+                        expected: packet_jti.to_owned(),
+                        found: about.clone(),
+                    });
+                }
+                Ok(check)
+            });
+            let check = match check {
+                Ok(check) => check,
+                Err(e) => {
+                    record_failure(writer, outbox, packet_jti, OutgoingKind::Revocation, &e.to_string(), false, now)?;
+                    return Ok(Err(e));
+                }
             };
-            if about != packet_jti {
-                return Err(VaultError::ReceiptForAnotherPacket {
-                    expected: packet_jti.to_owned(),
-                    found: about.clone(),
-                });
+            let entry = match check {
+                ReceiptCheck::AlreadyConfirmed(entry) => entry,
+                ReceiptCheck::Confirms(id, updated) => {
+                    let staged = ledger.stage_update(writer, id, updated.clone())?;
+                    ledger.apply_update(staged);
+                    updated
+                }
+            };
+            if let Some((item_id, _)) = outbox.find(packet_jti, OutgoingKind::Revocation) {
+                writer.delete(&item_id)?;
+                outbox.forget(item_id);
             }
-            Ok(check)
-        });
-        let check = match check {
-            Ok(check) => check,
-            Err(e) => {
-                self.delivery_failed(packet_jti, OutgoingKind::Revocation, &e.to_string(), false, now)?;
-                return Err(e);
-            }
-        };
-        let (store, open) = self.parts()?;
-        let ledger = loaded_mut(&mut open.ledger);
-        let outbox = loaded_mut(&mut open.outbox);
-        let waiting = outbox.find(packet_jti, OutgoingKind::Revocation);
-        let writer = store.write(&open.key)?;
-        let (staged, entry) = match check {
-            ReceiptCheck::AlreadyConfirmed(entry) => (None, entry),
-            ReceiptCheck::Confirms(id, updated) => (Some(ledger.stage_update(&writer, id, updated.clone())?), updated),
-        };
-        if let Some((item_id, _)) = &waiting {
-            writer.delete(item_id)?;
-        }
-        writer.commit()?;
-        if let Some((item_id, _)) = waiting {
-            outbox.forget(item_id);
-        }
-        if let Some(staged) = staged {
-            ledger.apply_update(staged);
-        }
-        Ok(LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry })
+            Ok(Ok(line_of(entry, now, outbox)))
+        })?
     }
 
     /// Sending packet `packet_jti`'s item of `kind` failed with `error`: one more attempt is
@@ -1166,28 +1210,86 @@ impl Vault {
         retryable: bool,
         now: i64,
     ) -> Result<Option<OutboxItem>> {
-        self.outbox_loaded()?;
-        let (store, open) = self.parts()?;
-        let outbox = loaded_mut(&mut open.outbox);
-        let Some((id, mut item)) = outbox.find(packet_jti, kind) else {
-            return Ok(None);
-        };
-        item.attempts = item.attempts.saturating_add(1);
-        item.next_try_at = now.saturating_add(backoff(item.attempts));
-        item.last_error = Some(error.to_owned());
-        item.refused = !retryable;
-        let writer = store.write(&open.key)?;
-        let staged = outbox.stage_update(&writer, id, item.clone())?;
-        writer.commit()?;
-        outbox.apply(staged);
-        Ok(Some(item))
+        self.change_sending(|writer, _, outbox, _| {
+            record_failure(writer, outbox, packet_jti, kind, error, retryable, now)
+        })
     }
 
-    /// Writes the packet waiting in the outbox to `path` (atomically), to send it another way.
-    pub fn save_waiting_packet(&self, packet_jti: &str, path: &Path) -> Result<()> {
-        let Some((_, item)) = self.outbox_loaded()?.find(packet_jti, OutgoingKind::Packet) else {
-            return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
-        };
-        files::write_atomic(path, &item.body_bytes())
+    /// Writes the packet waiting in the outbox to `path` (atomically), to send it another way;
+    /// from then on the brand may have it even if no send began.
+    pub fn save_waiting_packet(&mut self, packet_jti: &str, path: &Path) -> Result<()> {
+        self.change_sending(|writer, _, outbox, _| {
+            let Some((id, mut item)) = outbox.find(packet_jti, OutgoingKind::Packet) else {
+                return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
+            };
+            files::write_atomic(path, &item.body_bytes())?;
+            item.saved_as_file = true;
+            let staged = outbox.stage_update(writer, id, item)?;
+            outbox.apply(staged);
+            Ok(())
+        })
     }
+}
+
+/// What an inbox's "no such packet" to a revocation means ([`Vault::revocation_unknown_to_inbox`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnknownToInbox {
+    /// The brand never received the packet: recorded, nothing waits any more.
+    NeverReceived(Box<LedgerLine>),
+    /// A send of the packet may still reach the inbox: the revocation asks again at `ask_again_at`.
+    NotYet { ask_again_at: i64 },
+    /// Nothing explains it (the inbox acknowledged the packet, or it may have it as a file):
+    /// a refusal like any other.
+    Unexplained,
+}
+
+/// A ledger entry with its status, knowing what waits in `outbox`.
+fn line_of(entry: LedgerEntry, now: i64, outbox: &Outbox) -> LedgerLine {
+    LedgerLine { status: entry.status_with(now, &|jti: &str| waiting_in(outbox, jti)), entry }
+}
+
+/// Takes a revoked packet out of the outbox if it still waits there (it is never sent after
+/// that) and says whether the brand may have it all the same: only if a send of it began, or
+/// it was saved as a file. If not, it is recorded as never received.
+fn withdraw(writer: &Writer<'_>, outbox: &mut Outbox, entry: &mut LedgerEntry, now: i64) -> Result<bool> {
+    if entry.delivered.is_some() {
+        return Ok(true);
+    }
+    if entry.never_received_at.is_some() {
+        return Ok(false);
+    }
+    let Some((id, item)) = outbox.find(&entry.packet_jti, OutgoingKind::Packet) else {
+        // Withdrawn already (its withdrawal decides), or from before the outbox existed.
+        return Ok(entry.withdrawn.as_ref().is_none_or(|w| w.last_attempt_at.is_some() || w.saved_as_file));
+    };
+    writer.delete(&id)?;
+    outbox.forget(id);
+    let withdrawal =
+        Withdrawal { at: now, last_attempt_at: item.maybe_sent_since(), saved_as_file: item.saved_as_file };
+    let brand_may_have_it = withdrawal.last_attempt_at.is_some() || withdrawal.saved_as_file;
+    if !brand_may_have_it {
+        entry.never_received_at = Some(now);
+    }
+    entry.withdrawn = Some(withdrawal);
+    Ok(brand_may_have_it)
+}
+
+/// Counts a failed attempt of packet `packet_jti`'s item of `kind` ([`Vault::delivery_failed`]).
+fn record_failure(
+    writer: &Writer<'_>,
+    outbox: &mut Outbox,
+    packet_jti: &str,
+    kind: OutgoingKind,
+    error: &str,
+    retryable: bool,
+    now: i64,
+) -> Result<Option<OutboxItem>> {
+    let Some((id, mut item)) = outbox.find(packet_jti, kind) else { return Ok(None) };
+    item.attempts = item.attempts.saturating_add(1);
+    item.next_try_at = now.saturating_add(backoff(item.attempts));
+    item.last_error = Some(error.to_owned());
+    item.refused = !retryable;
+    let staged = outbox.stage_update(writer, id, item.clone())?;
+    outbox.apply(staged);
+    Ok(Some(item))
 }

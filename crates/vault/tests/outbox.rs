@@ -12,8 +12,8 @@ use tessera_protocol::request::{RequestSpec, RequestedItem};
 use tessera_vault::consent::{Choice, Decision};
 use tessera_vault::facts::Sensitivity;
 use tessera_vault::ledger::PacketStatus;
-use tessera_vault::outbox::OutgoingKind;
-use tessera_vault::{Vault, VaultError};
+use tessera_vault::outbox::{OutgoingKind, IN_FLIGHT_SETTLE_SECONDS};
+use tessera_vault::{UnknownToInbox, Vault, VaultError};
 
 const BRAND: Unlock<'static> = Unlock::Passphrase("brand passphrase for tests");
 const INBOX: &str = "https://inbox.maison.example/v1/packets";
@@ -102,6 +102,7 @@ fn a_packet_and_its_revocation_wait_then_leave_the_outbox_exactly_once() {
 
     // Revoke: the revocation waits, then the brand's receipt confirms the deletion.
     let (line, item) = vault.queue_revocation(&entry.packet_jti, now + 200).unwrap();
+    let item = item.expect("the brand has it: the revocation goes to its inbox");
     assert_eq!(line.status, PacketStatus::RevocationWaiting);
     assert_eq!(item.kind, OutgoingKind::Revocation);
     let revoked = brand.import_revocation(std::str::from_utf8(&item.body_bytes()).unwrap(), now + 210).unwrap();
@@ -155,33 +156,19 @@ fn holdings(vault: &Vault, now: i64) -> (usize, usize, usize) {
 }
 
 #[test]
-fn a_packet_revoked_before_it_was_sent_never_leaves_and_the_brand_never_having_it_is_recorded() {
+fn a_packet_revoked_before_any_send_began_never_leaves_and_nothing_is_sent() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let (_brand, mut vault, entry) = a_packet_waiting(dir.path());
     let jti = entry.packet_jti.as_str();
-    // The inbox failed on its side: the packet waits, and the brand has not received it.
-    vault.delivery_failed(jti, OutgoingKind::Packet, "500", true, NOW + 1).unwrap();
     assert_eq!(holdings(&vault, NOW + 1), (0, 0, 1));
-
-    // Revoked while waiting: the packet leaves the outbox at once; only the revocation waits
-    // (an earlier attempt may have reached the brand with its answer lost).
-    let (line, item) = vault.queue_revocation(jti, NOW + 2).unwrap();
-    assert_eq!(line.status, PacketStatus::RevocationWaiting);
-    let waiting = vault.outbox().unwrap();
-    assert_eq!(waiting.iter().map(|i| i.kind).collect::<Vec<_>>(), [OutgoingKind::Revocation]);
-    assert!(vault.outbox_due(NOW + 10_000).unwrap().iter().all(|i| i.kind == OutgoingKind::Revocation));
-    assert_eq!(holdings(&vault, NOW + 2), (0, 1, 0), "until the brand answers, it may hold it");
-
-    // The brand's inbox has no such packet (404 unknown_packet): recorded, nothing waits.
-    let revocation = std::str::from_utf8(&item.body_bytes()).unwrap().to_owned();
-    assert!(brand.import_revocation(&revocation, NOW + 3).is_err(), "the brand never had it");
-    let line = vault.never_received(jti, NOW + 3).unwrap().expect("never received");
+    let (line, revocation) = vault.queue_revocation(jti, NOW + 2).unwrap();
+    assert_eq!(revocation, None, "the brand cannot have it: nothing to tell it");
     assert_eq!(line.status, PacketStatus::NeverReceived);
     assert!(vault.outbox().unwrap().is_empty());
-    assert_eq!(holdings(&vault, NOW + 3), (0, 0, 0));
-    // A send of the packet that was under way fails afterwards: nothing is left to record.
+    assert_eq!(holdings(&vault, NOW + 2), (0, 0, 0));
+    // Whoever still held the item cannot send it any more.
+    assert_eq!(vault.begin_sending(jti, OutgoingKind::Packet, NOW + 3).unwrap(), None);
     assert_eq!(vault.delivery_failed(jti, OutgoingKind::Packet, "500", true, NOW + 4).unwrap(), None);
-    // Reopened, it is still so.
     drop(vault);
     let mut vault = Vault::open(&dir.path().join("vault")).unwrap();
     vault.unlock(PASSPHRASE).unwrap();
@@ -189,25 +176,99 @@ fn a_packet_revoked_before_it_was_sent_never_leaves_and_the_brand_never_having_i
 }
 
 #[test]
+fn a_packet_revoked_after_a_send_began_is_withdrawn_and_never_received_only_once_no_send_can_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+    // A send began and failed on the inbox's side: the packet waits.
+    vault.begin_sending(jti, OutgoingKind::Packet, NOW + 1).unwrap().expect("waiting");
+    vault.delivery_failed(jti, OutgoingKind::Packet, "500", true, NOW + 1).unwrap();
+
+    // Revoked: the packet leaves the outbox at once; the revocation waits, since the send may
+    // have reached the brand with its answer lost.
+    let (line, item) = vault.queue_revocation(jti, NOW + 2).unwrap();
+    let item = item.expect("the revocation goes");
+    assert_eq!(line.status, PacketStatus::RevocationWaiting);
+    let waiting = vault.outbox().unwrap();
+    assert_eq!(waiting.iter().map(|i| i.kind).collect::<Vec<_>>(), [OutgoingKind::Revocation]);
+    assert_eq!(holdings(&vault, NOW + 2), (0, 1, 0), "until the brand answers, it may hold it");
+
+    // The inbox does not know it — but a send that began at NOW + 1 could still arrive.
+    let revocation = std::str::from_utf8(&item.body_bytes()).unwrap().to_owned();
+    assert!(brand.import_revocation(&revocation, NOW + 3).is_err(), "the brand does not have it");
+    let settle = NOW + 1 + IN_FLIGHT_SETTLE_SECONDS;
+    let early = vault.revocation_unknown_to_inbox(jti, "404 unknown_packet", NOW + 3).unwrap();
+    assert_eq!(early, UnknownToInbox::NotYet { ask_again_at: settle });
+    assert_eq!(vault.outbox().unwrap()[0].next_try_at, settle);
+    assert_eq!(status_of(&vault, jti, NOW + 3), PacketStatus::RevocationWaiting);
+
+    // Asked again once no send can still arrive: never received, recorded; nothing waits.
+    let UnknownToInbox::NeverReceived(line) = vault.revocation_unknown_to_inbox(jti, "404", settle).unwrap() else {
+        panic!("never received")
+    };
+    assert_eq!(line.status, PacketStatus::NeverReceived);
+    assert!(vault.outbox().unwrap().is_empty());
+    assert_eq!(holdings(&vault, settle), (0, 0, 0));
+}
+
+#[test]
 fn a_packet_that_arrived_after_all_gets_its_revocation_sent_again() {
     let dir = tempfile::tempdir().unwrap();
     let (mut brand, mut vault, entry) = a_packet_waiting(dir.path());
     let jti = entry.packet_jti.as_str();
-    let file = vault.outbox().unwrap()[0].body_bytes();
+    let file = vault.begin_sending(jti, OutgoingKind::Packet, NOW + 1).unwrap().unwrap().body_bytes();
     let (_, revocation) = vault.queue_revocation(jti, NOW + 2).unwrap();
-    // The revocation overtook the packet's send under way: the inbox did not know it yet.
-    vault.never_received(jti, NOW + 3).unwrap().expect("recorded");
+    let revocation = revocation.expect("a send began: the revocation goes");
+    // The revocation overtook the packet's send under way: the inbox does not know it yet.
+    let early = vault.revocation_unknown_to_inbox(jti, "404", NOW + 3).unwrap();
+    assert!(matches!(early, UnknownToInbox::NotYet { .. }));
     // Then the packet's send ends with the brand's acknowledgement.
     let outcome = brand.import_packet(&file, NOW + 4).unwrap();
     let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } = outcome else { panic!("imported") };
     let line = vault.packet_delivered(jti, &ack(jti, &entry.request_jti, retention_end), NOW + 4).unwrap();
-    assert_eq!(line.status, PacketStatus::RevocationWaiting, "the brand has it: revoke it again");
-    let again = vault.outbox().unwrap();
-    assert_eq!(again.len(), 1);
+    assert_eq!(line.status, PacketStatus::RevocationWaiting, "the brand has it: revoke it there");
+    let again = vault.outbox_due(NOW + 4).unwrap();
+    assert_eq!(again.len(), 1, "due now");
     assert_eq!(again[0].body_bytes(), revocation.body_bytes(), "the same revocation, so one receipt answers it");
     let revoked = brand.import_revocation(std::str::from_utf8(&again[0].body_bytes()).unwrap(), NOW + 5).unwrap();
     let line = vault.revocation_answered(jti, &revoked.receipt, NOW + 6).unwrap();
     assert_eq!(line.status, PacketStatus::DeletionConfirmed);
+}
+
+#[test]
+fn two_tesseras_on_one_vault_never_undo_a_revocation_or_send_a_withdrawn_packet() {
+    // The app and the command line (or two terminals) have the same vault open: each decides on
+    // what is on disk, not on the copy it read earlier.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, mut sender, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+    let mut revoker = Vault::open(&dir.path().join("vault")).unwrap();
+    revoker.unlock(PASSPHRASE).unwrap();
+    assert_eq!(status_of(&revoker, jti, NOW), PacketStatus::WaitingToBeSent);
+
+    // The sender begins a send; meanwhile the other revokes.
+    let file = sender.begin_sending(jti, OutgoingKind::Packet, NOW + 1).unwrap().unwrap().body_bytes();
+    revoker.queue_revocation(jti, NOW + 2).unwrap().1.expect("a send began: the revocation goes");
+    // The send is acknowledged: the revocation is still there, and due.
+    let outcome = brand.import_packet(&file, NOW + 3).unwrap();
+    let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } = outcome else { panic!("imported") };
+    let line = sender.packet_delivered(jti, &ack(jti, &entry.request_jti, retention_end), NOW + 3).unwrap();
+    assert_eq!(line.status, PacketStatus::RevocationWaiting);
+    assert!(line.entry.revoked_at.is_some(), "the revocation was not undone");
+
+    // Another packet: the send fails after the other revoked it: it is not put back.
+    let request = brand.create_request_for_inbox(&spec(), Some(INBOX), NOW).unwrap();
+    let review = sender.review_request(&request.jws, NOW).unwrap();
+    let decisions = [Decision { item: "email".parse().unwrap(), choice: Choice::Exact }];
+    let preview = sender.preview_packet(&review, &decisions, NOW).unwrap();
+    let (second, _) = sender.queue_packet(&review, &preview, NOW + 10).unwrap();
+    let second = second.packet_jti.as_str();
+    sender.begin_sending(second, OutgoingKind::Packet, NOW + 11).unwrap().expect("waiting");
+    revoker.queue_revocation(second, NOW + 12).unwrap();
+    assert_eq!(sender.delivery_failed(second, OutgoingKind::Packet, "timeout", true, NOW + 13).unwrap(), None);
+    let waiting = sender.outbox().unwrap();
+    assert!(waiting.iter().all(|i| i.kind == OutgoingKind::Revocation), "no packet waits: {waiting:?}");
+    assert_eq!(sender.begin_sending(second, OutgoingKind::Packet, NOW + 14).unwrap(), None);
 }
 
 #[test]
@@ -220,7 +281,8 @@ fn an_acknowledged_packet_unknown_to_the_inbox_is_not_taken_as_never_received() 
     let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } = outcome else { panic!("imported") };
     vault.packet_delivered(jti, &ack(jti, &entry.request_jti, retention_end), NOW + 1).unwrap();
     vault.queue_revocation(jti, NOW + 2).unwrap();
-    assert_eq!(vault.never_received(jti, NOW + 3).unwrap(), None);
+    let unknown = vault.revocation_unknown_to_inbox(jti, "404", NOW + 10_000).unwrap();
+    assert_eq!(unknown, UnknownToInbox::Unexplained);
     assert_eq!(status_of(&vault, jti, NOW + 3), PacketStatus::RevocationWaiting);
     assert_eq!(holdings(&vault, NOW + 3), (0, 1, 0));
 }
@@ -243,8 +305,8 @@ fn the_receipt_of_another_packet_does_not_confirm_this_one_and_is_recorded_as_re
             .packet_delivered(&entry.packet_jti, &ack(&entry.packet_jti, &entry.request_jti, retention_end), NOW + 1)
             .unwrap();
     }
-    let (_, first_revocation) = vault.queue_revocation(&first.packet_jti, NOW + 2).unwrap();
-    let (_, second_revocation) = vault.queue_revocation(&second.packet_jti, NOW + 2).unwrap();
+    let first_revocation = vault.queue_revocation(&first.packet_jti, NOW + 2).unwrap().1.unwrap();
+    let second_revocation = vault.queue_revocation(&second.packet_jti, NOW + 2).unwrap().1.unwrap();
     let _ = brand.import_revocation(std::str::from_utf8(&first_revocation.body_bytes()).unwrap(), NOW + 3).unwrap();
     let second_receipt =
         brand.import_revocation(std::str::from_utf8(&second_revocation.body_bytes()).unwrap(), NOW + 3).unwrap();
@@ -268,11 +330,15 @@ fn a_backup_keeps_what_waits_to_be_sent_and_refuses_an_outbox_sending_elsewhere(
     let backup = dir.path().join("backup.age");
     vault.backup(&backup, "backup passphrase 2026", NOW + 10).unwrap();
 
-    // Restored on another computer, the share still waits, byte for byte.
+    // Restored on another computer, the share still waits, byte for byte, but held: the backup
+    // may be older than a revocation, so it is sent only when the person asks.
     let elsewhere = dir.path().join("elsewhere");
     let (restored, _, _) =
         Vault::create_from_backup(&elsewhere, &backup, "backup passphrase 2026", "a new passphrase for here").unwrap();
-    assert_eq!(restored.outbox().unwrap(), waiting);
+    let held = restored.outbox().unwrap();
+    assert_eq!(held[0].body_bytes(), waiting[0].body_bytes());
+    assert!(held[0].held);
+    assert!(restored.outbox_due(NOW + 100_000).unwrap().is_empty(), "never sent by itself");
     assert_eq!(status_of(&restored, &entry.packet_jti, NOW + 20), PacketStatus::WaitingToBeSent);
 
     // Opened with age (as anyone can), it is version 3 with its outbox; pointed at another
@@ -324,4 +390,17 @@ fn a_request_opened_again_says_how_it_was_answered_before() {
     // Another request of the same brand was never answered.
     let other = brand.create_request_for_inbox(&spec(), Some(INBOX), NOW).unwrap();
     assert!(vault.review_request(&other.jws, NOW + 10).unwrap().answered_before.is_empty());
+}
+
+#[test]
+fn a_revocation_written_to_a_file_withdraws_the_packet_waiting_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+    vault.begin_sending(jti, OutgoingKind::Packet, NOW + 1).unwrap().expect("waiting");
+    vault.delivery_failed(jti, OutgoingKind::Packet, "timeout", true, NOW + 1).unwrap();
+    let line = vault.revoke_packet(jti, &dir.path().join("revocation.tessera"), NOW + 2).unwrap();
+    assert_eq!(line.status, PacketStatus::Revoked, "a send began: the brand may have it");
+    assert!(vault.outbox().unwrap().is_empty(), "the packet is not sent after the revocation");
+    assert_eq!(vault.begin_sending(jti, OutgoingKind::Packet, NOW + 3).unwrap(), None);
 }

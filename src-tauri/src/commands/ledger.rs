@@ -233,8 +233,12 @@ pub fn receipt_import(state: State<'_, AppState>) -> CmdResult<Option<Packet>> {
 #[tauri::command]
 #[specta::specta]
 pub async fn packet_revoke_send(state: State<'_, AppState>, packet_jti: String) -> CmdResult<Sent> {
-    let (_, item) = with_vault(&state, |v| v.queue_revocation(&packet_jti, now()))?;
-    sending::send(&state, &sending::client()?, &item).await
+    let (line, item) = with_vault(&state, |v| v.queue_revocation(&packet_jti, now()))?;
+    match item {
+        Some(item) => sending::send(&state, &sending::client()?, &item).await,
+        // No send of it ever began: withdrawn, it never left the computer, nothing to tell the brand.
+        None => Ok(Sent::Withdrawn { packet: Packet::from(&line) }),
+    }
 }
 
 /// What one pass over the outbox did.

@@ -7,10 +7,12 @@
 
 use serde::Serialize;
 use tessera_online::{Client, OnlineError};
+use tessera_vault::ledger::PacketStatus;
 use tessera_vault::outbox::{OutboxItem, OutgoingKind};
+use tessera_vault::UnknownToInbox;
 
 use super::error::{CmdResult, CommandError};
-use super::ledger::Packet;
+use super::ledger::{Packet, Status};
 use super::{now, with_vault};
 use crate::state::AppState;
 
@@ -36,9 +38,19 @@ fn packet_line(state: &AppState, packet_jti: &str) -> CmdResult<Packet> {
     lines.iter().find(|l| l.entry.packet_jti == packet_jti).map(Packet::from).ok_or(CommandError::UnknownPacket)
 }
 
-/// Sends one item now and records the outcome in the vault.
+/// Sends one item now and records the outcome in the vault. The item is taken again from the
+/// vault first: if it left the outbox meanwhile (sent already, or a packet the person revoked),
+/// nothing is sent.
 pub(crate) async fn send(state: &AppState, client: &Client, item: &OutboxItem) -> CmdResult<Sent> {
     let jti = item.packet_jti.as_str();
+    let Some(item) = with_vault(state, |v| v.begin_sending(jti, item.kind, now()))? else {
+        let packet = packet_line(state, jti)?;
+        return Ok(match packet.status {
+            Status::NeverReceived => Sent::Withdrawn { packet },
+            _ => Sent::Delivered { packet },
+        });
+    };
+    let item = &item;
     // The vault records a wrong acknowledgement or receipt as refused; anything else (locked…) is the command's error.
     let refused = |error: CommandError| -> CmdResult<Sent> {
         match error {
@@ -50,6 +62,14 @@ pub(crate) async fn send(state: &AppState, client: &Client, item: &OutboxItem) -
         OutgoingKind::Packet => match client.send_packet(&item.response_uri, &item.body_bytes()).await {
             Ok(delivered) => {
                 return match with_vault(state, |v| v.packet_delivered(jti, &delivered.acknowledgement, now())) {
+                    // Revoked while this send was under way: the brand has it, so the revocation goes now.
+                    Ok(line) if line.status == PacketStatus::RevocationWaiting => {
+                        let outbox = with_vault(state, |v| v.outbox())?;
+                        match outbox.into_iter().find(|i| i.packet_jti == jti && i.kind == OutgoingKind::Revocation) {
+                            Some(revocation) => Box::pin(send(state, client, &revocation)).await,
+                            None => Ok(Sent::Delivered { packet: Packet::from(&line) }),
+                        }
+                    }
                     Ok(line) => Ok(Sent::Delivered { packet: Packet::from(&line) }),
                     Err(error) => refused(error),
                 };
@@ -66,9 +86,17 @@ pub(crate) async fn send(state: &AppState, client: &Client, item: &OutboxItem) -
                     };
                 }
                 Err(e) if e.inbox_code() == Some("unknown_packet") => {
-                    match with_vault(state, |v| v.never_received(jti, now()))? {
-                        Some(line) => return Ok(Sent::Withdrawn { packet: Packet::from(&line) }),
-                        None => e,
+                    let text = e.to_string();
+                    match with_vault(state, |v| v.revocation_unknown_to_inbox(jti, &text, now()))? {
+                        UnknownToInbox::NeverReceived(line) => {
+                            return Ok(Sent::Withdrawn { packet: Packet::from(line.as_ref()) })
+                        }
+                        UnknownToInbox::NotYet { ask_again_at } => {
+                            let packet = packet_line(state, jti)?;
+                            let error = CommandError::from(e);
+                            return Ok(Sent::Waiting { packet, error, next_try_at: ask_again_at });
+                        }
+                        UnknownToInbox::Unexplained => e,
                     }
                 }
                 Err(e) => e,
