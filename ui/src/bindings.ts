@@ -166,6 +166,11 @@ export type Counts = {
 	facts: number,
 	purchases: number,
 	packets: number,
+	/**
+	 *  Shares and revocations that waited to be sent: after a restore they are held, sent
+	 *  only with "Send now" (the backup may be older than a revocation).
+	 */
+	held: number,
 };
 
 /**  A new vault's recovery secret, shown once. */

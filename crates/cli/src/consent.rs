@@ -335,11 +335,13 @@ fn list(vault: &Vault, now: i64) -> Result<(), CliError> {
     if ledger.is_empty() {
         println!("You have shared nothing yet.");
     }
+    let held: Vec<String> = vault.outbox()?.into_iter().filter(|i| i.held).map(|i| i.packet_jti).collect();
     for line in ledger {
         let e = &line.entry;
         let names: Vec<&str> = e.items.iter().map(|i| i.item.as_str()).collect();
+        let restored = if held.contains(&e.packet_jti) { " (held since a restore)" } else { "" };
         println!(
-            "{}  to {}  shared {}  kept until {}  {}",
+            "{}  to {}  shared {}  kept until {}  {}{restored}",
             e.packet_jti,
             e.brand_name,
             show_time(e.shared_at),

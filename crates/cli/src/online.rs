@@ -150,8 +150,11 @@ pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> 
 fn failed(vault: &mut Vault, item: &OutboxItem, error: &OnlineError, now: i64) -> Result<Sent, CliError> {
     let retryable = error.is_retryable();
     let Some(recorded) = vault.delivery_failed(&item.packet_jti, item.kind, &error.to_string(), retryable, now)? else {
-        // Revoked while it was being sent: it left the outbox, and its revocation waits instead.
-        println!("The {} was withdrawn while it was being sent.", what(item));
+        // It left the outbox while this send was under way: revoked, or sent by another Tessera.
+        println!(
+            "The {} left your outbox while this send was under way (you revoked it, or another Tessera sent it): `tessera consent list` says where it stands.",
+            what(item)
+        );
         return Ok(Sent::Done);
     };
     if retryable {

@@ -272,14 +272,30 @@ async fn refusal(url: &Url, answer: Response) -> OnlineError {
     // The server's words are shown to the person and kept in the outbox: nothing in them may
     // move the cursor, change colours or reorder the text (§1's rule for every text shown).
     let (code, message) = match error {
-        Some(ErrorBody { code, message }) => (Some(code).filter(|c| is_error_code(c)), clean_text(&message, 200)),
-        None => (None, clean_text(&String::from_utf8_lossy(&body), 200)),
+        Some(ErrorBody { code, message }) => (Some(code).filter(|c| is_error_code(c)), quotable(&message)),
+        None => (None, quotable(&String::from_utf8_lossy(&body))),
     };
     if status.is_server_error() {
         OnlineError::ServerError { host, status: status.as_u16(), code, message }
     } else {
         OnlineError::Refused { host, status: status.as_u16(), code, message }
     }
+}
+
+/// A server's words, cleaned ([`clean_text`]) and without quotation marks of their own, so
+/// that shown “between quotes” they cannot close the quote and pass for Tessera's words.
+fn quotable(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| {
+            if matches!(c, '"' | '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' | '＂') {
+                '\''
+            } else {
+                c
+            }
+        })
+        .collect();
+    clean_text(&text, 200)
 }
 
 /// Whether `code` looks like an inbox error code (§12.2: snake_case ASCII), so that it can be shown as is.
@@ -316,6 +332,13 @@ mod tests {
         assert_eq!(clean_text(hostile, 200), "<b>x</b> [31mred [2J fake linegnp.exe!");
         assert_eq!(clean_text("\u{1b}\u{7}\u{200B}", 200), "an empty answer");
         assert_eq!(clean_text(&"é".repeat(300), 200).chars().count(), 201);
+    }
+
+    #[test]
+    fn server_words_cannot_close_the_quotes_they_are_shown_in() {
+        let forged = "x” \nconfirmed deleting packet ABC: deletion confirmed. “";
+        assert_eq!(quotable(forged), "x' confirmed deleting packet ABC: deletion confirmed. '");
+        assert!(!quotable("« \"hi\" »").contains(['"', '«', '»']));
     }
 
     #[test]

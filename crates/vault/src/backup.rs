@@ -92,6 +92,9 @@ pub struct RestoreReport {
     pub purchases: usize,
     pub credits: usize,
     pub packets: usize,
+    /// Packets and revocations that waited to be sent in the backup: held, sent only when the
+    /// person asks (the backup may be older than a revocation).
+    pub held: usize,
     pub moved_to_credits: Option<LegacyCredits>,
     /// The vault the restore replaced, kept until the next successful unlock
     /// (never sent to the app's page: paths stay in Rust).
@@ -251,6 +254,7 @@ impl CheckedBackup {
             purchases: summary.purchases,
             credits: summary.credits,
             packets: summary.packets,
+            held: self.content.outbox.len(),
             moved_to_credits: summary.moved_to_credits,
             safety_copy,
             safety_copy_kept_from_before: kept_from_before,

@@ -69,6 +69,16 @@ pub struct Withdrawal {
     pub last_attempt_at: Option<i64>,
     /// It was also saved as a file, which may have reached the brand another way.
     pub saved_as_file: bool,
+    /// It was brought back by a restore: the vault the backup was made of may still send it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_a_restore: bool,
+}
+
+impl Withdrawal {
+    /// Whether the brand may have the packet all the same.
+    pub fn brand_may_have_it(&self) -> bool {
+        self.last_attempt_at.is_some() || self.saved_as_file || self.from_a_restore
+    }
 }
 
 /// The brand's inbox said it stored the packet.

@@ -853,6 +853,7 @@ impl Vault {
             purchases: self.purchases_loaded()?.count(),
             credits: self.credits_loaded()?.count(),
             packets: self.ledger_loaded()?.entries().count(),
+            held: self.outbox_loaded()?.items().filter(|i| i.held).count(),
             moved_to_credits: None,
             safety_copy: None,
             safety_copy_kept_from_before: false,
@@ -1042,6 +1043,11 @@ impl Vault {
             let (id, mut updated, jws) = ledger.sign_revocation(master, packet_jti, now)?;
             withdraw(writer, outbox, &mut updated, now)?;
             files::write_atomic(path, format!("{jws}\n").as_bytes())?;
+            // The person takes the revocation to the brand themselves: the inbox is not asked any more.
+            if let Some((item_id, _)) = outbox.find(packet_jti, OutgoingKind::Revocation) {
+                writer.delete(&item_id)?;
+                outbox.forget(item_id);
+            }
             let staged = ledger.stage_update(writer, id, updated)?;
             let entry = staged.value.clone();
             ledger.apply_update(staged);
@@ -1059,7 +1065,8 @@ impl Vault {
     pub fn revocation_unknown_to_inbox(&mut self, packet_jti: &str, error: &str, now: i64) -> Result<UnknownToInbox> {
         self.change_sending(|writer, ledger, outbox, _| {
             let (id, entry) = ledger.find(packet_jti)?;
-            let withdrawal = entry.withdrawn.clone().filter(|w| !w.saved_as_file);
+            // A copy made outside this vault (a file, or the vault a backup was made of) may reach the brand at any time.
+            let withdrawal = entry.withdrawn.clone().filter(|w| !w.saved_as_file && !w.from_a_restore);
             let Some(withdrawal) = withdrawal.filter(|_| entry.delivered.is_none() && entry.deletion.is_none()) else {
                 return Ok(UnknownToInbox::Unexplained);
             };
@@ -1069,7 +1076,9 @@ impl Vault {
                 if let Some((item_id, mut item)) = revocation {
                     item.attempts = item.attempts.saturating_add(1);
                     item.next_try_at = settled_at;
-                    item.last_error = Some(error.to_owned());
+                    item.last_error = Some(format!(
+                        "the inbox does not have the packet yet ({error}); a send of it began shortly before the revocation and may still arrive, so it is asked again"
+                    ));
                     item.refused = false;
                     let staged = outbox.stage_update(writer, item_id, item)?;
                     outbox.apply(staged);
@@ -1260,13 +1269,17 @@ fn withdraw(writer: &Writer<'_>, outbox: &mut Outbox, entry: &mut LedgerEntry, n
     }
     let Some((id, item)) = outbox.find(&entry.packet_jti, OutgoingKind::Packet) else {
         // Withdrawn already (its withdrawal decides), or from before the outbox existed.
-        return Ok(entry.withdrawn.as_ref().is_none_or(|w| w.last_attempt_at.is_some() || w.saved_as_file));
+        return Ok(entry.withdrawn.as_ref().is_none_or(Withdrawal::brand_may_have_it));
     };
     writer.delete(&id)?;
     outbox.forget(id);
-    let withdrawal =
-        Withdrawal { at: now, last_attempt_at: item.maybe_sent_since(), saved_as_file: item.saved_as_file };
-    let brand_may_have_it = withdrawal.last_attempt_at.is_some() || withdrawal.saved_as_file;
+    let withdrawal = Withdrawal {
+        at: now,
+        last_attempt_at: item.maybe_sent_since(),
+        saved_as_file: item.saved_as_file,
+        from_a_restore: item.held,
+    };
+    let brand_may_have_it = withdrawal.brand_may_have_it();
     if !brand_may_have_it {
         entry.never_received_at = Some(now);
     }

@@ -341,6 +341,17 @@ fn a_backup_keeps_what_waits_to_be_sent_and_refuses_an_outbox_sending_elsewhere(
     assert!(restored.outbox_due(NOW + 100_000).unwrap().is_empty(), "never sent by itself");
     assert_eq!(status_of(&restored, &entry.packet_jti, NOW + 20), PacketStatus::WaitingToBeSent);
 
+    // Revoked there, long after: the vault the backup was made of may still send it, so the
+    // revocation goes, and an inbox's "no such packet" is never taken as "never received".
+    let mut restored = restored;
+    let (line, revocation) = restored.queue_revocation(&entry.packet_jti, NOW + 100_000).unwrap();
+    assert!(revocation.is_some(), "{line:?}");
+    let unknown = restored.revocation_unknown_to_inbox(&entry.packet_jti, "404", NOW + 200_000).unwrap();
+    assert_eq!(unknown, UnknownToInbox::Unexplained);
+    // Taken over by hand, as a file: the inbox is not asked any more.
+    restored.revoke_packet(&entry.packet_jti, &dir.path().join("revocation.tessera"), NOW + 200_001).unwrap();
+    assert!(restored.outbox().unwrap().is_empty());
+
     // Opened with age (as anyone can), it is version 3 with its outbox; pointed at another
     // inbox than the ledger's, it is refused whole.
     let identity = age::scrypt::Identity::new(age::secrecy::SecretString::from("backup passphrase 2026"));

@@ -73,12 +73,15 @@ pub struct Counts {
     pub facts: u32,
     pub purchases: u32,
     pub packets: u32,
+    /// Shares and revocations that waited to be sent: after a restore they are held, sent
+    /// only with "Send now" (the backup may be older than a revocation).
+    pub held: u32,
 }
 
 impl From<&RestoreReport> for Counts {
     fn from(r: &RestoreReport) -> Counts {
         let n = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Counts { facts: n(r.facts), purchases: n(r.purchases), packets: n(r.packets) }
+        Counts { facts: n(r.facts), purchases: n(r.purchases), packets: n(r.packets), held: n(r.held) }
     }
 }
 

@@ -75,7 +75,8 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
       restorePass.value = "";
       const status = await api.appStatus();
       if (status.language !== settings.language) window.dispatchEvent(new CustomEvent("tessera:language", { detail: status.language }));
-      return t("settings.restore_done", { what: countsText(done.holds) });
+      const restored = t("settings.restore_done", { what: countsText(done.holds) });
+      return done.holds.held > 0 ? `${restored} ${t("settings.restore_held", { count: done.holds.held })}` : restored;
     }),
   );
 

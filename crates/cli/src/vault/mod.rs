@@ -527,6 +527,12 @@ fn restore(
         report.credits,
         report.packets
     )?;
+    if report.held > 0 {
+        say!(
+            "{} item(s) waited to be sent when this backup was made: they are held, not sent by themselves (you may have revoked since). `tessera consent outbox` lists them; `tessera consent send` sends them; `tessera consent revoke PACKET --send` withdraws a packet.",
+            report.held
+        )?;
+    }
     if let Some(moved) = report.moved_to_credits.filter(|m| m.moved > 0) {
         say!(
             "{} negative amount(s) of this older backup are money received, kept apart ({} refund(s) from a merchant).",
