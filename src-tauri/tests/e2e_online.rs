@@ -209,6 +209,9 @@ async fn a_request_opened_by_link_is_shared_acknowledged_revoked_and_its_deletio
     s.screenshot("en/30-request-link").await;
     s.click("#request-open-link").await;
     s.wait_text("#request-inbox", "and nowhere else").await;
+    // Opened again, the request says how it was answered before.
+    s.wait_text("#main", "You have answered this request before.").await;
+    s.wait_text("#main", "Shared on").await;
     s.scroll_top().await;
     s.screenshot("en/31-request-by-link").await;
     s.click("[data-nav='ledger']").await;
