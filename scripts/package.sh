@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds Tessera's installable packages with Tauri's bundler, installing whatever is missing first:
+#   bash scripts/package.sh          the .deb, then the AppImage when the bundler's AppImage tools can be had
+#   bash scripts/package.sh deb      the .deb only
+# They land in target/release/bundle/deb/ and target/release/bundle/appimage/.
+#
+# The AppImage needs linuxdeploy and its GTK plugin, which Tauri's bundler downloads from GitHub on first
+# use (into ~/.cache/tauri). Where GitHub cannot be reached (this project's CI and development machines
+# reach package registries only), the AppImage is skipped with a message, and the .deb is still built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh >&2
+what="${1:-all}"
+case "$what" in all|deb) ;; *) echo "usage: bash scripts/package.sh [deb]" >&2; exit 2 ;; esac
+
+tauri=ui/node_modules/.bin/tauri
+started=$SECONDS
+"$tauri" build --ci --no-bundle -- --locked
+# Without its symbol table (a third of the file): what Debian packages ship.
+strip --strip-unneeded target/release/tessera-app
+echo "package: the release build in $((SECONDS - started)) s"
+
+# The .deb's Depends: what tauri.conf.json lists (WebKitGTK, GTK: the bundler adds those; D-Bus, the MIME and
+# desktop databases), plus every package whose shared libraries the binary links to, as dpkg-shlibdeps finds them.
+started=$SECONDS
+shlibs_dir="$(mktemp -d)"
+trap 'rm -rf "$shlibs_dir"' EXIT
+mkdir -p "$shlibs_dir/debian"
+printf 'Source: tessera\n\nPackage: tessera\nArchitecture: any\n' >"$shlibs_dir/debian/control"
+binary="$PWD/target/release/tessera-app"
+shlibs="$(cd "$shlibs_dir" && dpkg-shlibdeps -O --warnings=0 "$binary" | sed -n 's/^shlibs:Depends=//p')"
+[ -n "$shlibs" ] || { echo "package: dpkg-shlibdeps found no dependency for $binary" >&2; exit 1; }
+deb_config="$(SHLIBS="$shlibs" python3 -c '
+import json, os
+listed = json.load(open("src-tauri/tauri.conf.json"))["bundle"]["linux"]["deb"]["depends"]
+found = [d.strip() for d in os.environ["SHLIBS"].split(",") if d.strip()]
+names = {d.split()[0] for d in listed}
+depends = listed + [d for d in found if d.split()[0] not in names]
+print(json.dumps({"bundle": {"linux": {"deb": {"depends": depends}}}}))
+')"
+rm -f target/release/bundle/deb/*.deb
+"$tauri" bundle --ci --bundles deb --config "$deb_config"
+# Debian's file name: package_version_architecture (the bundler names it after the product, capitalised).
+for built in target/release/bundle/deb/Tessera_*.deb; do
+    mv "$built" "target/release/bundle/deb/tessera_${built##*/Tessera_}"
+done
+echo "package: the .deb in $((SECONDS - started)) s"
+ls -l target/release/bundle/deb/tessera_*.deb
+
+if [ "$what" = all ]; then
+    started=$SECONDS
+    if "$tauri" bundle --ci --bundles appimage >target/release/appimage.log 2>&1; then
+        echo "package: the AppImage in $((SECONDS - started)) s"
+        ls -l target/release/bundle/appimage/*.AppImage
+    else
+        echo "package: no AppImage: Tauri's bundler could not get its AppImage tools (linuxdeploy, from GitHub)." >&2
+        echo "package: its log: target/release/appimage.log (last lines below); the .deb is built." >&2
+        tail -n 5 target/release/appimage.log >&2
+    fi
+fi
