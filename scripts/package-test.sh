@@ -7,7 +7,7 @@
 # It installs and removes the `tessera` package on this machine: a Tessera installed here before is removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh >&2
+[ -n "${TESSERA_SETUP_DONE:-}" ] || source scripts/setup.sh >&2
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

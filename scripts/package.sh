@@ -9,7 +9,7 @@
 # reach package registries only), the AppImage is skipped with a message, and the .deb is still built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh >&2
+[ -n "${TESSERA_SETUP_DONE:-}" ] || source scripts/setup.sh >&2
 what="${1:-all}"
 case "$what" in all|deb) ;; *) echo "usage: bash scripts/package.sh [deb]" >&2; exit 2 ;; esac
 

@@ -67,3 +67,6 @@ if [ ! -d "$top/ui/node_modules" ] || [ "$top/ui/package-lock.json" -nt "$top/ui
     (cd "$top/ui" && npm install --no-audit --no-fund --no-save --loglevel=error)
 fi
 (cd "$top/ui" && npm run --silent build >/dev/null)
+# Scripts run from one that sourced this (scripts/test.sh runs scripts/package-test.sh) skip it: the interface
+# built again would make cargo rebuild the app for nothing.
+export TESSERA_SETUP_DONE=1
