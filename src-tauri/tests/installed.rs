@@ -6,7 +6,8 @@
 //! session bus (the single-instance handover goes through D-Bus), the installed app starts with the
 //! first request's link: the welcome card says a request waits; once the vault is created, the
 //! requests screen shows that request. A second launch with another link, then one with a request
-//! file, each exit at once and the first window shows their request.
+//! file, each exit at once and the first window shows their request; with the vault locked, a link
+//! opened waits (the unlock card says so) and is shown right after unlocking.
 //!
 //! Run by `scripts/package-test.sh` after `apt-get install ./tessera_*.deb`, under xvfb-run:
 //! `TESSERA_INSTALLED_APP=/usr/bin/tessera-app cargo test --workspace --test installed -- --ignored`.
@@ -203,6 +204,19 @@ async fn the_installed_app_opens_tessera_links_and_request_files_in_one_window()
     s.find(".nav-item.active[data-nav='requests']").await;
     s.scroll_top().await;
     s.screenshot("04-second-launch-file").await;
+
+    // The vault locked, a link opened: the unlock card says a request waits, shown right after unlocking.
+    s.click("[data-nav='lock']").await;
+    s.find("#unlock-passphrase").await;
+    second_launch(&app, &second_link, w, &envs);
+    s.wait_text("#incoming-waiting", "Ouvrez votre coffre pour la voir").await;
+    s.screenshot("05-locked-a-request-waits").await;
+    s.type_into("#unlock-passphrase", PASSPHRASE).await;
+    s.click("#unlock").await;
+    s.wait_text("#request-area", "Livraison offerte pendant un an").await;
+    s.find(".nav-item.active[data-nav='requests']").await;
+    s.scroll_top().await;
+    s.screenshot("06-shown-after-unlock").await;
 
     // Nothing was shared: the brand holds no packet.
     let held = brand_cli(&["brand", "list"], w);

@@ -46,4 +46,3 @@ pub async fn request_open_incoming(
     *state.review.lock().map_err(|_| poisoned())? = Some(review);
     Ok(Some(view))
 }
-
