@@ -15,36 +15,15 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::brand::{brand_cli, held_packets, Inbox};
 use support::webdriver;
 use tessera_protocol::inbox::request_link;
 
-const BRAND_PASSPHRASE: &str = "brand passphrase for the installed-app test";
 const PASSPHRASE: &str = "correct horse battery staple";
-
-fn tessera_cli() -> PathBuf {
-    let cli = Path::new(env!("CARGO_BIN_EXE_tessera-app")).with_file_name("tessera");
-    assert!(cli.is_file(), "{} is missing: build the workspace first (cargo build --workspace)", cli.display());
-    cli
-}
-
-fn brand_cli(args: &[&str], dir: &Path) -> String {
-    let output = Command::new(tessera_cli())
-        .args(args)
-        .current_dir(dir)
-        .env("TESSERA_BRAND_DIR", dir.join("brand"))
-        .env("TESSERA_PASSPHRASE", BRAND_PASSPHRASE)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "tessera {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// A child process killed (SIGKILL is fine for these) and reaped when dropped.
 struct Killed(Child);
@@ -54,40 +33,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// `tessera brand serve` on a free loopback port.
-fn start_inbox(dir: &Path) -> (Killed, SocketAddr) {
-    let mut child = Command::new(tessera_cli())
-        .args(["brand", "serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir)
-        .env("TESSERA_BRAND_DIR", dir.join("brand"))
-        .env("TESSERA_PASSPHRASE", BRAND_PASSPHRASE)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
-    let listening: SocketAddr = url.trim_start_matches("http://").parse().expect("the inbox says where it listens");
-    assert!(listening.ip().is_loopback());
-    (Killed(child), listening)
-}
-
-/// A private session bus, so that the single-instance handover is tested without the machine's.
-fn private_bus() -> (Killed, String) {
-    let mut daemon = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon runs (Debian's dbus-daemon package; scripts/setup.sh installs it)");
-    let mut address = String::new();
-    BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
-    (Killed(daemon), address.trim().to_owned())
 }
 
 /// Publishes a request with `offer` on the inbox at `base`; returns its file and its `tessera://` link.
@@ -147,19 +92,19 @@ async fn the_installed_app_opens_tessera_links_and_request_files_in_one_window()
     let _ = std::fs::remove_dir_all(&shots);
 
     brand_cli(&["brand", "init", "--name", "Maison Exemple"], w);
-    let (_inbox, addr) = start_inbox(w);
+    let (inbox, addr) = Inbox::start(w, "127.0.0.1:0");
     let base = format!("http://{addr}");
     let (_, first_link) = publish(w, &base, "first", "Une carte de fidélité");
     let (_, second_link) = publish(w, &base, "second", "Livraison offerte pendant un an");
     let (third_file, _) = publish(w, &base, "third", "Un café offert à chaque visite");
 
-    let (_bus, bus_address) = private_bus();
+    let bus = support::Bus::start();
     let data = w.join("data");
     let xdg = w.join("xdg");
     let (xdg_data, xdg_cache, xdg_config) = (xdg.join("data"), xdg.join("cache"), xdg.join("config"));
     let envs = [
         ("TESSERA_DATA_DIR", data.as_path()),
-        ("DBUS_SESSION_BUS_ADDRESS", Path::new(&bus_address)),
+        ("DBUS_SESSION_BUS_ADDRESS", Path::new(&bus.address)),
         ("XDG_DATA_HOME", xdg_data.as_path()),
         ("XDG_CACHE_HOME", xdg_cache.as_path()),
         ("XDG_CONFIG_HOME", xdg_config.as_path()),
@@ -219,9 +164,9 @@ async fn the_installed_app_opens_tessera_links_and_request_files_in_one_window()
     s.screenshot("06-shown-after-unlock").await;
 
     // Nothing was shared: the brand holds no packet.
-    let held = brand_cli(&["brand", "list"], w);
-    assert!(held.lines().all(|l| l.starts_with("No packet") || l.trim().is_empty()), "{held}");
+    assert_eq!(held_packets(w), 0);
 
     drop(s);
     drop(driver);
+    inbox.stop();
 }
