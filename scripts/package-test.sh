@@ -35,6 +35,10 @@ echo "package-test: Depends: $depends"
 for needed in libwebkit2gtk-4.1-0 libgtk-3-0 libdbus-1-3 libc6 shared-mime-info desktop-file-utils; do
     grep -Eq "(^|, )$needed( |,|$)" <<<"$depends" || fail "Depends lacks $needed"
 done
+# Every dependency is a package this Debian knows (apt-get install ./… on a fresh Debian 12 fetches them).
+for dependency in $(sed 's/([^)]*)//g; s/,/ /g' <<<"$depends" | tr ' ' '\n' | sort -u); do
+    apt-cache show "$dependency" >/dev/null 2>&1 || fail "$dependency, in Depends, is not a Debian package here"
+done
 contents="$(dpkg-deb -c "$deb" | awk '{print $6}')"
 for path in usr/bin/tessera-app usr/share/applications/Tessera.desktop usr/share/mime/packages/tessera.xml \
             usr/share/icons/hicolor/32x32/apps/tessera-app.png usr/share/icons/hicolor/128x128/apps/tessera-app.png \
