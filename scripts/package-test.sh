@@ -51,6 +51,8 @@ mime_line="$(grep '^MimeType=' <<<"$desktop")" || fail "the desktop entry has no
 for type in x-scheme-handler/tessera application/x-tessera-request; do
     grep -q "[=;]$type;" <<<"$mime_line" || fail "the desktop entry's MimeType lacks $type"
 done
+dpkg-deb --fsys-tarfile "$deb" | tar -xO usr/bin/tessera-app | grep -ac __TAURI_BUNDLE_TYPE_VAR_DEB >/dev/null \
+    || fail "the binary in the .deb does not say it is in a .deb"
 grep -Eq '^Exec=tessera-app %[uUfF]$' <<<"$desktop" || fail "the desktop entry's Exec does not pass the link or file"
 grep -q '<glob pattern="\*.tessera-request"/>' <(dpkg-deb --fsys-tarfile "$deb" | tar -xO usr/share/mime/packages/tessera.xml) \
     || fail "the MIME type does not match *.tessera-request"

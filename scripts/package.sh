@@ -15,9 +15,19 @@ case "$what" in all|deb) ;; *) echo "usage: bash scripts/package.sh [deb]" >&2; 
 
 tauri=ui/node_modules/.bin/tauri
 started=$SECONDS
+binary=target/release/tessera-app
+unbundled=target/release/tessera-app.unbundled
+# Without the copy described below, the app is built again (a bundled binary cannot be made fresh again).
+[ -f "$unbundled" ] || [ ! -f "$binary" ] || cargo clean --release --locked -p tessera-app
 "$tauri" build --ci --no-bundle -- --locked
-# Without its symbol table (a third of the file): what Debian packages ship.
-strip --strip-unneeded target/release/tessera-app
+# The bundler writes into the binary which package it is in (deb, appimage). A binary fresh from cargo says
+# "unknown": it is stripped of its symbol table (a third of the file; what Debian packages ship) and kept
+# aside, and every bundle starts from that copy, so a .deb never holds a binary marked for the AppImage.
+if grep -aq __TAURI_BUNDLE_TYPE_VAR_UNK "$binary"; then
+    strip --strip-unneeded "$binary"
+    cp -p "$binary" "$unbundled"
+fi
+[ -f "$unbundled" ] || { echo "package: $binary says it is bundled already, and $unbundled is missing" >&2; exit 1; }
 echo "package: the release build in $((SECONDS - started)) s"
 
 # The .deb's Depends: what tauri.conf.json lists (WebKitGTK, GTK: the bundler adds those; D-Bus, the MIME and
@@ -27,8 +37,8 @@ shlibs_dir="$(mktemp -d)"
 trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir -p "$shlibs_dir/debian"
 printf 'Source: tessera\n\nPackage: tessera\nArchitecture: any\n' >"$shlibs_dir/debian/control"
-binary="$PWD/target/release/tessera-app"
-shlibs="$(cd "$shlibs_dir" && dpkg-shlibdeps -O --warnings=0 "$binary" | sed -n 's/^shlibs:Depends=//p')"
+unbundled_path="$PWD/$unbundled"
+shlibs="$(cd "$shlibs_dir" && dpkg-shlibdeps -O --warnings=0 "$unbundled_path" | sed -n 's/^shlibs:Depends=//p')"
 [ -n "$shlibs" ] || { echo "package: dpkg-shlibdeps found no dependency for $binary" >&2; exit 1; }
 deb_config="$(SHLIBS="$shlibs" python3 -c '
 import json, os
@@ -39,6 +49,7 @@ depends = listed + [d for d in found if d.split()[0] not in names]
 print(json.dumps({"bundle": {"linux": {"deb": {"depends": depends}}}}))
 ')"
 rm -f target/release/bundle/deb/*.deb
+cp -p "$unbundled" "$binary"
 "$tauri" bundle --ci --bundles deb --config "$deb_config"
 # Debian's file name: package_version_architecture (the bundler names it after the product, capitalised).
 for built in target/release/bundle/deb/Tessera_*.deb; do
@@ -49,6 +60,7 @@ ls -l target/release/bundle/deb/tessera_*.deb
 
 if [ "$what" = all ]; then
     started=$SECONDS
+    cp -p "$unbundled" "$binary"
     if "$tauri" bundle --ci --bundles appimage >target/release/appimage.log 2>&1; then
         echo "package: the AppImage in $((SECONDS - started)) s"
         ls -l target/release/bundle/appimage/*.AppImage
@@ -58,3 +70,5 @@ if [ "$what" = all ]; then
         tail -n 5 target/release/appimage.log >&2
     fi
 fi
+# The binary left for scripts/run.sh is the one no bundle marked.
+cp -p "$unbundled" "$binary"
