@@ -9,11 +9,13 @@ as_root() {
 
 # Debian packages: a C toolchain (bundled SQLite), the WebKitGTK stack Tauri builds on,
 # and what the tests drive: Xvfb, WebKitWebDriver, the stock age command, curl, private D-Bus
-# daemons (locking on sleep and screen lock), and a PostgreSQL server (the system tests start
-# their own clusters in temporary directories; none is left running).
+# daemons (locking on sleep and screen lock), a PostgreSQL server (the system tests start
+# their own clusters in temporary directories; none is left running), and what packaging and its
+# test use (dpkg-shlibdeps, the MIME and desktop databases, xdg-mime).
 packages=(build-essential pkg-config ca-certificates curl file python3 age
           libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
-          xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin postgresql util-linux)
+          xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin postgresql util-linux
+          dpkg-dev shared-mime-info desktop-file-utils xdg-utils)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
@@ -65,3 +67,6 @@ if [ ! -d "$top/ui/node_modules" ] || [ "$top/ui/package-lock.json" -nt "$top/ui
     (cd "$top/ui" && npm install --no-audit --no-fund --no-save --loglevel=error)
 fi
 (cd "$top/ui" && npm run --silent build >/dev/null)
+# Scripts run from one that sourced this (scripts/test.sh runs scripts/package-test.sh) skip it: the interface
+# built again would make cargo rebuild the app for nothing.
+export TESSERA_SETUP_DONE=1

@@ -14,3 +14,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # in a virtual display for the real-window end-to-end test.
 cargo build --workspace --all-targets --locked
 timeout 3000 xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked
+
+# The packages: built, inspected, installed, the installed app started with a tessera:// link, removed.
+bash scripts/package-test.sh

@@ -37,6 +37,8 @@ pub const COMMANDS: &[&str] = &[
     "request_decline",
     "request_open_link",
     "request_send",
+    "incoming_watch",
+    "request_open_incoming",
     // ledger
     "ledger",
     "packet_revoke",

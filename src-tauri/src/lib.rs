@@ -2,7 +2,9 @@
 //!
 //! Owns the Tauri application: the window, the app state holding the open
 //! vault, locking by itself ([`locking`]: idle, sleep, screen lock), file
-//! dialogs, and the commands the page calls ([`commands`], one module per
+//! dialogs, requests opened from outside ([`incoming`]: `tessera://` links and
+//! `.tessera-request` files, one instance handing them to the window already
+//! open), and the commands the page calls ([`commands`], one module per
 //! screen of the interface). Commands only translate between the page and
 //! `tessera-vault`: arguments in, vault calls, results or typed errors out.
 //! Their types are the contract with the page: `ui/src/bindings.ts` is
@@ -17,6 +19,7 @@
 //! can be driven end to end.
 
 pub mod commands;
+pub mod incoming;
 pub mod locking;
 pub mod state;
 
@@ -33,7 +36,10 @@ pub(crate) static STARTED: OnceLock<Instant> = OnceLock::new();
 
 /// Adds Tessera's plugins and commands to a builder, on any Tauri runtime (real or mock).
 pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.plugin(tauri_plugin_dialog::init()).invoke_handler(commands::builder::<R>().invoke_handler())
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .manage(incoming::Incoming::default())
+        .invoke_handler(commands::builder::<R>().invoke_handler())
 }
 
 /// The page's `bindings.ts`: every type the commands take and return, and one typed function per command.
@@ -63,10 +69,19 @@ fn tempfile_path() -> std::path::PathBuf {
 /// Runs the desktop app.
 pub fn run() {
     STARTED.get_or_init(Instant::now);
-    configure(tauri::Builder::default())
-        .setup(|app| {
-            let data_dir = match std::env::var_os("TESSERA_DATA_DIR") {
-                Some(dir) => std::path::PathBuf::from(dir),
+    let context = tauri::generate_context!();
+    let data_dir_override = std::env::var_os("TESSERA_DATA_DIR").map(std::path::PathBuf::from);
+    // One instance per vault: a second launch (a link or a file opened from the desktop) hands its
+    // arguments to the window already open, through the session bus, and exits.
+    let instance = incoming::instance_id(&context.config().identifier, data_dir_override.as_deref());
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::Builder::new().dbus_id(instance).callback(second_launch).build())
+        .plugin(tauri_plugin_deep_link::init())
+        .on_window_event(file_dropped);
+    configure(builder)
+        .setup(move |app| {
+            let data_dir = match data_dir_override {
+                Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
             let test_files = std::env::var_os("TESSERA_TEST_FILES").map(std::path::PathBuf::from);
@@ -80,11 +95,53 @@ pub fn run() {
             locking::watch_idle(app.handle().clone());
             let handle = app.handle().clone();
             locking::watch_session(move |reason| handle.state::<state::AppState>().lock_because(reason));
+            listen_for_requests(app.handle());
             Ok(())
         })
-        .run(tauri::generate_context!())
+        .run(context)
         .unwrap_or_else(|e| {
             eprintln!("error: Tessera could not start: {e}");
             std::process::exit(1);
         });
+}
+
+/// Takes the request the app was started with, if any.
+fn listen_for_requests(app: &tauri::AppHandle) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    // An AppImage is not installed: it registers itself for `tessera://` links when it runs.
+    if app.env().appimage.is_some() {
+        if let Err(e) = app.deep_link().register_all() {
+            eprintln!("warning: Tessera could not register itself for tessera:// links: {e}");
+        }
+    }
+    let started_with_link = app.deep_link().get_current().ok().flatten().and_then(|urls| urls.into_iter().next());
+    let request = match started_with_link {
+        Some(url) => Some(incoming::IncomingRequest::Link(url.to_string())),
+        None => std::env::current_dir().ok().and_then(|cwd| incoming::request_in_args(std::env::args(), &cwd)),
+    };
+    if let Some(request) = request {
+        app.state::<incoming::Incoming>().arrive(request);
+    }
+}
+
+/// A request file dropped on the window waits like one opened from the file manager.
+fn file_dropped(window: &tauri::Window, event: &tauri::WindowEvent) {
+    if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        if let Some(request) = incoming::request_in_dropped(paths) {
+            window.app_handle().state::<incoming::Incoming>().arrive(request);
+        }
+    }
+}
+
+/// A second launch's arguments, handed over by the single-instance plugin: takes its link or
+/// request file, if any, and brings the window to the front.
+fn second_launch(app: &tauri::AppHandle, args: Vec<String>, cwd: String) {
+    if let Some(request) = incoming::request_in_args(&args, std::path::Path::new(&cwd)) {
+        app.state::<incoming::Incoming>().arrive(request);
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
 }

@@ -401,3 +401,58 @@ fn the_vault_locks_itself_after_the_idle_delay_and_not_before() {
     assert_eq!(app.ok("app_status", json!({}))["unlocked"], false, "idle past 5 minutes: locked, keys dropped");
     assert_eq!(app.error_code("facts_list", json!({})), "locked");
 }
+
+#[test]
+fn a_request_file_opened_from_outside_waits_for_the_vault_then_opens_like_a_chosen_file() {
+    use tauri::Manager;
+    use tessera_app::incoming::{Incoming, IncomingRequest};
+    let app = app();
+    app.ok("create_vault", json!({"passphrase": PASSPHRASE}));
+    let brand_dir = tempfile::tempdir().unwrap();
+    let mut brand = tessera_brand::BrandStore::create(
+        brand_dir.path(),
+        "Maison Test",
+        tessera_brand::Unlock::Passphrase("brand passphrase"),
+        0,
+    )
+    .unwrap();
+    let spec: tessera_protocol::request::RequestSpec = serde_json::from_value(json!({
+        "items": [{"item": "email", "purpose": "receipts", "required": true}],
+        "retention_days": 30, "offer": "Free delivery", "valid_days": 7
+    }))
+    .unwrap();
+    let request = brand.create_request(&spec, chrono::Utc::now().timestamp()).unwrap();
+    let file = app.files.path().join("offre.tessera-request");
+    std::fs::write(&file, format!("{}\r\n", request.jws)).unwrap();
+    let incoming = app._app.state::<Incoming>();
+
+    // Nothing waits: nothing opens.
+    assert_eq!(app.ok("request_open_incoming", json!({})), Value::Null);
+
+    // The file arrives while the vault is locked: it keeps waiting, unread.
+    incoming.arrive(IncomingRequest::File(file.clone()));
+    app.ok("lock", json!({}));
+    assert_eq!(app.error_code("request_open_incoming", json!({})), "locked");
+    assert!(incoming.is_waiting());
+
+    // Unlocked: it opens once, exactly like a request file chosen in the dialog, and waits no more.
+    app.ok("unlock", json!({"passphrase": PASSPHRASE}));
+    let review = app.ok("request_open_incoming", json!({}));
+    assert_eq!(review["brand_name"], "Maison Test");
+    assert_eq!(review["offer"], "Free delivery");
+    assert_eq!(app.ok("request_current", json!({}))["brand_name"], "Maison Test");
+    assert!(!incoming.is_waiting());
+    assert_eq!(app.ok("request_open_incoming", json!({})), Value::Null);
+
+    // A file that is not a request is named by its file name, never its path; a link that is not one is refused.
+    let bad = app.files.path().join("vide.tessera-request");
+    std::fs::write(&bad, [0xff, 0xfe]).unwrap();
+    incoming.arrive(IncomingRequest::File(bad));
+    assert_eq!(
+        app.error("request_open_incoming", json!({})),
+        json!({"code": "not_a_tessera_file", "file": "vide.tessera-request"})
+    );
+    incoming.arrive(IncomingRequest::Link("tessera://request?request_uri=http://inbox.example/v1/requests/1".into()));
+    app.error("request_open_incoming", json!({}));
+    assert!(!incoming.is_waiting(), "a request that cannot be opened does not come back at every unlock");
+}

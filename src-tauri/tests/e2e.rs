@@ -22,9 +22,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
@@ -62,42 +61,6 @@ fn brand_request(work: &Path, dir: &str, name: &str, out: &Path) -> PathBuf {
         &dir,
     );
     dir
-}
-
-/// A private D-Bus daemon standing in for the session or the system bus.
-struct Bus {
-    daemon: Child,
-    address: String,
-}
-
-impl Bus {
-    fn start() -> Bus {
-        let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon runs (scripts/setup.sh installs it)");
-        let mut address = String::new();
-        BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
-        Bus { daemon, address: address.trim().to_owned() }
-    }
-
-    fn signal(&self, path: &str, member: &str, value: bool) {
-        let sent = Command::new("dbus-send")
-            .args([&format!("--bus={}", self.address), "--type=signal", path, member, &format!("boolean:{value}")])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
-}
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
 }
 
 /// Relative luminance of a CSS `rgb(…)`/`rgba(…)` colour (WCAG 2).
@@ -204,7 +167,7 @@ async fn every_journey_in_the_real_window_in_french_and_in_english() {
     let data = w.join("data");
     let xdg = w.join("xdg");
     let (xdg_data, xdg_cache, xdg_config) = (xdg.join("data"), xdg.join("cache"), xdg.join("config"));
-    let (session_bus, system_bus) = (Bus::start(), Bus::start());
+    let (session_bus, system_bus) = (support::Bus::start(), support::Bus::start());
     let (session_address, system_address) = (PathBuf::from(&session_bus.address), PathBuf::from(&system_bus.address));
     let envs = [
         ("TESSERA_DATA_DIR", data.as_path()),

@@ -16,3 +16,11 @@ export async function watchLocks(onLock: (reason: LockReason) => void): Promise<
   channel.onmessage = (message) => onLock(message.reason);
   await api.lockWatch(channel);
 }
+
+/** Calls `onArrival` when a request is opened from outside the window (a `tessera://` link, a request file), and
+ * at once if the app was started with one; Rust keeps it until `requestOpenIncoming` takes it, vault open. */
+export async function watchIncoming(onArrival: () => void): Promise<void> {
+  const channel = new Channel<{ waiting: boolean }>();
+  channel.onmessage = () => onArrival();
+  if (await api.incomingWatch(channel)) onArrival();
+}

@@ -69,6 +69,16 @@ export const commands = {
 	 *  outbox (tried again by itself while the app is open).
 	 */
 	requestSend: (decisions: Decision[]) => __TAURI_INVOKE<Sent>("request_send", { decisions }),
+	/**
+	 *  Gives the channel on which the page hears that a request arrived from outside; returns
+	 *  whether one waits already (the app was started with it).
+	 */
+	incomingWatch: (onArrival: Channel<RequestArrived>) => __TAURI_INVOKE<boolean>("incoming_watch", { onArrival }),
+	/**
+	 *  Opens the request that arrived from outside, if one waits: fetches the link's request from
+	 *  the brand's inbox or reads the file, and verifies it. With the vault locked it keeps waiting.
+	 */
+	requestOpenIncoming: () => __TAURI_INVOKE<RequestReview | null>("request_open_incoming"),
 	ledger: () => __TAURI_INVOKE<BrandLedger[]>("ledger"),
 	/**  Signs a revocation of the packet, writes it where the person chooses, and marks the packet revoked. */
 	packetRevoke: (packetJti: string) => __TAURI_INVOKE<Packet | null>("packet_revoke", { packetJti }),
@@ -476,6 +486,12 @@ export type Refusal = {
 	offer: string,
 	declined_at: number,
 	asked: AskedItem[],
+};
+
+/**  What the page hears when a request arrives from outside: that one waits (it asks for it when the vault is open). */
+export type RequestArrived = {
+	/**  Always true: a request waits for the page. */
+	waiting: boolean,
 };
 
 /**  A verified request, ready for decisions. */

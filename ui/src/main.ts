@@ -1,13 +1,13 @@
 // The app shell: welcome (create / unlock / recover / restore), then five screens in a sidebar layout that stays
 // in place. The vault locks with the Lock button, Ctrl+L, or by itself (idle, sleep, screen lock): Rust pushes
 // that last one, and the page drops everything it shows at once.
-import { api, watchLocks, type LockReason } from "./api";
+import { api, watchIncoming, watchLocks, type LockReason } from "./api";
 import { clear, h } from "./dom";
 import { setLanguage, t } from "./i18n";
 import { renderLedger } from "./screens/ledger";
 import { renderProfile } from "./screens/profile";
 import { renderPurchases } from "./screens/purchases";
-import { forgetRequest, renderRequests } from "./screens/requests";
+import { forgetRequest, isRequestWaiting, renderRequests, requestArrived } from "./screens/requests";
 import { renderSettings } from "./screens/settings";
 import { renderWelcome } from "./screens/welcome";
 import { notice } from "./ui";
@@ -41,8 +41,25 @@ async function welcome(message?: HTMLElement): Promise<void> {
   clear(root);
   renderWelcome(root, status.vault_exists, (language) => {
     applyLanguage(language);
-    showShell("profile");
+    showShell(isRequestWaiting() ? "requests" : "profile");
   }, message);
+  if (isRequestWaiting()) showWaitingNotice();
+}
+
+// A request opened from outside the window (a `tessera://` link, a request file; a second launch hands it to this
+// window): with the vault open, the requests screen opens it at once; locked, the welcome card says one waits.
+function incomingRequest(): void {
+  requestArrived();
+  if (shellShown) showShell("requests");
+  else showWaitingNotice();
+}
+
+function showWaitingNotice(): void {
+  const card = document.querySelector("main.welcome");
+  if (!card || card.querySelector("#incoming-waiting")) return;
+  const waiting = notice("info", t("requests.incoming_waiting"));
+  waiting.id = "incoming-waiting";
+  card.querySelector("h1")?.after(waiting);
 }
 
 function locked(reason: LockReason | "user"): void {
@@ -135,4 +152,6 @@ window.addEventListener("tessera:language", (e) => {
   showShell("settings");
 });
 
-void watchLocks((reason) => locked(reason)).then(() => welcome());
+void watchLocks((reason) => locked(reason))
+  .then(() => welcome())
+  .then(() => watchIncoming(incomingRequest));

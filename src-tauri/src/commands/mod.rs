@@ -1,7 +1,8 @@
 //! The commands the page calls, one module per screen of the interface
 //! (`ui/src/screens/`): [`welcome`] (status, create, unlock, recover, restore
 //! on a new computer, the recovery secret's safe keeping, lock), [`profile`],
-//! [`purchases`], [`requests`], [`ledger`] and [`settings`].
+//! [`purchases`], [`requests`] (and [`incoming`]: a request opened from a
+//! `tessera://` link or a file outside the window), [`ledger`] and [`settings`].
 //!
 //! Each command only translates: arguments in, a vault call, a result or a
 //! [`CommandError`] out. The types they take and return are the contract with
@@ -13,6 +14,7 @@
 
 pub mod error;
 pub mod files;
+pub mod incoming;
 pub mod ledger;
 pub mod profile;
 pub mod purchases;
@@ -81,6 +83,8 @@ pub fn builder<R: Runtime>() -> tauri_specta::Builder<R> {
             requests::request_decline,
             requests::request_open_link,
             requests::request_send,
+            incoming::incoming_watch,
+            incoming::request_open_incoming,
             ledger::ledger,
             ledger::packet_revoke,
             ledger::receipt_import,

@@ -56,6 +56,11 @@ pub fn tauri_driver() -> PathBuf {
 /// Starts tauri-driver on free ports with `envs` for the app (French unless `LANG` is among them), waits for
 /// both ports, and opens a session on `app`.
 pub async fn start(app: &Path, envs: &[(&str, &Path)], shots: PathBuf) -> (Driver, Session) {
+    start_with_args(app, &[], envs, shots).await
+}
+
+/// [`start`], the app being started with `args` (a `tessera://` link, a request file).
+pub async fn start_with_args(app: &Path, args: &[&str], envs: &[(&str, &Path)], shots: PathBuf) -> (Driver, Session) {
     let (port, native_port) = (free_port(), free_port());
     let mut command = Command::new(tauri_driver());
     command
@@ -71,7 +76,7 @@ pub async fn start(app: &Path, envs: &[(&str, &Path)], shots: PathBuf) -> (Drive
     wait_for_port(port, "tauri-driver");
     wait_for_port(native_port, "WebKitWebDriver");
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert("tauri:options".into(), json!({"application": app}));
+    capabilities.insert("tauri:options".into(), json!({"application": app, "args": args}));
     let client = tokio::time::timeout(
         WAIT,
         ClientBuilder::native().capabilities(capabilities).connect(&format!("http://127.0.0.1:{port}")),

@@ -3,7 +3,9 @@
 // request is one click, beside sharing, and is recorded in the ledger like a share. Sharing sends the packet
 // to the inbox the signed request names (shown beside the brand's name), with the brand's acknowledgement or,
 // offline, the packet kept in the vault's outbox; it can still be saved as a file.
-// The open request waits while the person visits other screens.
+// The open request waits while the person visits other screens. A request opened from outside the window (a
+// `tessera://` link clicked elsewhere, a request file opened from the file manager) is opened here as soon as the
+// vault is open, exactly like a pasted link: the person still decides.
 import { api, type Decision, type ItemReview, type RequestReview, type Sent } from "../api";
 import { h } from "../dom";
 import { formatDate, formatDateTime, formatValue, itemLabel, label, t } from "../i18n";
@@ -11,6 +13,19 @@ import { busy, errorText, field, notice } from "../ui";
 
 /** The decisions taken on the open request, kept while the person visits other screens. */
 let decisions = new Map<string, Decision>();
+
+/** A request opened from outside the window waits: this screen opens it when it is shown next. */
+let incomingWaiting = false;
+
+/** Notes that a request opened from outside waits (main.ts then shows this screen, once the vault is open). */
+export function requestArrived(): void {
+  incomingWaiting = true;
+}
+
+/** Whether a request opened from outside waits to be shown. */
+export function isRequestWaiting(): boolean {
+  return incomingWaiting;
+}
 
 /** Forgets the decisions (the vault locked, or the request was answered). */
 export function forgetRequest(): void {
@@ -70,6 +85,17 @@ export async function renderRequests(main: HTMLElement): Promise<void> {
     }),
   );
   main.replaceChildren(h("h1", {}, t("requests.title")), h("p", { class: "lead" }, t("requests.intro")), linkForm, h("p", { class: "hint" }, t("requests.drop_hint")), h("div", { class: "toolbar" }, open), out, area);
+  if (incomingWaiting) {
+    incomingWaiting = false;
+    await busy(open, out, async () => {
+      const review = await api.requestOpenIncoming();
+      if (!review) return null;
+      forgetRequest();
+      showReview(area, review);
+      return null;
+    });
+    return;
+  }
   const current = await api.requestCurrent();
   if (current) showReview(area, current);
 }
