@@ -43,7 +43,7 @@ fn main() {
             2020 + i % 6,
             merchants[i % merchants.len()],
             i / 8,
-            i % 300,
+            i % 300 + 1,
             i % 100
         ));
     }

@@ -51,7 +51,7 @@ function droppedLink(e: DragEvent): string | null {
 function lookalikeLetters(name: string, known: string): string {
   const different = [...new Set([...name])].filter((c) => !known.includes(c));
   if (different.length === 0) return "";
-  const shown = different.map((c) => `« ${c} » U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(", ");
+  const shown = different.map((c) => t("requests.lookalike_letter", { letter: c, code: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}` })).join(", ");
   return " " + t("requests.lookalike_letters", { letters: shown });
 }
 
