@@ -65,6 +65,9 @@ fn what(item: &OutboxItem) -> String {
 /// taken again from the vault first: if it left the outbox meanwhile (another Tessera sent it,
 /// or the person revoked the packet), nothing is sent.
 pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> Result<Sent, CliError> {
+    if item.held {
+        println!("Sending the {}, held since a restore, as you asked.", what(item));
+    }
     let Some(item) = vault.begin_sending(&item.packet_jti, item.kind, now)? else {
         return Ok(Sent::Done);
     };

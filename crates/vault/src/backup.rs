@@ -242,7 +242,7 @@ impl CheckedBackup {
     /// What waited to be sent, held: after a restore nothing is sent by itself (the backup may
     /// be older than a revocation); the person sends it when they ask.
     pub(crate) fn outbox_held(&self) -> Vec<OutboxItem> {
-        self.content.outbox.iter().cloned().map(|item| OutboxItem { held: true, ..item }).collect()
+        self.content.outbox.iter().cloned().map(|item| OutboxItem { held: true, restored: true, ..item }).collect()
     }
 
     /// What restoring this backup brought back, the vault it replaced being kept at `safety_copy`.

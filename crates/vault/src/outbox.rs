@@ -58,6 +58,11 @@ pub struct OutboxItem {
     /// a revocation), never by the automatic retries.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub held: bool,
+    /// Brought back by a restore, for good (unlike `held`, which sending clears): the vault the
+    /// backup was made of may send the same packet, so the brand may have it whatever this
+    /// vault saw.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restored: bool,
 }
 
 impl OutboxItem {
@@ -92,6 +97,7 @@ impl OutboxItem {
             last_attempt_at: None,
             saved_as_file: false,
             held: false,
+            restored: false,
         }
     }
 

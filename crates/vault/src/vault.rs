@@ -1277,7 +1277,7 @@ fn withdraw(writer: &Writer<'_>, outbox: &mut Outbox, entry: &mut LedgerEntry, n
         at: now,
         last_attempt_at: item.maybe_sent_since(),
         saved_as_file: item.saved_as_file,
-        from_a_restore: item.held,
+        from_a_restore: item.held || item.restored,
     };
     let brand_may_have_it = withdrawal.brand_may_have_it();
     if !brand_may_have_it {

@@ -341,9 +341,13 @@ fn a_backup_keeps_what_waits_to_be_sent_and_refuses_an_outbox_sending_elsewhere(
     assert!(restored.outbox_due(NOW + 100_000).unwrap().is_empty(), "never sent by itself");
     assert_eq!(status_of(&restored, &entry.packet_jti, NOW + 20), PacketStatus::WaitingToBeSent);
 
-    // Revoked there, long after: the vault the backup was made of may still send it, so the
-    // revocation goes, and an inbox's "no such packet" is never taken as "never received".
+    // Sent from there once (the inbox failing), then revoked long after: the vault the backup was
+    // made of may still send it, so the revocation goes, and an inbox's "no such packet" is
+    // never taken as "never received".
     let mut restored = restored;
+    let sending = restored.begin_sending(&entry.packet_jti, OutgoingKind::Packet, NOW + 30).unwrap().unwrap();
+    assert!(!sending.held && sending.restored, "asked for: no longer held, still restored");
+    restored.delivery_failed(&entry.packet_jti, OutgoingKind::Packet, "500", true, NOW + 30).unwrap();
     let (line, revocation) = restored.queue_revocation(&entry.packet_jti, NOW + 100_000).unwrap();
     assert!(revocation.is_some(), "{line:?}");
     let unknown = restored.revocation_unknown_to_inbox(&entry.packet_jti, "404", NOW + 200_000).unwrap();
