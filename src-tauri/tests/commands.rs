@@ -306,8 +306,12 @@ fn a_backup_is_inspected_then_restored_after_confirming_and_becomes_a_vault_on_a
         json!({"code": "backup_unreadable", "file": "backup.age"})
     );
     let summary = app.ok("backup_inspect", json!({"backupPassphrase": "backup passphrase 2026"}));
-    assert_eq!(summary["holds"], json!({"facts": 1, "purchases": 0, "packets": 0}));
-    assert_eq!(summary["replaces"], json!({"facts": 2, "purchases": 0, "packets": 0}), "what a restore would replace");
+    assert_eq!(summary["holds"], json!({"facts": 1, "purchases": 0, "packets": 0, "held": 0}));
+    assert_eq!(
+        summary["replaces"],
+        json!({"facts": 2, "purchases": 0, "packets": 0, "held": 0}),
+        "what a restore would replace"
+    );
     assert_eq!(app.ok("facts_list", json!({})).as_array().unwrap().len(), 2, "inspecting changes nothing");
     app.ok("backup_restore", json!({"backupPassphrase": "backup passphrase 2026"}));
     assert_eq!(app.ok("facts_list", json!({})).as_array().unwrap().len(), 1);
