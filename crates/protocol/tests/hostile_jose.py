@@ -298,7 +298,9 @@ def sign_raw(public_key, header_text, payload_text, signature):
 
 
 def fill(text, did):
-    return text.replace("KID", kid_of(did)).replace("ISS", did)
+    # Only the placeholders themselves, as JSON strings: a random hash or nonce may contain the
+    # letters KID or ISS, and must stay as it is.
+    return text.replace('"KID"', f'"{kid_of(did)}"').replace('"ISS"', f'"{did}"')
 
 
 def forge_weak(header_text, payload_text, public_key=IDENTITY):
