@@ -339,17 +339,26 @@ fn ten_thousand_random_bodies_are_refused_and_nothing_is_stored() {
                             ("/v1/packets", "application/octet-stream", body)
                         }
                         2 => {
+                            // One to four bits flipped, each in a different byte: two flips of one
+                            // bit would cancel out and leave the honest file (which is then stored).
                             let mut body = file.clone();
+                            let mut flipped = Vec::new();
                             for _ in 0..1 + random.next() % 4 {
                                 let at = (random.next() as usize) % body.len();
-                                body[at] ^= 1 << (random.next() % 8);
+                                let bit = 1 << (random.next() % 8);
+                                if !flipped.contains(&at) {
+                                    flipped.push(at);
+                                    body[at] ^= bit;
+                                }
                             }
+                            assert_ne!(body, file);
                             ("/v1/packets", "application/octet-stream", body)
                         }
                         3 => {
                             let mut body = revocation.clone().into_bytes();
                             let at = (random.next() as usize) % body.len();
-                            body[at] = random.next() as u8;
+                            // Always a different byte.
+                            body[at] = (random.next() as u8).max(1).wrapping_add(body[at]);
                             ("/v1/revocations", "application/tessera-revocation+jwt", body)
                         }
                         _ => {
