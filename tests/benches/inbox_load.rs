@@ -1,14 +1,15 @@
 //! The inbox under load: a load generator posting real packets over loopback HTTP to
 //! `tessera brand serve` (release build) on SQLite and on PostgreSQL, with one server and two.
 //!
-//! `cargo bench -p tessera-system-tests --bench inbox_load [-- PACKETS]` (default 4000 per run
-//! at 64 and 512 connections, a tenth of that at 1).
+//! `cargo bench -p tessera-system-tests --bench inbox_load [-- PACKETS] [sqlite|postgres]`
+//! (default 4000 per run at 64 and 512 connections, a tenth of that at 1; both backends).
 //!
 //! Every server runs on core 0 only (`taskset -c 0`); this process — the load generator and
 //! the in-process measure — on core 1; PostgreSQL wherever the system puts it. For each
 //! backend it prints the in-process import rate (`Store::import_packets`, one transaction, one
 //! core), then for 1, 64 and 512 connections: packets/s, p50 and p99 latency, and the ratio of
-//! the HTTP rate to the in-process one; then revocation → receipt latencies. Targets: HTTP ≥ 70 %
+//! the HTTP rate to the in-process one, and the CPU time the servers used per packet (from
+//! `/proc`; PostgreSQL's own processes not counted); then revocation → receipt latencies. Targets: HTTP ≥ 70 %
 //! of in-process on one core; p99 ≤ 50 ms at 64 connections; revocation → receipt p99 ≤ 20 ms.
 
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 use tessera_brand::{Location, Store, Unlock};
 use tessera_protocol::request::{RequestSpec, RequestedItem, SignedRequest};
 use tessera_system_tests::consumer::{self, now};
-use tessera_system_tests::http::Client;
+use tessera_system_tests::http::{self, Client};
 use tessera_system_tests::postgres::PgCluster;
 use tessera_system_tests::process::{self, InboxServer, StoreAt, PASSPHRASE};
 
@@ -58,6 +59,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 struct Run {
+    elapsed: Duration,
     rate: f64,
     p50: Duration,
     p99: Duration,
@@ -96,10 +98,27 @@ fn post_all(runtime: &tokio::runtime::Runtime, servers: &[SocketAddr], connectio
     let mut sorted = latencies;
     sorted.sort();
     Run {
+        elapsed,
         rate: sorted.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(&sorted, 0.5),
         p99: percentile(&sorted, 0.99),
     }
+}
+
+/// How many transactions the servers have committed packets in so far (their `/metrics`).
+fn batches(runtime: &tokio::runtime::Runtime, servers: &[SocketAddr]) -> f64 {
+    let count = |text: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with("tessera_inbox_store_batch_size_count")).expect("batch count");
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    runtime.block_on(async {
+        let mut total = 0.0;
+        for addr in servers {
+            let answer = http::once(*addr, "GET", "/metrics", None, Vec::new()).await.expect("metrics");
+            total += count(&answer.text());
+        }
+        total
+    })
 }
 
 /// Revokes `answers` over `connections` connections; the latencies of revocation → receipt.
@@ -159,7 +178,10 @@ fn bench_backend(name: &str, cwd: &std::path::Path, store: StoreAt, location: Lo
             rate
         })
     };
-    println!("in-process import (one transaction, one core): {in_process:>7.0} packets/s");
+    println!(
+        "in-process import (one transaction, one core): {in_process:>7.0} packets/s ({:.0} µs/packet)",
+        1e6 / in_process
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let request_jws = process::request(cwd, &store, None);
     let request = consumer::read_request(&request_jws);
@@ -172,13 +194,20 @@ fn bench_backend(name: &str, cwd: &std::path::Path, store: StoreAt, location: Lo
             let n = if connections == 1 { packets / 10 } else { packets };
             let files =
                 answers(&request, n, &format!("s{server_count}c{connections}-")).into_iter().map(|a| a.file).collect();
+            let cpu_before: Duration = servers.iter().map(InboxServer::cpu_time).sum();
+            let batches_before = batches(&runtime, &addrs);
             let run = post_all(&runtime, &addrs, connections, files);
+            let cpu = servers.iter().map(InboxServer::cpu_time).sum::<Duration>() - cpu_before;
+            let batches = batches(&runtime, &addrs) - batches_before;
             println!(
-                "{server_count} server(s), {connections:>3} connection(s): {:>7.0} packets/s  p50 {:>6.2} ms  p99 {:>6.2} ms  HTTP / in-process {:>5.1} %",
+                "{server_count} server(s), {connections:>3} connection(s): {:>7.0} packets/s  p50 {:>6.2} ms  p99 {:>6.2} ms  HTTP / in-process {:>5.1} %  server CPU {:>4.0} µs/packet, core 0 busy {:>3.0} %, {:>5.1} packets/transaction",
                 run.rate,
                 ms(run.p50),
                 ms(run.p99),
-                100.0 * run.rate / in_process
+                100.0 * run.rate / in_process,
+                cpu.as_secs_f64() * 1e6 / n as f64,
+                100.0 * cpu.as_secs_f64() / run.elapsed.as_secs_f64(),
+                n as f64 / batches,
             );
         }
         if server_count == 1 {
@@ -200,6 +229,9 @@ fn bench_backend(name: &str, cwd: &std::path::Path, store: StoreAt, location: Lo
 
 fn main() {
     let packets: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(4000);
+    // `sqlite` or `postgres` among the arguments: that backend only.
+    let only: Option<String> = std::env::args().skip(1).find(|a| a == "sqlite" || a == "postgres");
+    let wanted = |backend: &str| only.as_deref().is_none_or(|o| o == backend);
     // The server measured is the release build of this very source.
     let built = Command::new(env!("CARGO"))
         .args(["build", "--release", "--quiet", "-p", "tessera-cli", "--bin", "tessera"])
@@ -216,13 +248,18 @@ fn main() {
     let sqlite_dir = tmp.path().join("sqlite");
     std::fs::create_dir_all(&sqlite_dir).unwrap();
     process::tessera_ok(tmp.path(), &["brand", "init", "--name", "Maison Bench", "--dir", "sqlite/brand"]);
-    bench_backend(
-        "SQLite",
-        tmp.path(),
-        StoreAt::Dir(sqlite_dir.join("brand")),
-        Location::Sqlite(tmp.path().join("inproc-sqlite")),
-        packets,
-    );
+    if wanted("sqlite") {
+        bench_backend(
+            "SQLite",
+            tmp.path(),
+            StoreAt::Dir(sqlite_dir.join("brand")),
+            Location::Sqlite(tmp.path().join("inproc-sqlite")),
+            packets,
+        );
+    }
+    if !wanted("postgres") {
+        return;
+    }
     let pg = PgCluster::start();
     let url = pg.create_database("bench");
     let inproc = pg.create_database("inproc");

@@ -86,6 +86,9 @@ pub struct InboxConfig {
     pub shutdown_grace: Duration,
     /// Most packets stored in one transaction.
     pub max_batch: usize,
+    /// Longest a batch gathers the packets (or revocations) of the requests ready to run, so
+    /// that a busy server commits them together; a write alone never waits.
+    pub batch_window: Duration,
     pub clock: Clock,
 }
 
@@ -100,6 +103,7 @@ impl Default for InboxConfig {
             purge_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
             max_batch: 256,
+            batch_window: Duration::from_millis(5),
             clock: Clock::default(),
         }
     }
@@ -143,6 +147,7 @@ pub async fn serve(
             }),
             config.max_batch,
             parallel_batches,
+            config.batch_window,
             move |size| sizes.batch(size),
         )
     };
@@ -155,6 +160,7 @@ pub async fn serve(
             }),
             config.max_batch,
             parallel_batches,
+            config.batch_window,
             |_| {},
         )
     };

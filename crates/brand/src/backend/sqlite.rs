@@ -77,8 +77,23 @@ pub(crate) struct Sqlite {
     conn: Arc<Mutex<Connection>>,
 }
 
+/// How long a write waits for another process's (another inbox server, a `tessera brand`
+/// command) before it gives up with "database is locked": 10 s, in attempts a millisecond apart.
+const BUSY_ATTEMPTS: i32 = 10_000;
+
+/// SQLite's own busy handler backs off to 100 ms between attempts, so a write that waits for
+/// another server's transaction (a few milliseconds) often waits 25 to 100 ms more: check
+/// every millisecond instead.
+fn wait_for_the_other_writer(attempts_so_far: i32) -> bool {
+    if attempts_so_far >= BUSY_ATTEMPTS {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    true
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_handler(Some(wait_for_the_other_writer))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "secure_delete", "ON")?;
