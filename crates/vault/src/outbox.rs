@@ -191,6 +191,48 @@ impl Outbox {
     pub(crate) fn forget(&mut self, id: RecordId) {
         self.items.retain(|(i, _)| *i != id);
     }
+
+    /// Removes packet `packet_jti`'s item of `kind` in `writer`'s transaction, and from this
+    /// copy at once (a copy read for that transaction: it is put in place only if the
+    /// transaction commits). The item removed, if there was one.
+    pub(crate) fn remove(
+        &mut self,
+        writer: &Writer<'_>,
+        packet_jti: &str,
+        kind: OutgoingKind,
+    ) -> Result<Option<OutboxItem>> {
+        let Some((id, item)) = self.find(packet_jti, kind) else { return Ok(None) };
+        writer.delete(&id)?;
+        self.forget(id);
+        Ok(Some(item))
+    }
+
+    /// Changes packet `packet_jti`'s item of `kind` with `change`, in `writer`'s transaction
+    /// and in this copy (as [`Outbox::remove`]). The changed item; `None` if there is none.
+    pub(crate) fn update(
+        &mut self,
+        writer: &Writer<'_>,
+        packet_jti: &str,
+        kind: OutgoingKind,
+        change: impl FnOnce(&mut OutboxItem),
+    ) -> Result<Option<OutboxItem>> {
+        let Some((id, mut item)) = self.find(packet_jti, kind) else { return Ok(None) };
+        change(&mut item);
+        let staged = self.stage_update(writer, id, item.clone())?;
+        self.apply(staged);
+        Ok(Some(item))
+    }
+
+    /// Puts `item` in place of the one for the same packet and kind, or adds it, in `writer`'s
+    /// transaction and in this copy (as [`Outbox::remove`]).
+    pub(crate) fn replace_or_add(&mut self, writer: &Writer<'_>, item: OutboxItem) -> Result<()> {
+        let staged = match self.find(&item.packet_jti, item.kind) {
+            Some((id, _)) => self.stage_update(writer, id, item)?,
+            None => self.stage(writer, item)?,
+        };
+        self.apply(staged);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -988,12 +988,10 @@ impl Vault {
     /// the person revoked): then nothing must be sent.
     pub fn begin_sending(&mut self, packet_jti: &str, kind: OutgoingKind, now: i64) -> Result<Option<OutboxItem>> {
         self.change_sending(|writer, _, outbox, _| {
-            let Some((id, mut item)) = outbox.find(packet_jti, kind) else { return Ok(None) };
-            item.last_attempt_at = Some(now);
-            item.held = false;
-            let staged = outbox.stage_update(writer, id, item.clone())?;
-            outbox.apply(staged);
-            Ok(Some(item))
+            outbox.update(writer, packet_jti, kind, |item| {
+                item.last_attempt_at = Some(now);
+                item.held = false;
+            })
         })
     }
 
@@ -1018,11 +1016,7 @@ impl Vault {
             let item = if brand_may_have_it {
                 let item = OutboxItem::revocation(packet_jti, &updated.brand_name, &response_uri, &jws, now);
                 // A revocation signed again replaces the one waiting (the brand answers both with one receipt).
-                let staged = match outbox.find(packet_jti, OutgoingKind::Revocation) {
-                    Some((old, _)) => outbox.stage_update(writer, old, item.clone())?,
-                    None => outbox.stage(writer, item.clone())?,
-                };
-                outbox.apply(staged);
+                outbox.replace_or_add(writer, item.clone())?;
                 Some(item)
             } else {
                 None
@@ -1044,10 +1038,7 @@ impl Vault {
             withdraw(writer, outbox, &mut updated, now)?;
             files::write_atomic(path, format!("{jws}\n").as_bytes())?;
             // The person takes the revocation to the brand themselves: the inbox is not asked any more.
-            if let Some((item_id, _)) = outbox.find(packet_jti, OutgoingKind::Revocation) {
-                writer.delete(&item_id)?;
-                outbox.forget(item_id);
-            }
+            outbox.remove(writer, packet_jti, OutgoingKind::Revocation)?;
             let staged = ledger.stage_update(writer, id, updated)?;
             let entry = staged.value.clone();
             ledger.apply_update(staged);
@@ -1070,27 +1061,21 @@ impl Vault {
             let Some(withdrawal) = withdrawal.filter(|_| entry.delivered.is_none() && entry.deletion.is_none()) else {
                 return Ok(UnknownToInbox::Unexplained);
             };
-            let revocation = outbox.find(packet_jti, OutgoingKind::Revocation);
             let settled_at = withdrawal.last_attempt_at.map_or(now, |began| began + IN_FLIGHT_SETTLE_SECONDS);
             if now < settled_at {
-                if let Some((item_id, mut item)) = revocation {
+                outbox.update(writer, packet_jti, OutgoingKind::Revocation, |item| {
                     item.attempts = item.attempts.saturating_add(1);
                     item.next_try_at = settled_at;
                     item.last_error = Some(format!(
                         "the inbox does not have the packet yet ({error}); a send of it began shortly before the revocation and may still arrive, so it is asked again"
                     ));
                     item.refused = false;
-                    let staged = outbox.stage_update(writer, item_id, item)?;
-                    outbox.apply(staged);
-                }
+                })?;
                 return Ok(UnknownToInbox::NotYet { ask_again_at: settled_at });
             }
             let mut updated = entry;
             updated.never_received_at.get_or_insert(now);
-            if let Some((item_id, _)) = revocation {
-                writer.delete(&item_id)?;
-                outbox.forget(item_id);
-            }
+            outbox.remove(writer, packet_jti, OutgoingKind::Revocation)?;
             let staged = ledger.stage_update(writer, id, updated)?;
             let entry = staged.value.clone();
             ledger.apply_update(staged);
@@ -1128,33 +1113,21 @@ impl Vault {
                 record_failure(writer, outbox, packet_jti, OutgoingKind::Packet, &error.to_string(), false, now)?;
                 return Ok(Err(error));
             }
-            if let Some((item_id, _)) = outbox.find(packet_jti, OutgoingKind::Packet) {
-                writer.delete(&item_id)?;
-                outbox.forget(item_id);
-            }
+            outbox.remove(writer, packet_jti, OutgoingKind::Packet)?;
             let mut updated = entry.clone();
             updated.never_received_at = None;
             if updated.delivered.is_none() {
                 updated.delivered = Some(Delivery { acknowledged_at: now, retention_end: ack.retention_end });
             }
             if updated.revoked_at.is_some() && updated.deletion.is_none() {
-                let revocation = match outbox.find(packet_jti, OutgoingKind::Revocation) {
-                    Some((item_id, mut item)) => {
-                        item.next_try_at = now;
-                        item.refused = false;
-                        Some(outbox.stage_update(writer, item_id, item)?)
-                    }
-                    None => match (&updated.response_uri, master) {
-                        (Some(response_uri), Some(master)) => {
-                            let (_, _, jws) = ledger.sign_revocation(master, packet_jti, now)?;
-                            let item = OutboxItem::revocation(packet_jti, &updated.brand_name, response_uri, &jws, now);
-                            Some(outbox.stage(writer, item)?)
-                        }
-                        _ => None,
-                    },
-                };
-                if let Some(staged) = revocation {
-                    outbox.apply(staged);
+                let waiting = outbox.update(writer, packet_jti, OutgoingKind::Revocation, |item| {
+                    item.next_try_at = now;
+                    item.refused = false;
+                })?;
+                if let (None, Some(response_uri), Some(master)) = (waiting, &updated.response_uri, master) {
+                    let (_, _, jws) = ledger.sign_revocation(master, packet_jti, now)?;
+                    let item = OutboxItem::revocation(packet_jti, &updated.brand_name, response_uri, &jws, now);
+                    outbox.replace_or_add(writer, item)?;
                 }
             }
             if updated != entry {
@@ -1199,10 +1172,7 @@ impl Vault {
                     updated
                 }
             };
-            if let Some((item_id, _)) = outbox.find(packet_jti, OutgoingKind::Revocation) {
-                writer.delete(&item_id)?;
-                outbox.forget(item_id);
-            }
+            outbox.remove(writer, packet_jti, OutgoingKind::Revocation)?;
             Ok(Ok(line_of(entry, now, outbox)))
         })?
     }
@@ -1228,13 +1198,11 @@ impl Vault {
     /// from then on the brand may have it even if no send began.
     pub fn save_waiting_packet(&mut self, packet_jti: &str, path: &Path) -> Result<()> {
         self.change_sending(|writer, _, outbox, _| {
-            let Some((id, mut item)) = outbox.find(packet_jti, OutgoingKind::Packet) else {
+            let Some((_, item)) = outbox.find(packet_jti, OutgoingKind::Packet) else {
                 return Err(VaultError::NotInOutbox { packet_jti: packet_jti.to_owned() });
             };
             files::write_atomic(path, &item.body_bytes())?;
-            item.saved_as_file = true;
-            let staged = outbox.stage_update(writer, id, item)?;
-            outbox.apply(staged);
+            outbox.update(writer, packet_jti, OutgoingKind::Packet, |item| item.saved_as_file = true)?;
             Ok(())
         })
     }
@@ -1267,12 +1235,10 @@ fn withdraw(writer: &Writer<'_>, outbox: &mut Outbox, entry: &mut LedgerEntry, n
     if entry.never_received_at.is_some() {
         return Ok(false);
     }
-    let Some((id, item)) = outbox.find(&entry.packet_jti, OutgoingKind::Packet) else {
+    let Some(item) = outbox.remove(writer, &entry.packet_jti, OutgoingKind::Packet)? else {
         // Withdrawn already (its withdrawal decides), or from before the outbox existed.
         return Ok(entry.withdrawn.as_ref().is_none_or(Withdrawal::brand_may_have_it));
     };
-    writer.delete(&id)?;
-    outbox.forget(id);
     let withdrawal = Withdrawal {
         at: now,
         last_attempt_at: item.maybe_sent_since(),
@@ -1297,12 +1263,10 @@ fn record_failure(
     retryable: bool,
     now: i64,
 ) -> Result<Option<OutboxItem>> {
-    let Some((id, mut item)) = outbox.find(packet_jti, kind) else { return Ok(None) };
-    item.attempts = item.attempts.saturating_add(1);
-    item.next_try_at = now.saturating_add(backoff(item.attempts));
-    item.last_error = Some(error.to_owned());
-    item.refused = !retryable;
-    let staged = outbox.stage_update(writer, id, item.clone())?;
-    outbox.apply(staged);
-    Ok(Some(item))
+    outbox.update(writer, packet_jti, kind, |item| {
+        item.attempts = item.attempts.saturating_add(1);
+        item.next_try_at = now.saturating_add(backoff(item.attempts));
+        item.last_error = Some(error.to_owned());
+        item.refused = !retryable;
+    })
 }
