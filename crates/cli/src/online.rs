@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use tessera_online::{Client, OnlineError, RequestLink, Timeouts};
 use tessera_protocol::inbox::Endpoints;
-use tessera_vault::ledger::PacketStatus;
+use tessera_vault::ledger::LedgerLine;
 use tessera_vault::outbox::{OutboxItem, OutgoingKind};
-use tessera_vault::{UnknownToInbox, Vault, VaultError};
+use tessera_vault::sending::{Answered, InboxAnswer, SendFailure};
+use tessera_vault::Vault;
 
 use crate::{show_time, CliError};
 
@@ -61,9 +62,29 @@ fn what(item: &OutboxItem) -> String {
     }
 }
 
+/// What an inbox answered to one item.
+enum Exchange {
+    Acknowledged(tessera_online::Delivered),
+    Receipt(String),
+}
+
+/// Sends `item` to its inbox and waits for the answer.
+fn exchange(client: &Client, item: &OutboxItem) -> Result<Result<Exchange, OnlineError>, CliError> {
+    Ok(match item.kind {
+        OutgoingKind::Packet => {
+            block_on(client.send_packet(&item.response_uri, &item.body_bytes()))?.map(Exchange::Acknowledged)
+        }
+        OutgoingKind::Revocation => {
+            let body = String::from_utf8_lossy(&item.body_bytes()).into_owned();
+            block_on(client.send_revocation(&item.response_uri, &body))?.map(Exchange::Receipt)
+        }
+    })
+}
+
 /// Sends one item of the outbox, records the outcome in the vault and prints it. The item is
 /// taken again from the vault first: if it left the outbox meanwhile (another Tessera sent it,
-/// or the person revoked the packet), nothing is sent.
+/// or the person revoked the packet), nothing is sent. What the answer means is the vault's
+/// ([`Vault::record_answer`]); this only puts it into words.
 pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> Result<Sent, CliError> {
     if item.held {
         println!("Sending the {}, held since a restore, as you asked.", what(item));
@@ -74,101 +95,92 @@ pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> 
     let item = &item;
     let host = host(item);
     let jti = item.packet_jti.as_str();
-    let outcome = match item.kind {
-        OutgoingKind::Packet => match block_on(client.send_packet(&item.response_uri, &item.body_bytes()))? {
-            Ok(delivered) => match vault.packet_delivered(jti, &delivered.acknowledgement, now) {
-                Ok(line) => {
-                    let again = if delivered.first_time { "" } else { " (it had it already)" };
-                    println!(
-                        "{} ({host}) acknowledged packet {jti}{again}: stored, deleted by {}.",
-                        line.entry.brand_name,
-                        show_time(delivered.acknowledgement.retention_end)
-                    );
-                    if line.status == PacketStatus::RevocationWaiting {
-                        // Revoked while this send was under way: the brand has it, so the revocation goes now.
-                        println!(
-                            "You revoked packet {jti} meanwhile: sending the revocation to {}…",
-                            line.entry.brand_name
-                        );
-                        let revocation = vault
-                            .outbox()?
-                            .into_iter()
-                            .find(|i| i.packet_jti == jti && i.kind == OutgoingKind::Revocation);
-                        if let Some(revocation) = revocation {
-                            return send(vault, client, &revocation, now);
-                        }
-                    }
-                    return Ok(Sent::Done);
-                }
-                Err(e @ VaultError::WrongAcknowledgement { .. }) => {
-                    return Ok(Sent::Refused(format!("{host} answered wrongly: {e}; {}", refused_then(item))));
-                }
-                Err(e) => return Err(e.into()),
-            },
-            Err(e) => e,
-        },
-        OutgoingKind::Revocation => {
-            let body = String::from_utf8_lossy(&item.body_bytes()).into_owned();
-            match block_on(client.send_revocation(&item.response_uri, &body))? {
-                Ok(receipt) => match vault.revocation_answered(jti, &receipt, now) {
-                    Ok(line) => {
-                        let deleted = line.entry.deletion.as_ref().map(|d| show_time(d.deleted_at)).unwrap_or_default();
-                        println!(
-                            "{} ({host}) confirmed deleting packet {jti} on {deleted}: deletion confirmed.",
-                            line.entry.brand_name
-                        );
-                        return Ok(Sent::Done);
-                    }
-                    Err(e @ (VaultError::Protocol(_) | VaultError::ReceiptForAnotherPacket { .. })) => {
-                        let why = format!("{host} answered with a receipt that does not prove the deletion: {e}");
-                        return Ok(Sent::Refused(format!("{why}; {}", refused_then(item))));
-                    }
-                    Err(e) => return Err(e.into()),
-                },
-                Err(e) if e.inbox_code() == Some("unknown_packet") => {
-                    match vault.revocation_unknown_to_inbox(jti, &e.to_string(), now)? {
-                        UnknownToInbox::NeverReceived(line) => {
-                            println!(
-                                "{} ({host}) says it never received packet {jti}: you revoked it before it arrived, and no send of it can still arrive. Nothing is left to delete.",
-                                line.entry.brand_name
-                            );
-                            return Ok(Sent::Done);
-                        }
-                        UnknownToInbox::NotYet { ask_again_at } => {
-                            return Ok(Sent::Waiting(format!(
-                                "{host} does not have packet {jti} yet, but a send of it began shortly before you revoked it and may still arrive; the revocation asks again from {}",
-                                show_time(ask_again_at)
-                            )));
-                        }
-                        UnknownToInbox::Unexplained => e,
-                    }
-                }
-                Err(e) => e,
-            }
+    let exchange = exchange(client, item)?;
+    let answered = match &exchange {
+        Ok(Exchange::Acknowledged(delivered)) => {
+            vault.record_answer(item, InboxAnswer::Acknowledged(&delivered.acknowledgement), now)?
+        }
+        Ok(Exchange::Receipt(receipt)) => vault.record_answer(item, InboxAnswer::Receipt(receipt), now)?,
+        Err(e) => {
+            let error = e.to_string();
+            let failure = SendFailure {
+                error: &error,
+                retryable: e.is_retryable(),
+                unknown_packet: e.inbox_code() == Some("unknown_packet"),
+            };
+            vault.record_answer(item, InboxAnswer::Failed(failure), now)?
         }
     };
-    failed(vault, item, &outcome, now)
-}
-
-fn failed(vault: &mut Vault, item: &OutboxItem, error: &OnlineError, now: i64) -> Result<Sent, CliError> {
-    let retryable = error.is_retryable();
-    let Some(recorded) = vault.delivery_failed(&item.packet_jti, item.kind, &error.to_string(), retryable, now)? else {
-        // It left the outbox while this send was under way: revoked, or sent by another Tessera.
-        println!(
-            "The {} left your outbox while this send was under way (you revoked it, or another Tessera sent it): `tessera consent list` says where it stands.",
-            what(item)
-        );
-        return Ok(Sent::Done);
+    let acknowledged = |line: &LedgerLine| {
+        if let Ok(Exchange::Acknowledged(delivered)) = &exchange {
+            let again = if delivered.first_time { "" } else { " (it had it already)" };
+            println!(
+                "{} ({host}) acknowledged packet {jti}{again}: stored, deleted by {}.",
+                line.entry.brand_name,
+                show_time(delivered.acknowledgement.retention_end)
+            );
+        }
     };
-    if retryable {
-        Ok(Sent::Waiting(format!(
-            "{} — {error}. It waits in your outbox ({}); `tessera consent send` tries again",
-            what(item),
-            attempts(recorded.attempts)
-        )))
-    } else {
-        Ok(Sent::Refused(format!("could not send the {}: {error}; {}", what(item), refused_then(item))))
-    }
+    Ok(match answered {
+        Answered::Delivered(line) => {
+            match item.kind {
+                OutgoingKind::Packet => acknowledged(&line),
+                OutgoingKind::Revocation => {
+                    let deleted = line.entry.deletion.as_ref().map(|d| show_time(d.deleted_at)).unwrap_or_default();
+                    println!(
+                        "{} ({host}) confirmed deleting packet {jti} on {deleted}: deletion confirmed.",
+                        line.entry.brand_name
+                    );
+                }
+            }
+            Sent::Done
+        }
+        Answered::DeliveredThenRevoke(line, revocation) => {
+            acknowledged(&line);
+            println!("You revoked packet {jti} meanwhile: sending the revocation to {}…", line.entry.brand_name);
+            return send(vault, client, &revocation, now);
+        }
+        Answered::NeverReceived(line) => {
+            println!(
+                "{} ({host}) says it never received packet {jti}: you revoked it before it arrived, and no send of it can still arrive. Nothing is left to delete.",
+                line.entry.brand_name
+            );
+            Sent::Done
+        }
+        Answered::NotYet { ask_again_at } => Sent::Waiting(format!(
+            "{host} does not have packet {jti} yet, but a send of it began shortly before you revoked it and may still arrive; the revocation asks again from {}",
+            show_time(ask_again_at)
+        )),
+        Answered::WrongAnswer(e) => {
+            let why = match item.kind {
+                OutgoingKind::Packet => format!("{host} answered wrongly: {e}"),
+                OutgoingKind::Revocation => {
+                    format!("{host} answered with a receipt that does not prove the deletion: {e}")
+                }
+            };
+            Sent::Refused(format!("{why}; {}", refused_then(item)))
+        }
+        Answered::Failed(waiting) => {
+            let error = waiting.last_error.clone().unwrap_or_default();
+            if waiting.refused {
+                Sent::Refused(format!("could not send the {}: {error}; {}", what(item), refused_then(item)))
+            } else {
+                Sent::Waiting(format!(
+                    "{} — {error}. It waits in your outbox ({}); `tessera consent send` tries again",
+                    what(item),
+                    attempts(waiting.attempts)
+                ))
+            }
+        }
+        Answered::LeftOutbox => {
+            // It left the outbox while this send was under way: revoked, or sent by another Tessera.
+            println!(
+                "The {} left your outbox while this send was under way (you revoked it, or another Tessera sent it): `tessera consent list` says where it stands.",
+                what(item)
+            );
+            Sent::Done
+        }
+    })
 }
 
 /// What a person can do about an item the inbox refused.

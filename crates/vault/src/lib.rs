@@ -43,6 +43,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod parse;
 pub mod purchases;
+pub mod sending;
 pub mod settings;
 pub mod store;
 pub mod vault;

@@ -1103,6 +1103,17 @@ impl Vault {
     /// it is no longer "never received", and its revocation (the same bytes) waits to be sent,
     /// due now.
     pub fn packet_delivered(&mut self, packet_jti: &str, ack: &PacketAcknowledgement, now: i64) -> Result<LedgerLine> {
+        self.record_acknowledgement(packet_jti, ack, now)?
+    }
+
+    /// [`Vault::packet_delivered`], with a wrong acknowledgement (recorded as refused) apart
+    /// from a failure to record anything.
+    pub(crate) fn record_acknowledgement(
+        &mut self,
+        packet_jti: &str,
+        ack: &PacketAcknowledgement,
+        now: i64,
+    ) -> Result<Result<LedgerLine>> {
         self.change_sending(|writer, ledger, outbox, master| {
             let (id, entry) = ledger.find(packet_jti)?;
             if ack.packet_id != entry.packet_jti || ack.request_id != entry.request_jti {
@@ -1135,7 +1146,7 @@ impl Vault {
                 ledger.apply_update(staged);
             }
             Ok(Ok(line_of(updated, now, outbox)))
-        })?
+        })
     }
 
     /// The inbox answered packet `packet_jti`'s revocation with `receipt`: the receipt is
@@ -1144,6 +1155,12 @@ impl Vault {
     /// one transaction. A receipt that does not verify, or is for another packet, changes
     /// nothing in the ledger: the attempt is recorded as refused, with the reason.
     pub fn revocation_answered(&mut self, packet_jti: &str, receipt: &str, now: i64) -> Result<LedgerLine> {
+        self.record_receipt(packet_jti, receipt, now)?
+    }
+
+    /// [`Vault::revocation_answered`], with a receipt that does not prove the deletion (recorded
+    /// as refused) apart from a failure to record anything.
+    pub(crate) fn record_receipt(&mut self, packet_jti: &str, receipt: &str, now: i64) -> Result<Result<LedgerLine>> {
         self.change_sending(|writer, ledger, outbox, _| {
             let check = ledger.check_receipt(receipt, now).and_then(|check| {
                 let about = match &check {
@@ -1174,7 +1191,7 @@ impl Vault {
             };
             outbox.remove(writer, packet_jti, OutgoingKind::Revocation)?;
             Ok(Ok(line_of(entry, now, outbox)))
-        })?
+        })
     }
 
     /// Sending packet `packet_jti`'s item of `kind` failed with `error`: one more attempt is

@@ -419,3 +419,83 @@ fn a_revocation_written_to_a_file_withdraws_the_packet_waiting_too() {
     assert!(vault.outbox().unwrap().is_empty(), "the packet is not sent after the revocation");
     assert_eq!(vault.begin_sending(jti, OutgoingKind::Packet, NOW + 3).unwrap(), None);
 }
+
+#[test]
+fn every_answer_an_inbox_can_give_is_decided_by_the_vault() {
+    use tessera_vault::sending::{Answered, InboxAnswer, SendFailure};
+    let failure =
+        |error, retryable, unknown_packet| InboxAnswer::Failed(SendFailure { error, retryable, unknown_packet });
+    let dir = tempfile::tempdir().unwrap();
+    let (mut brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+
+    // Offline: the packet waits, tried again later.
+    let item = vault.begin_sending(jti, OutgoingKind::Packet, NOW + 1).unwrap().unwrap();
+    let Answered::Failed(waiting) = vault.record_answer(&item, failure("offline", true, false), NOW + 1).unwrap()
+    else {
+        panic!("failed")
+    };
+    assert!(!waiting.refused);
+    assert_eq!((waiting.attempts, waiting.last_error.as_deref()), (1, Some("offline")));
+
+    // An acknowledgement of another packet: recorded as refused, not as delivered.
+    let item = vault.begin_sending(jti, OutgoingKind::Packet, NOW + 2).unwrap().unwrap();
+    let wrong = ack("another-packet", &entry.request_jti, NOW + 100);
+    let answered = vault.record_answer(&item, InboxAnswer::Acknowledged(&wrong), NOW + 2).unwrap();
+    assert!(matches!(answered, Answered::WrongAnswer(VaultError::WrongAcknowledgement { .. })), "{answered:?}");
+    assert!(vault.outbox().unwrap()[0].refused);
+
+    // Revoked while the right acknowledgement was on its way: delivered, and the revocation is next.
+    let item = vault.begin_sending(jti, OutgoingKind::Packet, NOW + 3).unwrap().unwrap();
+    vault.queue_revocation(jti, NOW + 4).unwrap();
+    let tessera_brand::import::ImportOutcome::Imported { retention_end, .. } =
+        brand.import_packet(&item.body_bytes(), NOW + 5).unwrap()
+    else {
+        panic!("imported")
+    };
+    let right = ack(jti, &entry.request_jti, retention_end);
+    let Answered::DeliveredThenRevoke(line, revocation) =
+        vault.record_answer(&item, InboxAnswer::Acknowledged(&right), NOW + 5).unwrap()
+    else {
+        panic!("delivered, then the revocation")
+    };
+    assert_eq!((line.status, revocation.kind), (PacketStatus::RevocationWaiting, OutgoingKind::Revocation));
+
+    // A receipt that does not verify: refused; the right one: deletion confirmed.
+    let revocation = vault.begin_sending(jti, OutgoingKind::Revocation, NOW + 6).unwrap().unwrap();
+    let answered = vault.record_answer(&revocation, InboxAnswer::Receipt("not.a.receipt"), NOW + 6).unwrap();
+    assert!(matches!(answered, Answered::WrongAnswer(_)), "{answered:?}");
+    let receipt = brand.import_revocation(std::str::from_utf8(&revocation.body_bytes()).unwrap(), NOW + 7).unwrap();
+    let Answered::Delivered(line) =
+        vault.record_answer(&revocation, InboxAnswer::Receipt(&receipt.receipt), NOW + 7).unwrap()
+    else {
+        panic!("confirmed")
+    };
+    assert_eq!(line.status, PacketStatus::DeletionConfirmed);
+    assert!(vault.outbox().unwrap().is_empty());
+
+    // Whatever arrives after that for an item gone from the outbox changes nothing.
+    let answered = vault.record_answer(&revocation, failure("500", true, false), NOW + 8).unwrap();
+    assert!(matches!(answered, Answered::LeftOutbox), "{answered:?}");
+}
+
+#[test]
+fn an_inbox_without_the_packet_revoked_during_its_send_is_asked_again_then_believed() {
+    use tessera_vault::sending::{Answered, InboxAnswer, SendFailure};
+    let unknown =
+        InboxAnswer::Failed(SendFailure { error: "404 unknown_packet", retryable: false, unknown_packet: true });
+    let dir = tempfile::tempdir().unwrap();
+    let (_brand, mut vault, entry) = a_packet_waiting(dir.path());
+    let jti = entry.packet_jti.as_str();
+    vault.begin_sending(jti, OutgoingKind::Packet, NOW + 1).unwrap().unwrap();
+    let (_, revocation) = vault.queue_revocation(jti, NOW + 2).unwrap();
+    let revocation = revocation.expect("a send began: the revocation goes");
+    let settle = NOW + 1 + IN_FLIGHT_SETTLE_SECONDS;
+    let answered = vault.record_answer(&revocation, unknown, NOW + 3).unwrap();
+    assert!(matches!(answered, Answered::NotYet { ask_again_at } if ask_again_at == settle), "{answered:?}");
+    let Answered::NeverReceived(line) = vault.record_answer(&revocation, unknown, settle).unwrap() else {
+        panic!("never received")
+    };
+    assert_eq!(line.status, PacketStatus::NeverReceived);
+    assert!(vault.outbox().unwrap().is_empty());
+}

@@ -7,9 +7,8 @@
 
 use serde::Serialize;
 use tessera_online::{Client, OnlineError};
-use tessera_vault::ledger::PacketStatus;
 use tessera_vault::outbox::{OutboxItem, OutgoingKind};
-use tessera_vault::UnknownToInbox;
+use tessera_vault::sending::{Answered, InboxAnswer, SendFailure};
 
 use super::error::{CmdResult, CommandError};
 use super::ledger::{Packet, Status};
@@ -40,7 +39,10 @@ fn packet_line(state: &AppState, packet_jti: &str) -> CmdResult<Packet> {
 
 /// Sends one item now and records the outcome in the vault. The item is taken again from the
 /// vault first: if it left the outbox meanwhile (sent already, or a packet the person revoked),
-/// nothing is sent.
+/// nothing is sent. What the answer means is the vault's ([`Vault::record_answer`]); this
+/// only turns it into what the page shows.
+///
+/// [`Vault::record_answer`]: tessera_vault::Vault::record_answer
 pub(crate) async fn send(state: &AppState, client: &Client, item: &OutboxItem) -> CmdResult<Sent> {
     let jti = item.packet_jti.as_str();
     let Some(item) = with_vault(state, |v| v.begin_sending(jti, item.kind, now()))? else {
@@ -51,76 +53,59 @@ pub(crate) async fn send(state: &AppState, client: &Client, item: &OutboxItem) -
         });
     };
     let item = &item;
-    // The vault records a wrong acknowledgement or receipt as refused; anything else (locked…) is the command's error.
-    let refused = |error: CommandError| -> CmdResult<Sent> {
-        match error {
-            CommandError::Locked | CommandError::NoVault | CommandError::UnknownPacket => Err(error),
-            error => Ok(Sent::Refused { packet: packet_line(state, jti)?, error }),
-        }
-    };
-    let failure = match item.kind {
+    // The inbox's answer, or why there is none (kept: the page shows it in the person's language).
+    let (answered, failure) = match item.kind {
         OutgoingKind::Packet => match client.send_packet(&item.response_uri, &item.body_bytes()).await {
             Ok(delivered) => {
-                return match with_vault(state, |v| v.packet_delivered(jti, &delivered.acknowledgement, now())) {
-                    // Revoked while this send was under way: the brand has it, so the revocation goes now.
-                    Ok(line) if line.status == PacketStatus::RevocationWaiting => {
-                        let outbox = with_vault(state, |v| v.outbox())?;
-                        match outbox.into_iter().find(|i| i.packet_jti == jti && i.kind == OutgoingKind::Revocation) {
-                            Some(revocation) => Box::pin(send(state, client, &revocation)).await,
-                            None => Ok(Sent::Delivered { packet: Packet::from(&line) }),
-                        }
-                    }
-                    Ok(line) => Ok(Sent::Delivered { packet: Packet::from(&line) }),
-                    Err(error) => refused(error),
-                };
+                let answer = InboxAnswer::Acknowledged(&delivered.acknowledgement);
+                (with_vault(state, |v| v.record_answer(item, answer, now()))?, None)
             }
-            Err(e) => e,
+            Err(e) => (record_failure(state, item, &e)?, Some(e)),
         },
         OutgoingKind::Revocation => {
             let body = String::from_utf8_lossy(&item.body_bytes()).into_owned();
             match client.send_revocation(&item.response_uri, &body).await {
                 Ok(receipt) => {
-                    return match with_vault(state, |v| v.revocation_answered(jti, &receipt, now())) {
-                        Ok(line) => Ok(Sent::Delivered { packet: Packet::from(&line) }),
-                        Err(error) => refused(error),
-                    };
+                    (with_vault(state, |v| v.record_answer(item, InboxAnswer::Receipt(&receipt), now()))?, None)
                 }
-                Err(e) if e.inbox_code() == Some("unknown_packet") => {
-                    let text = e.to_string();
-                    match with_vault(state, |v| v.revocation_unknown_to_inbox(jti, &text, now()))? {
-                        UnknownToInbox::NeverReceived(line) => {
-                            return Ok(Sent::Withdrawn { packet: Packet::from(line.as_ref()) })
-                        }
-                        UnknownToInbox::NotYet { ask_again_at } => {
-                            let packet = packet_line(state, jti)?;
-                            let error = CommandError::from(e);
-                            return Ok(Sent::Waiting { packet, error, next_try_at: ask_again_at });
-                        }
-                        UnknownToInbox::Unexplained => e,
-                    }
-                }
-                Err(e) => e,
+                Err(e) => (record_failure(state, item, &e)?, Some(e)),
             }
         }
     };
-    failed(state, item, failure)
+    // Only a failed send makes the vault answer `NotYet` or `Failed`.
+    let failure = || failure.map(CommandError::from).unwrap_or(CommandError::Internal);
+    Ok(match answered {
+        Answered::Delivered(line) => Sent::Delivered { packet: Packet::from(&line) },
+        // Revoked while this send was under way: the brand has it, so the revocation goes now.
+        Answered::DeliveredThenRevoke(_, revocation) => return Box::pin(send(state, client, &revocation)).await,
+        Answered::NeverReceived(line) => Sent::Withdrawn { packet: Packet::from(&line) },
+        Answered::NotYet { ask_again_at } => {
+            Sent::Waiting { packet: packet_line(state, jti)?, error: failure(), next_try_at: ask_again_at }
+        }
+        // A wrong acknowledgement or receipt, recorded as refused.
+        Answered::WrongAnswer(e) => Sent::Refused { packet: packet_line(state, jti)?, error: CommandError::from(e) },
+        Answered::Failed(waiting) => {
+            let packet = packet_line(state, jti)?;
+            if waiting.refused {
+                Sent::Refused { packet, error: failure() }
+            } else {
+                Sent::Waiting { packet, error: failure(), next_try_at: waiting.next_try_at }
+            }
+        }
+        // Revoked while it was being sent: it left the outbox; its revocation waits instead.
+        Answered::LeftOutbox => Sent::Withdrawn { packet: packet_line(state, jti)? },
+    })
 }
 
-fn failed(state: &AppState, item: &OutboxItem, error: OnlineError) -> CmdResult<Sent> {
-    let retryable = error.is_retryable();
+/// Tells the vault a send failed with `error`.
+fn record_failure(state: &AppState, item: &OutboxItem, error: &OnlineError) -> CmdResult<Answered> {
     let text = error.to_string();
-    let recorded = with_vault(state, |v| v.delivery_failed(&item.packet_jti, item.kind, &text, retryable, now()))?;
-    let packet = packet_line(state, &item.packet_jti)?;
-    let Some(recorded) = recorded else {
-        // Revoked while it was being sent: it left the outbox; its revocation waits instead.
-        return Ok(Sent::Withdrawn { packet });
+    let failure = SendFailure {
+        error: &text,
+        retryable: error.is_retryable(),
+        unknown_packet: error.inbox_code() == Some("unknown_packet"),
     };
-    let error = CommandError::from(error);
-    Ok(if retryable {
-        Sent::Waiting { packet, error, next_try_at: recorded.next_try_at }
-    } else {
-        Sent::Refused { packet, error }
-    })
+    with_vault(state, |v| v.record_answer(item, InboxAnswer::Failed(failure), now()))
 }
 
 /// The network client (rustls, no redirect, no proxy, timeouts).
