@@ -50,6 +50,8 @@ pub enum BrandError {
     Unlock(#[from] tessera_seal::SealError),
     #[error("the brand store in {dir} is damaged or from another program: {detail}")]
     Corrupt { dir: String, detail: String },
+    #[error("the brand store in {dir} stayed locked by another program (an inbox server or a `tessera brand` command writing to it) for 10 seconds; nothing was changed: try again, or stop the other program first")]
+    Busy { dir: String },
     #[error("the brand store was made by a newer Tessera (schema {found}, this one knows up to {supported}); update Tessera")]
     NewerSchema { found: i64, supported: i64 },
     #[error("database error: {0}")]
@@ -88,6 +90,7 @@ impl BrandError {
             BrandError::StoreExists { .. } => "store_exists",
             BrandError::Unlock(_) => "cannot_unlock",
             BrandError::Corrupt { .. } => "store_damaged",
+            BrandError::Busy { .. } => "store_busy",
             BrandError::NewerSchema { .. } => "newer_schema",
             BrandError::Database(_) | BrandError::Postgres { .. } => "database_error",
             BrandError::Io { .. } => "io_error",

@@ -68,7 +68,7 @@ impl ApiError {
                 BrandError::UnknownRequest { .. } | BrandError::UnknownPacket { .. } => StatusCode::NOT_FOUND,
                 BrandError::PacketConflict { .. } => StatusCode::CONFLICT,
                 BrandError::PacketDeleted { .. } => StatusCode::GONE,
-                BrandError::KeysChanged { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                BrandError::KeysChanged { .. } | BrandError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 BrandError::InvalidName { .. } => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -145,6 +145,7 @@ mod tests {
             ApiError::Brand(BrandError::KeysChanged { held: 1, stored: 2 }),
             ApiError::Brand(BrandError::Postgres { location: String::new(), detail: String::new() }),
             ApiError::Brand(BrandError::Corrupt { dir: String::new(), detail: String::new() }),
+            ApiError::Brand(BrandError::Busy { dir: String::new() }),
             ApiError::Brand(BrandError::Io { dir: String::new(), detail: String::new() }),
             ApiError::Brand(BrandError::Protocol(tessera_protocol::ProtocolError::BadSignature {
                 artifact: tessera_protocol::Artifact::Packet,

@@ -75,6 +75,22 @@ CREATE TABLE tombstones (
 #[derive(Debug)]
 pub(crate) struct Sqlite {
     conn: Arc<Mutex<Connection>>,
+    dir: PathBuf,
+}
+
+/// Whether `e` says another connection held the file locked for longer than the busy handler
+/// waits ([`wait_for_the_other_writer`]).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+/// A database error as the store reports it: a file locked too long by another program is
+/// [`BrandError::Busy`], not a damaged store or a bare database error.
+fn in_store(dir: &Path, e: BrandError) -> BrandError {
+    match e {
+        BrandError::Database(e) if is_busy(&e) => BrandError::Busy { dir: dir.display().to_string() },
+        other => other,
+    }
 }
 
 /// How long a write waits for another process's (another inbox server, a `tessera brand`
@@ -117,10 +133,11 @@ impl Sqlite {
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let conn = Arc::clone(&self.conn);
+        let dir = self.dir.clone();
         blocking(move || {
             // A panic while holding the lock leaves no transaction open (rusqlite rolls back on drop).
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn)
+            f(&mut conn).map_err(|e| in_store(&dir, e))
         })
         .await
     }
@@ -151,7 +168,7 @@ impl Sqlite {
             std::fs::rename(&partial, &path).map_err(|e| io_error(&dir, e))?;
             let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
             configure(&conn)?;
-            Ok(Sqlite { conn: Arc::new(Mutex::new(conn)) })
+            Ok(Sqlite { conn: Arc::new(Mutex::new(conn)), dir })
         })
         .await
     }
@@ -163,16 +180,23 @@ impl Sqlite {
             if !path.is_file() {
                 return Err(BrandError::NoStore { dir: dir.display().to_string() });
             }
-            let corrupt = |detail: String| BrandError::Corrupt { dir: dir.display().to_string(), detail };
-            let mut conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-                .map_err(|e| corrupt(e.to_string()))?;
-            configure(&conn).map_err(|e| corrupt(e.to_string()))?;
-            migrate(&mut conn).map_err(|e| match e {
-                e @ BrandError::NewerSchema { .. } => e,
-                other => corrupt(format!("cannot bring the store to schema {SCHEMA_VERSION}: {other}")),
+            // Locked by another program for too long is not damage.
+            let corrupt = |e: BrandError| match in_store(&dir, e) {
+                busy @ BrandError::Busy { .. } => busy,
+                other => BrandError::Corrupt { dir: dir.display().to_string(), detail: other.to_string() },
+            };
+            let mut conn =
+                Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| corrupt(e.into()))?;
+            configure(&conn).map_err(|e| corrupt(e.into()))?;
+            migrate(&mut conn).map_err(|e| match in_store(&dir, e) {
+                e @ (BrandError::NewerSchema { .. } | BrandError::Busy { .. }) => e,
+                other => BrandError::Corrupt {
+                    dir: dir.display().to_string(),
+                    detail: format!("cannot bring the store to schema {SCHEMA_VERSION}: {other}"),
+                },
             })?;
-            let brand = brand_record(&conn).map_err(|e| corrupt(e.to_string()))?;
-            Ok((Sqlite { conn: Arc::new(Mutex::new(conn)) }, brand))
+            let brand = brand_record(&conn).map_err(corrupt)?;
+            Ok((Sqlite { conn: Arc::new(Mutex::new(conn)), dir }, brand))
         })
         .await
     }
@@ -555,4 +579,35 @@ pub(crate) fn dump(conn: &mut Connection) -> Result<Dump> {
     };
     tx.commit()?;
     Ok(Dump { brand, requests, packets, tombstones })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_locked_by_another_program_is_busy_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        let holder = Connection::open(&path).unwrap();
+        holder.pragma_update(None, "journal_mode", "WAL").unwrap();
+        holder.execute_batch("CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);").unwrap();
+        // A second writer that does not wait at all gets SQLite's "database is locked" at once.
+        let waiting = Connection::open(&path).unwrap();
+        let locked = waiting.execute_batch("BEGIN IMMEDIATE").unwrap_err();
+        assert!(is_busy(&locked), "{locked}");
+        let error = in_store(dir.path(), locked.into());
+        assert_eq!(error.code(), "store_busy");
+        assert!(error.to_string().contains("stayed locked by another program"), "{error}");
+        // Any other database error stays what it is.
+        let other = waiting.execute_batch("SELECT * FROM no_such_table").unwrap_err();
+        assert_eq!(in_store(dir.path(), other.into()).code(), "database_error");
+    }
+
+    #[test]
+    fn the_busy_handler_waits_a_millisecond_at_a_time_for_ten_seconds() {
+        assert!(wait_for_the_other_writer(0));
+        assert!(wait_for_the_other_writer(BUSY_ATTEMPTS - 1));
+        assert!(!wait_for_the_other_writer(BUSY_ATTEMPTS));
+    }
 }
