@@ -335,7 +335,7 @@ fn list(vault: &Vault, now: i64) -> Result<(), CliError> {
     if ledger.is_empty() {
         println!("You have shared nothing yet.");
     }
-    let held: Vec<String> = vault.outbox()?.into_iter().filter(|i| i.held).map(|i| i.packet_jti).collect();
+    let held = held_since_a_restore(vault)?;
     for line in ledger {
         let e = &line.entry;
         let names: Vec<&str> = e.items.iter().map(|i| i.item.as_str()).collect();
@@ -353,8 +353,15 @@ fn list(vault: &Vault, now: i64) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The packets whose items a restore brought back to the outbox and that wait for the person
+/// to send them.
+fn held_since_a_restore(vault: &Vault) -> Result<Vec<String>, CliError> {
+    Ok(vault.outbox()?.into_iter().filter(|i| i.held).map(|i| i.packet_jti).collect())
+}
+
 fn brands(vault: &Vault, now: i64) -> Result<(), CliError> {
     let brands = vault.what_brands_know(now)?;
+    let held = held_since_a_restore(vault)?;
     if brands.is_empty() {
         println!("No brand knows anything about you through Tessera.");
     }
@@ -373,7 +380,13 @@ fn brands(vault: &Vault, now: i64) -> Result<(), CliError> {
             println!("  has not received {}: {} (not delivered yet)", item.item, item.value);
         }
         for p in &b.packets {
-            println!("  packet {} shared {}: {}", p.entry.packet_jti, show_time(p.entry.shared_at), p.status.as_str());
+            let restored = if held.contains(&p.entry.packet_jti) { " (held since a restore)" } else { "" };
+            println!(
+                "  packet {} shared {}: {}{restored}",
+                p.entry.packet_jti,
+                show_time(p.entry.shared_at),
+                p.status.as_str()
+            );
         }
         for r in &b.refusals {
             let asked: Vec<String> = r.asked.iter().map(|a| format!("{} ({})", a.item, a.purpose)).collect();

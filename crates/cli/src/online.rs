@@ -142,7 +142,7 @@ pub fn send(vault: &mut Vault, client: &Client, item: &OutboxItem, now: i64) -> 
         }
         Answered::NeverReceived(line) => {
             println!(
-                "{} ({host}) says it never received packet {jti}: you revoked it before it arrived, and no send of it can still arrive. Nothing is left to delete.",
+                "{} ({host}) says it never received packet {jti}: you revoked it before it arrived, and this vault's last send of it began more than 2 minutes ago. There is no receipt: the brand says it has nothing to delete.",
                 line.entry.brand_name
             );
             Sent::Done
@@ -191,7 +191,7 @@ fn refused_then(item: &OutboxItem) -> String {
             "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox; `tessera consent revoke {jti} --send` withdraws it"
         ),
         OutgoingKind::Revocation => format!(
-            "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox; `tessera consent revoke {jti} --out FILE` writes the revocation to send to the brand another way"
+            "it stays in your outbox and is not sent again by itself. `tessera consent send` tries again once the brand has fixed its inbox, or has received the packet (one saved as a file or brought back by a restore may reach it later); `tessera consent revoke {jti} --out FILE` writes the revocation to send to the brand another way"
         ),
     }
 }
