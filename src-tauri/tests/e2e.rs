@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
+use support::journeys::type_back_recovery_groups;
 use support::webdriver::{self, Session};
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -108,20 +109,6 @@ async fn focus_rings_contrast(s: &Session, stops: usize) {
         let ratio = contrast(ring[3], ring[4]);
         assert!(ratio >= 3.0, "focus ring of {:?}: {ratio:.2}:1 against {} (WCAG asks 3:1)", ring[0], ring[4]);
     }
-}
-
-/// Types the two groups of `secret` the check screen asks for, and goes on.
-async fn type_back_recovery_groups(s: &Session, secret: &str) {
-    let groups: Vec<&str> = secret.split('-').collect();
-    let positions = s
-        .eval("return [...document.querySelectorAll('input[data-position]')].map(i => Number(i.dataset.position));")
-        .await;
-    let positions: Vec<usize> = positions.as_array().unwrap().iter().map(|p| p.as_u64().unwrap() as usize).collect();
-    assert_eq!(positions.len(), 2);
-    for p in positions {
-        s.type_into(&format!("input[data-position='{p}']"), &groups[p - 1].to_lowercase()).await;
-    }
-    s.click("#recovery-check").await;
 }
 
 /// Opens the request file `request` (copied where the test's file dialog looks).

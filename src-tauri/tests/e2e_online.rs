@@ -13,26 +13,17 @@ mod support;
 use std::path::Path;
 
 use support::brand::{brand_cli, held_packets, Inbox};
+use support::journeys;
 use support::webdriver::{self, Session};
 use tessera_protocol::inbox::request_link;
 
 const PASSPHRASE: &str = "correct horse battery staple";
+/// Creates the vault, saving the recovery secret as a file first.
 async fn create_vault(s: &Session) {
-    s.type_into("#new-passphrase", PASSPHRASE).await;
-    s.type_into("#new-passphrase-repeat", PASSPHRASE).await;
-    s.click("#create-vault").await;
-    let secret = s.text("#recovery-secret").await;
+    let secret = journeys::create_vault(s, PASSPHRASE).await;
     s.click("#recovery-save").await;
     s.wait_text("#main", "recovery-secret.txt").await;
-    s.click("#recovery-noted").await;
-    let groups: Vec<&str> = secret.split('-').collect();
-    let positions = s
-        .eval("return [...document.querySelectorAll('input[data-position]')].map(i => Number(i.dataset.position));")
-        .await;
-    for p in positions.as_array().unwrap().iter().map(|p| p.as_u64().unwrap() as usize) {
-        s.type_into(&format!("input[data-position='{p}']"), &groups[p - 1].to_lowercase()).await;
-    }
-    s.click("#recovery-check").await;
+    journeys::confirm_recovery_noted(s, &secret).await;
     s.find("#fact-item").await;
 }
 

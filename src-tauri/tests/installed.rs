@@ -20,6 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::brand::{brand_cli, held_packets, Inbox};
+use support::journeys;
 use support::webdriver;
 use tessera_protocol::inbox::request_link;
 
@@ -114,19 +115,8 @@ async fn the_installed_app_opens_tessera_links_and_request_files_in_one_window()
     // Started with a link, vault not created yet: the request waits, and the welcome card says so.
     s.wait_text("#incoming-waiting", "Ouvrez votre coffre pour la voir").await;
     s.screenshot("01-started-with-a-link").await;
-    s.type_into("#new-passphrase", PASSPHRASE).await;
-    s.type_into("#new-passphrase-repeat", PASSPHRASE).await;
-    s.click("#create-vault").await;
-    let secret = s.text("#recovery-secret").await;
-    s.click("#recovery-noted").await;
-    let groups: Vec<&str> = secret.split('-').collect();
-    let positions = s
-        .eval("return [...document.querySelectorAll('input[data-position]')].map(i => Number(i.dataset.position));")
-        .await;
-    for p in positions.as_array().unwrap().iter().map(|p| p.as_u64().unwrap() as usize) {
-        s.type_into(&format!("input[data-position='{p}']"), &groups[p - 1].to_lowercase()).await;
-    }
-    s.click("#recovery-check").await;
+    let secret = journeys::create_vault(&s, PASSPHRASE).await;
+    journeys::confirm_recovery_noted(&s, &secret).await;
 
     // The vault open: the requests screen shows the request of the link, fetched from the inbox.
     s.wait_text("#request-brand", "Maison Exemple").await;

@@ -9,7 +9,8 @@
 //! backend it prints the in-process import rate (`Store::import_packets`, one transaction, one
 //! core), then for 1, 64 and 512 connections: packets/s, p50 and p99 latency, and the ratio of
 //! the HTTP rate to the in-process one, and the CPU time the servers used per packet (from
-//! `/proc`; PostgreSQL's own processes not counted); then revocation → receipt latencies. Targets: HTTP ≥ 70 %
+//! `/proc`; PostgreSQL's own processes not counted); then revocation → receipt latencies. First,
+//! the floor: the server CPU an HTTP exchange alone costs (`GET /healthz`). Targets: HTTP ≥ 70 %
 //! of in-process on one core; p99 ≤ 50 ms at 64 connections; revocation → receipt p99 ≤ 20 ms.
 
 use std::net::SocketAddr;
@@ -121,6 +122,34 @@ fn batches(runtime: &tokio::runtime::Runtime, servers: &[SocketAddr]) -> f64 {
     })
 }
 
+/// GETs `path` `n` times over `connections` connections to `server`: the requests per second.
+fn get_all(
+    runtime: &tokio::runtime::Runtime,
+    server: SocketAddr,
+    connections: usize,
+    n: usize,
+    path: &'static str,
+) -> f64 {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for _ in 0..connections {
+            let next = Arc::clone(&next);
+            tasks.push(tokio::spawn(async move {
+                let mut client = Client::connect(server).await.expect("connect");
+                while next.fetch_add(1, Ordering::Relaxed) < n {
+                    assert_eq!(client.get(path).await.expect("an answer").status, 200);
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.expect("client");
+        }
+    });
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
 /// Revokes `answers` over `connections` connections; the latencies of revocation → receipt.
 fn revoke_all(
     runtime: &tokio::runtime::Runtime,
@@ -190,6 +219,17 @@ fn bench_backend(name: &str, cwd: &std::path::Path, store: StoreAt, location: Lo
         let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
         // Warm up connections and caches.
         post_all(&runtime, &addrs, 4, answers(&request, 200, "warm").into_iter().map(|a| a.file).collect());
+        if server_count == 1 {
+            // The floor: what an HTTP exchange alone costs the server (no body, no store).
+            const GETS: usize = 20_000;
+            let before = servers[0].cpu_time();
+            let rate = get_all(&runtime, addrs[0], 64, GETS, "/healthz");
+            let cpu = servers[0].cpu_time() - before;
+            println!(
+                "HTTP alone (GET /healthz, 64 connections): {rate:>7.0} requests/s, server CPU {:>3.0} µs/request",
+                cpu.as_secs_f64() * 1e6 / GETS as f64
+            );
+        }
         for connections in [1, 64, 512] {
             let n = if connections == 1 { packets / 10 } else { packets };
             let files =

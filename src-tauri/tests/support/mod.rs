@@ -1,8 +1,9 @@
-//! What the real-window tests share: driving the window ([`webdriver`]), a brand and its inbox ([`brand`]),
-//! and private D-Bus daemons ([`Bus`]).
+//! What the real-window tests share: driving the window ([`webdriver`]), steps several take
+//! ([`journeys`]), a brand and its inbox ([`brand`]), and private D-Bus daemons ([`Bus`]).
 #![allow(dead_code)]
 
 pub mod brand;
+pub mod journeys;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader};
