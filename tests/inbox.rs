@@ -503,6 +503,87 @@ fn slow_uploads_neither_hold_their_slots_long_nor_block_reading() {
 }
 
 #[test]
+fn slow_senders_hold_no_upload_slot_so_an_honest_packet_is_stored_meanwhile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = sqlite(cwd);
+    let request = consumer::read_request(&brand_with_request(cwd, &store, None));
+    // Two upload slots only; four clients sending big bodies slowly, yet above the minimum rate
+    // (10 KiB a second), for up to 16 s: longer than an upload waits for a slot (10 s).
+    let server = InboxServer::start(cwd, &store, &["--max-in-flight", "2"]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let senders: Vec<std::thread::JoinHandle<()>> = (0..4)
+        .map(|_| {
+            let (addr, stop) = (server.addr, std::sync::Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                stream
+                    .write_all(b"POST /v1/packets HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n")
+                    .unwrap();
+                for _ in 0..160 {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) || stream.write_all(&[b'a'; 1024]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // Meanwhile an honest packet arrives: stored, not kept waiting for a slot until 503.
+    let honest = consumer::answer(&request, "ana@example.org", now());
+    let answer =
+        runtime().block_on(async { Client::connect(server.addr).await.unwrap().post_packet(&honest.file).await });
+    let answer = answer.unwrap();
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    assert!(tessera_ok(cwd, &["brand", "list", "--dir", "brand"]).contains(&honest.packet_jti));
+}
+
+#[test]
+fn a_large_body_refused_from_its_length_does_not_keep_its_connection_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = sqlite(cwd);
+    tessera_ok(cwd, &["brand", "init", "--name", "Maison Exemple", "--dir", "brand"]);
+    let server = InboxServer::start(cwd, &store, &[]);
+    // Declared just over the cap (so the inbox reads and discards what comes), then nothing.
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"POST /v1/packets HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 16842753\r\n\r\n")
+        .unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(15));
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 413") && text.contains("payload_too_large"), "{text}");
+    // Closed after a short lingering read, not held for the 30 s body deadline.
+    assert!(started.elapsed() < Duration::from_secs(15), "still open after {:?}", started.elapsed());
+}
+
+#[test]
+fn a_server_whose_brand_changed_its_keys_says_so_on_its_health_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let store = sqlite(cwd);
+    let request = consumer::read_request(&brand_with_request(cwd, &store, None));
+    let server = InboxServer::start(cwd, &store, &[]);
+    assert_eq!(http_status(&server, "/healthz"), 200);
+    std::fs::write(cwd.join("new-passphrase.txt"), "another long passphrase for system tests\n").unwrap();
+    tessera_ok(cwd, &["brand", "change-unlock", "--new-passphrase-file", "new-passphrase.txt", "--dir", "brand"]);
+    let honest = consumer::answer(&request, "ana@example.org", now());
+    let (refused, health) = runtime().block_on(async {
+        let refused = Client::connect(server.addr).await.unwrap().post_packet(&honest.file).await.unwrap();
+        (refused, http::once(server.addr, "GET", "/healthz", None, Vec::new()).await.unwrap())
+    });
+    assert_eq!((refused.status, refused.code()), (503, "keys_changed".to_owned()), "{}", refused.text());
+    assert_eq!((health.status, health.code()), (503, "keys_changed".to_owned()), "{}", health.text());
+    assert!(health.json()["message"].as_str().unwrap().contains("restart"), "{}", health.text());
+}
+
+#[test]
 fn sigterm_lets_the_request_in_flight_finish_then_stops() {
     let tmp = tempfile::tempdir().unwrap();
     let cwd = tmp.path();

@@ -107,7 +107,7 @@ pub enum BrandCommand {
         /// Connections open at once; more are closed.
         #[arg(long, default_value_t = 4096)]
         max_connections: usize,
-        /// Requests handled at once; more wait, then get 503 (try again).
+        /// Uploads checked and stored at once, once their body has arrived; more wait, then get 503 (try again).
         #[arg(long, default_value_t = 512)]
         max_in_flight: usize,
         /// Seconds between two purges of packets past their retention.

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tessera_brand::deletion::RevocationOutcome;
 use tessera_brand::import::{CheckedPacket, ImportOutcome};
-use tessera_brand::{Location, Store};
+use tessera_brand::{BrandError, Location, Store};
 use tessera_protocol::revocation::RevocationClaims;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -77,7 +77,8 @@ pub struct InboxConfig {
     pub body_timeout: Duration,
     /// Connections open at once; more are closed as they come.
     pub max_connections: usize,
-    /// Requests handled at once; more wait up to `queue_timeout`, then get 503.
+    /// Uploads checked and stored at once (once their body has arrived); more wait up to
+    /// `queue_timeout`, then get 503.
     pub max_in_flight: usize,
     pub queue_timeout: Duration,
     /// How often packets past their retention are purged.
@@ -118,8 +119,27 @@ pub struct Inbox {
     pub packets: batch::Batcher<CheckedPacket, ImportOutcome>,
     pub revocations: batch::Batcher<RevocationClaims, RevocationOutcome>,
     pub in_flight: Semaphore,
+    /// The bytes of bodies being received ([`body::RECEIVING_BUDGET`] permits).
+    pub receiving: Arc<Semaphore>,
     /// Set when a revocation deleted data, until the next checkpoint.
     pub deleted_since_checkpoint: AtomicBool,
+    /// The keys generations (held, stored) once an upload found the brand's keys changed.
+    keys_changed: std::sync::Mutex<Option<(i64, i64)>>,
+}
+
+impl Inbox {
+    /// Remembers a refusal that only a restart can cure (the brand's keys changed).
+    pub fn note_refusal(&self, refusal: &error::ApiError) {
+        if let error::ApiError::Brand(BrandError::KeysChanged { held, stored }) = refusal {
+            *self.keys_changed.lock().unwrap_or_else(|p| p.into_inner()) = Some((*held, *stored));
+        }
+    }
+
+    /// The brand's keys changed since this server started, if an upload found so.
+    pub fn keys_changed(&self) -> Option<BrandError> {
+        let changed = *self.keys_changed.lock().unwrap_or_else(|p| p.into_inner());
+        changed.map(|(held, stored)| BrandError::KeysChanged { held, stored })
+    }
 }
 
 /// Serves `store`'s inbox on `listener` until `shutdown` completes; then stops accepting,
@@ -167,6 +187,8 @@ pub async fn serve(
     let inbox = Arc::new(Inbox {
         store,
         in_flight: Semaphore::new(config.max_in_flight),
+        receiving: Arc::new(Semaphore::new(body::RECEIVING_BUDGET)),
+        keys_changed: std::sync::Mutex::new(None),
         config,
         metrics,
         packets,

@@ -103,7 +103,11 @@ impl Metrics {
         let purged = Counter::default();
         registry.register("purged_packets", "Packets deleted because their retention ended", purged.clone());
         let batch_sizes = batch_histogram();
-        registry.register("store_batch_size", "Packets stored per transaction", batch_sizes.clone());
+        registry.register(
+            "store_batch_size",
+            "Packets written per transaction, new ones and ones sent again alike",
+            batch_sizes.clone(),
+        );
         let connections = Gauge::default();
         registry.register("open_connections", "Connections open now", connections.clone());
         let connections_refused = Counter::default();

@@ -15,6 +15,7 @@ use tessera_brand::import::ImportOutcome;
 use tessera_protocol::inbox::{
     PacketAcknowledgement, PACKET_CONTENT_TYPE, RECEIPT_CONTENT_TYPE, REQUEST_CONTENT_TYPE, REVOCATION_CONTENT_TYPE,
 };
+use tokio::sync::SemaphorePermit;
 
 use crate::body::{self, MAX_PACKET_BYTES, MAX_REVOCATION_BYTES};
 use crate::error::ApiError;
@@ -22,18 +23,16 @@ use crate::Inbox;
 
 type Shared = State<Arc<Inbox>>;
 
-/// Every route of the inbox. Uploads (packets, revocations) wait for one of `max_in_flight` slots.
+/// Every route of the inbox. An upload (a packet, a revocation) whose body has arrived waits for
+/// one of `max_in_flight` slots to be checked and stored; reading a request or a receipt never
+/// waits for one.
 pub fn router(inbox: Arc<Inbox>) -> Router {
-    // Uploads wait for a slot; reading a request or a receipt never waits behind slow uploads.
-    let uploads = Router::new()
+    Router::new()
         .route("/v1/packets", post(post_packet))
         .route("/v1/revocations", post(post_revocation))
-        .route_layer(middleware::from_fn_with_state(Arc::clone(&inbox), in_flight_slot));
-    Router::new()
-        .merge(uploads)
         .route("/v1/requests/{request_jti}", get(get_request))
         .route("/v1/receipts/{packet_jti}", get(get_receipt))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(get_health))
         .route("/metrics", get(get_metrics))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -51,16 +50,35 @@ async fn measure(State(inbox): Shared, request: Request, next: Next) -> Response
     response
 }
 
-/// Waits for a free slot (at most `queue_timeout`), so that at most `max_in_flight` bodies are
-/// read and handled at once; after that, 503 and the client tries again.
-async fn in_flight_slot(State(inbox): Shared, request: Request, next: Next) -> Response {
-    let slot = tokio::time::timeout(inbox.config.queue_timeout, inbox.in_flight.acquire()).await;
-    match slot {
-        Ok(Ok(_permit)) => next.run(request).await,
-        _ => {
-            inbox.metrics.refused("overloaded");
-            ApiError::Overloaded.into_response()
-        }
+/// Reads an upload's body within its limits (see [`body`]), then waits for a free slot (at most
+/// `queue_timeout`), so that at most `max_in_flight` uploads are checked and stored at once;
+/// after that, 503 and the client tries again. The slot is held until the answer.
+async fn receive_upload<'a>(
+    inbox: &'a Inbox,
+    headers: &HeaderMap,
+    body: Body,
+    what: &'static str,
+    size: usize,
+) -> Result<(body::Received, SemaphorePermit<'a>), ApiError> {
+    let limits = body::Limits {
+        size,
+        deadline: inbox.config.body_timeout,
+        budget: &inbox.receiving,
+        budget_wait: inbox.config.queue_timeout,
+    };
+    let received = body::read(headers, body, what, limits).await?;
+    match tokio::time::timeout(inbox.config.queue_timeout, inbox.in_flight.acquire()).await {
+        Ok(Ok(slot)) => Ok((received, slot)),
+        _ => Err(ApiError::Overloaded),
+    }
+}
+
+/// `ok`, or 503 *keys_changed* once an upload found the brand's keys changed since the server
+/// started: a load balancer then stops sending it uploads it can only refuse until restarted.
+async fn get_health(State(inbox): Shared) -> Result<&'static str, ApiError> {
+    match inbox.keys_changed() {
+        Some(changed) => Err(ApiError::Brand(changed)),
+        None => Ok("ok"),
     }
 }
 
@@ -86,6 +104,7 @@ async fn post_packet(State(inbox): Shared, headers: HeaderMap, body: Body) -> Re
         Err(e) => {
             inbox.metrics.packet("refused");
             inbox.metrics.refused(e.code());
+            inbox.note_refusal(&e);
             return Err(e);
         }
     };
@@ -105,16 +124,16 @@ async fn post_packet(State(inbox): Shared, headers: HeaderMap, body: Body) -> Re
 
 async fn receive_packet(inbox: &Inbox, headers: &HeaderMap, body: Body) -> Result<ImportOutcome, ApiError> {
     body::check_content_type(headers, PACKET_CONTENT_TYPE)?;
-    let file = body::read(headers, body, "packet", MAX_PACKET_BYTES, inbox.config.body_timeout).await?;
-    let checked = inbox.store.check_packet_file(&file, inbox.config.clock.now()).await?;
+    let (file, _slot) = receive_upload(inbox, headers, body, "packet", MAX_PACKET_BYTES).await?;
+    let checked = inbox.store.check_packet_file(&file.bytes, inbox.config.clock.now()).await?;
     inbox.packets.submit(checked).await
 }
 
 async fn post_revocation(State(inbox): Shared, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let outcome = async {
         body::check_content_type(&headers, REVOCATION_CONTENT_TYPE)?;
-        let bytes = body::read(&headers, body, "revocation", MAX_REVOCATION_BYTES, inbox.config.body_timeout).await?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::NotText { what: "revocation" })?;
+        let (received, _slot) = receive_upload(&inbox, &headers, body, "revocation", MAX_REVOCATION_BYTES).await?;
+        let text = std::str::from_utf8(&received.bytes).map_err(|_| ApiError::NotText { what: "revocation" })?;
         let claims = inbox.store.check_revocation(text, inbox.config.clock.now())?;
         inbox.revocations.submit(claims).await
     }
@@ -130,6 +149,7 @@ async fn post_revocation(State(inbox): Shared, headers: HeaderMap, body: Body) -
         Err(e) => {
             inbox.metrics.revocation("refused");
             inbox.metrics.refused(e.code());
+            inbox.note_refusal(&e);
             Err(e)
         }
     }
